@@ -1,0 +1,43 @@
+# ratescope — see README.md. Two commands matter on a fresh machine:
+#   make demo   load a generated sample into a local ClickHouse and report on it
+#   make test   the whole suite against a real ClickHouse
+GO      ?= go
+BIN     := bin
+PKGS    := ./...
+GOFLAGS ?=
+
+.PHONY: all build test demo bench lint fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ingest ./cmd/ingest
+	$(GO) build -o $(BIN)/report ./cmd/report
+	$(GO) build -o $(BIN)/loggen ./cmd/loggen
+
+# Integration tests need ClickHouse: scripts/with-clickhouse.sh reuses one on
+# 127.0.0.1:9000 or starts a throw-away server (apt-get installs it if needed).
+test: build
+	scripts/with-clickhouse.sh $(GO) test -count=1 -timeout 15m $(PKGS)
+
+demo: build
+	scripts/demo.sh
+
+bench:
+	scripts/with-clickhouse.sh $(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS) | tee bench.txt
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet $(PKGS)
+
+# Short fuzzing pass over every parser (the corpora live in testdata/fuzz).
+FUZZTIME ?= 15s
+fuzz:
+	@for pkg in $$($(GO) list ./internal/...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf $(BIN) .clickhouse bench.txt

@@ -1,0 +1,200 @@
+package accesslog
+
+import "time"
+
+// ParseTime reads a timestamp in any form access logs use and returns it as
+// Unix epoch milliseconds with its precision (digits after the second):
+//
+//   - CLF: 22/Nov/2026:05:13:47 +0000 (precision 0)
+//   - RFC 3339 / ISO 8601: 2026-11-22T05:13:47Z, 2026-11-22T05:13:47.123456+02:00,
+//     with 'T' or a space between date and time
+//   - epoch seconds, optionally fractional: 1763788427, 1763788427.123 (nginx $msec)
+//   - epoch milliseconds: 1763788427123 (precision 3)
+//
+// It does not allocate.
+func ParseTime(b []byte) (ms int64, prec int8, ok bool) {
+	if len(b) == 0 {
+		return 0, 0, false
+	}
+	switch {
+	case b[0] >= '0' && b[0] <= '9' && len(b) >= 10 && b[4] == '-':
+		return parseRFC3339(b)
+	case b[0] >= '0' && b[0] <= '9' && len(b) >= 20 && b[2] == '/':
+		return parseCLF(b)
+	default:
+		return parseEpoch(b)
+	}
+}
+
+var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+func digits(b []byte) (int, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// parseCLF parses "02/Jan/2006:15:04:05 -0700".
+func parseCLF(b []byte) (int64, int8, bool) {
+	if len(b) < 26 || b[2] != '/' || b[6] != '/' || b[11] != ':' || b[14] != ':' || b[17] != ':' || b[20] != ' ' {
+		return 0, 0, false
+	}
+	day, ok1 := digits(b[0:2])
+	year, ok2 := digits(b[7:11])
+	hh, ok3 := digits(b[12:14])
+	mm, ok4 := digits(b[15:17])
+	ss, ok5 := digits(b[18:20])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5) {
+		return 0, 0, false
+	}
+	mon := 0
+	for i, m := range months {
+		if string(b[3:6]) == m {
+			mon = i + 1
+			break
+		}
+	}
+	if mon == 0 {
+		return 0, 0, false
+	}
+	off, ok := parseOffset(b[21:])
+	if !ok || len(b) != 26 {
+		return 0, 0, false
+	}
+	return civil(year, mon, day, hh, mm, ss, 0, off)
+}
+
+// parseOffset parses "+0000", "-07:00" or "Z" into seconds east of UTC.
+func parseOffset(b []byte) (int, bool) {
+	if len(b) == 1 && (b[0] == 'Z' || b[0] == 'z') {
+		return 0, true
+	}
+	if len(b) != 5 && len(b) != 6 {
+		return 0, false
+	}
+	sign := 1
+	switch b[0] {
+	case '+':
+	case '-':
+		sign = -1
+	default:
+		return 0, false
+	}
+	h, ok1 := digits(b[1:3])
+	rest := b[3:]
+	if len(rest) == 3 {
+		if rest[0] != ':' {
+			return 0, false
+		}
+		rest = rest[1:]
+	}
+	m, ok2 := digits(rest)
+	if !ok1 || !ok2 || h > 23 || m > 59 {
+		return 0, false
+	}
+	return sign * (h*3600 + m*60), true
+}
+
+// parseRFC3339 parses "2006-01-02T15:04:05[.frac](Z|±hh:mm)"; a space may
+// stand for the 'T', and a missing zone means UTC.
+func parseRFC3339(b []byte) (int64, int8, bool) {
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
+		return 0, 0, false
+	}
+	year, ok1 := digits(b[0:4])
+	mon, ok2 := digits(b[5:7])
+	day, ok3 := digits(b[8:10])
+	hh, ok4 := digits(b[11:13])
+	mm, ok5 := digits(b[14:16])
+	ss, ok6 := digits(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+		return 0, 0, false
+	}
+	rest := b[19:]
+	nanos, prec := 0, 0
+	if len(rest) > 0 && (rest[0] == '.' || rest[0] == ',') {
+		i := 1
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			if prec < 9 {
+				nanos = nanos*10 + int(rest[i]-'0')
+				prec++
+			}
+			i++
+		}
+		if i == 1 {
+			return 0, 0, false
+		}
+		for p := prec; p < 9; p++ {
+			nanos *= 10
+		}
+		rest = rest[i:]
+	}
+	off := 0
+	if len(rest) > 0 {
+		var ok bool
+		if off, ok = parseOffset(rest); !ok {
+			return 0, 0, false
+		}
+	}
+	ms, _, ok := civil(year, mon, day, hh, mm, ss, nanos, off)
+	return ms, int8(prec), ok
+}
+
+// parseEpoch parses epoch seconds (optionally fractional) or milliseconds.
+func parseEpoch(b []byte) (int64, int8, bool) {
+	intPart, frac := b, []byte(nil)
+	for i, c := range b {
+		if c == '.' {
+			intPart, frac = b[:i], b[i+1:]
+			break
+		}
+	}
+	if len(intPart) == 0 || len(intPart) > 16 {
+		return 0, 0, false
+	}
+	n, ok := digits(intPart)
+	if !ok {
+		return 0, 0, false
+	}
+	// Sub-second digits, at most nanoseconds; a trailing exponent or junk fails.
+	fracNanos, prec := 0, 0
+	for _, c := range frac {
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		if prec < 9 {
+			fracNanos = fracNanos*10 + int(c-'0')
+			prec++
+		}
+	}
+	for p := prec; p < 9; p++ {
+		fracNanos *= 10
+	}
+	switch {
+	case len(intPart) >= 12: // milliseconds (from 1973 on)
+		if len(frac) > 0 {
+			return int64(n), 3 + int8(min(prec, 6)), true
+		}
+		return int64(n), 3, true
+	case len(intPart) >= 9: // seconds (from 1973 on)
+		return int64(n)*1000 + int64(fracNanos/1e6), int8(prec), true
+	default:
+		return 0, 0, false
+	}
+}
+
+func civil(year, mon, day, hh, mm, ss, nanos, off int) (int64, int8, bool) {
+	if mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 {
+		return 0, 0, false
+	}
+	t := time.Date(year, time.Month(mon), day, hh, mm, ss, nanos, time.UTC)
+	return t.UnixMilli() - int64(off)*1000, 0, true
+}

@@ -1,0 +1,123 @@
+// Package chstore is ratescope's ClickHouse storage: connecting, the schema
+// and its migrations, columnar batches of requests and rejected lines, and
+// inserting them.
+//
+// Every statement sticks to SQL that both Debian's ClickHouse 18.16 and
+// current releases accept. Table names are always qualified with the
+// database, so one connection serves migrations (which may create the
+// database) and queries alike.
+package chstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// EnvURL names the environment variable that gives the default --clickhouse URL.
+const EnvURL = "RATESCOPE_CLICKHOUSE"
+
+// DefaultURL is used when neither --clickhouse nor RATESCOPE_CLICKHOUSE is set.
+const DefaultURL = "clickhouse://127.0.0.1:9000/ratescope"
+
+// URLFromEnv returns $RATESCOPE_CLICKHOUSE, or DefaultURL when it is unset.
+func URLFromEnv() string {
+	if u := os.Getenv(EnvURL); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// DB is an open connection and the database ratescope's tables live in.
+type DB struct {
+	Conn driver.Conn
+	// Name is the database, already validated as a plain identifier, so it
+	// can be spliced into SQL as a table qualifier.
+	Name string
+	Addr string
+}
+
+// Table returns the qualified name of one of ratescope's tables.
+func (db *DB) Table(name string) string { return "`" + db.Name + "`." + name }
+
+// Close closes the connection.
+func (db *DB) Close() error { return db.Conn.Close() }
+
+// Open connects to the ClickHouse named by rawURL
+// (clickhouse://[user[:password]@]host:port/database) over the native
+// protocol and checks that it answers. The database need not exist yet.
+// Errors are one line a user can act on.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	opts, err := clickhouse.ParseDSN(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("bad ClickHouse URL %q: %w", redactURL(rawURL), err)
+	}
+	dbName := opts.Auth.Database
+	if dbName == "" {
+		dbName = "ratescope"
+	}
+	if !identRE.MatchString(dbName) {
+		return nil, fmt.Errorf("bad ClickHouse URL %q: database name %q must be letters, digits and underscores", redactURL(rawURL), dbName)
+	}
+	// Connect to "default": the database may not exist before migrate.
+	opts.Auth.Database = "default"
+	if opts.DialTimeout == 0 || opts.DialTimeout > 5*time.Second {
+		opts.DialTimeout = 5 * time.Second
+	}
+	opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
+	addr := strings.Join(opts.Addr, ",")
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", addr, err)
+	}
+	db := &DB{Conn: conn, Name: dbName, Addr: addr}
+	if err := conn.Ping(ctx); err != nil {
+		_ = conn.Close()
+		return nil, describeConnError(addr, opts.Auth.Username, err)
+	}
+	return db, nil
+}
+
+// describeConnError turns a failed ping into one line a user can act on.
+func describeConnError(addr, user string, err error) error {
+	var ex *clickhouse.Exception
+	if errors.As(err, &ex) {
+		switch ex.Code {
+		case 516, 192, 193, 194: // AUTHENTICATION_FAILED, UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD
+			if user == "" {
+				user = "default"
+			}
+			return fmt.Errorf("ClickHouse at %s rejected user %q: wrong user name or password (code %d)", addr, user, ex.Code)
+		}
+		return fmt.Errorf("ClickHouse at %s: %s (code %d)", addr, ex.Message, ex.Code)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("cannot reach ClickHouse at %s: %v (is the server running? set --clickhouse or %s)", addr, err, EnvURL)
+	}
+	return fmt.Errorf("cannot reach ClickHouse at %s: %w", addr, err)
+}
+
+// redactURL hides a password in a URL meant for an error message.
+func redactURL(raw string) string {
+	at := strings.LastIndexByte(raw, '@')
+	scheme := strings.Index(raw, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return raw
+	}
+	creds := raw[scheme+3 : at]
+	if i := strings.IndexByte(creds, ':'); i >= 0 {
+		return raw[:scheme+3] + creds[:i] + ":***" + raw[at:]
+	}
+	return raw
+}

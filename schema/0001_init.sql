@@ -1,0 +1,63 @@
+-- One row per access record (kind = 1) and per separately logged error body
+-- (kind = 2). Both kinds of row for one request share its request_id and
+-- meet in queries that GROUP BY request_id: access fields come only from
+-- kind 1 rows, error-body fields from kind 1 rows that carried a body, else
+-- from kind 2 rows. ReplacingMergeTree folds re-ingested copies of a row in
+-- background merges; reports never rely on those merges having run.
+CREATE TABLE IF NOT EXISTS {{.DB}}.requests {{.OnCluster}}
+(
+    time               DateTime('UTC'),
+    time_ms            Int64,
+    request_id         String,
+    kind               UInt8,
+    synthetic          UInt8,
+    method             String,
+    path               String,
+    route              String,
+    status             UInt16,
+    partner            String,
+    client_ip          String,
+    latency_ms         Float32,
+    bytes_sent         Int64,
+    user_agent         String,
+    idempotency_key    String,
+    retry_after        Int32,
+    rl_limit           Int64,
+    rl_remaining       Int64,
+    rl_reset           Int64,
+    error_type         String,
+    response_flags     String,
+    err_shape          String,
+    err_code           String,
+    err_message        String,
+    err_details        String,
+    err_field_names    Array(String),
+    err_field_messages Array(String),
+    err_retry_after    Int32,
+    err_status         UInt16,
+    err_raw            String,
+    format             String,
+    source             String,
+    offset             UInt64,
+    ingested_at        DateTime('UTC')
+)
+ENGINE = {{engine "requests" "ReplacingMergeTree()"}}
+PARTITION BY toYYYYMMDD(time)
+ORDER BY (request_id, kind);
+
+-- Lines that could not be parsed: kept, with why, never silently dropped.
+-- (source, offset) identifies a line, so reloading a file does not double
+-- the count.
+CREATE TABLE IF NOT EXISTS {{.DB}}.rejected {{.OnCluster}}
+(
+    ingested_at DateTime('UTC'),
+    source      String,
+    offset      UInt64,
+    line        UInt64,
+    format      String,
+    reason      String,
+    raw         String
+)
+ENGINE = {{engine "rejected" "ReplacingMergeTree()"}}
+PARTITION BY toYYYYMM(ingested_at)
+ORDER BY (source, offset);
