@@ -88,9 +88,10 @@ type Record struct {
 	ErrorType      []byte // gateway error type: THROTTLED, QUOTA_EXCEEDED, WAF_FILTERED, …
 	ResponseFlags  []byte // Envoy %RESPONSE_FLAGS%, e.g. "RL", "UF,URX"; empty when "-"
 
-	// Body is the error body as it appears in the line: a JSON object's raw
-	// text, or a JSON string literal (quotes and escapes included) holding
-	// one. For a bare envelope line it is the whole line. Nil when absent.
+	// Body is the error body's text: a JSON object's raw text, or — when
+	// the log held the body as a JSON string — that string's unescaped
+	// content (usually JSON text again). For a bare envelope line it is the
+	// whole line. Nil when absent.
 	Body []byte
 
 	// Secret is a raw credential seen in the line (an x-api-key value or a
