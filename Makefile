@@ -29,6 +29,7 @@ bench:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
 
 # Short fuzzing pass over every parser (the corpora live in testdata/fuzz).
 FUZZTIME ?= 15s
