@@ -1,0 +1,272 @@
+package chstore
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// maxPartitionsPerInsert is how many partitions current ClickHouse lets one
+// INSERT touch (max_partitions_per_insert_block, a setting 18.16 lacks and
+// so is never sent). The requests table has one partition per day.
+const maxPartitionsPerInsert = 100
+
+const (
+	secondsPerDay = 24 * 60 * 60
+	// maxDateTimeMs is the last millisecond a DateTime holds (2106-02-07).
+	maxDateTimeMs = math.MaxUint32*1000 + 999
+)
+
+// requestColumns maps the requests table's columns to a batch's slices, in
+// the order of the INSERT's column list. rows selects a subset (nil = all).
+var requestColumns = [...]struct {
+	name   string
+	values func(b *RequestBatch, rows []int) any
+}{
+	{"time", func(b *RequestBatch, rows []int) any { return pick(b.times, rows) }},
+	{"time_ms", func(b *RequestBatch, rows []int) any { return pick(b.timesMs, rows) }},
+	{"request_id", func(b *RequestBatch, rows []int) any { return pick(b.requestID, rows) }},
+	{"kind", func(b *RequestBatch, rows []int) any { return pick(b.kind, rows) }},
+	{"synthetic", func(b *RequestBatch, rows []int) any { return pick(b.synthetic, rows) }},
+	{"method", func(b *RequestBatch, rows []int) any { return pick(b.method, rows) }},
+	{"path", func(b *RequestBatch, rows []int) any { return pick(b.path, rows) }},
+	{"route", func(b *RequestBatch, rows []int) any { return pick(b.route, rows) }},
+	{"status", func(b *RequestBatch, rows []int) any { return pick(b.status, rows) }},
+	{"partner", func(b *RequestBatch, rows []int) any { return pick(b.partner, rows) }},
+	{"client_ip", func(b *RequestBatch, rows []int) any { return pick(b.clientIP, rows) }},
+	{"latency_ms", func(b *RequestBatch, rows []int) any { return pick(b.latencyMs, rows) }},
+	{"bytes_sent", func(b *RequestBatch, rows []int) any { return pick(b.bytesSent, rows) }},
+	{"user_agent", func(b *RequestBatch, rows []int) any { return pick(b.userAgent, rows) }},
+	{"idempotency_key", func(b *RequestBatch, rows []int) any { return pick(b.idempotencyKey, rows) }},
+	{"retry_after", func(b *RequestBatch, rows []int) any { return pick(b.retryAfter, rows) }},
+	{"rl_limit", func(b *RequestBatch, rows []int) any { return pick(b.rlLimit, rows) }},
+	{"rl_remaining", func(b *RequestBatch, rows []int) any { return pick(b.rlRemaining, rows) }},
+	{"rl_reset", func(b *RequestBatch, rows []int) any { return pick(b.rlReset, rows) }},
+	{"error_type", func(b *RequestBatch, rows []int) any { return pick(b.errorType, rows) }},
+	{"response_flags", func(b *RequestBatch, rows []int) any { return pick(b.responseFlags, rows) }},
+	{"err_shape", func(b *RequestBatch, rows []int) any { return pick(b.errShape, rows) }},
+	{"err_code", func(b *RequestBatch, rows []int) any { return pick(b.errCode, rows) }},
+	{"err_message", func(b *RequestBatch, rows []int) any { return pick(b.errMessage, rows) }},
+	{"err_details", func(b *RequestBatch, rows []int) any { return pick(b.errDetails, rows) }},
+	{"err_field_names", func(b *RequestBatch, rows []int) any { return pick(b.errFieldNames, rows) }},
+	{"err_field_messages", func(b *RequestBatch, rows []int) any { return pick(b.errFieldMessages, rows) }},
+	{"err_retry_after", func(b *RequestBatch, rows []int) any { return pick(b.errRetryAfter, rows) }},
+	{"err_status", func(b *RequestBatch, rows []int) any { return pick(b.errStatus, rows) }},
+	{"err_raw", func(b *RequestBatch, rows []int) any { return pick(b.errRaw, rows) }},
+	{"format", func(b *RequestBatch, rows []int) any { return pick(b.formatCol, rows) }},
+	{"source", func(b *RequestBatch, rows []int) any { return pick(b.sourceCol, rows) }},
+	{"offset", func(b *RequestBatch, rows []int) any { return pick(b.offset, rows) }},
+	{"ingested_at", func(b *RequestBatch, rows []int) any { return pick(b.ingested, rows) }},
+}
+
+// rejectColumns maps the rejected table's columns to a batch's slices.
+var rejectColumns = [...]struct {
+	name   string
+	values func(b *RejectBatch) any
+}{
+	{"ingested_at", func(b *RejectBatch) any { return b.ingested }},
+	{"source", func(b *RejectBatch) any { return b.sourceCol }},
+	{"offset", func(b *RejectBatch) any { return b.offset }},
+	{"line", func(b *RejectBatch) any { return b.line }},
+	{"format", func(b *RejectBatch) any { return b.formatCol }},
+	{"reason", func(b *RejectBatch) any { return b.reason }},
+	{"raw", func(b *RejectBatch) any { return b.raw }},
+}
+
+// InsertRequests writes the batch's rows to the requests table, stamping
+// them with ingestedAt (which is also the time of rows that have none). A
+// batch spanning more than 100 days goes in several inserts of at most 100
+// days each, as current ClickHouse refuses more partitions per insert; if
+// one of them fails, the earlier ones stay, and retrying the whole batch is
+// safe (rows are keyed by request id and kind, and queries fold copies).
+// The batch is left unchanged: Reset it after a successful insert. An empty
+// batch is not sent.
+func (db *DB) InsertRequests(ctx context.Context, b *RequestBatch, ingestedAt time.Time) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := b.resolveTimes(ingestedAt); err != nil {
+		return fmt.Errorf("insert requests: %w", err)
+	}
+	names := make([]string, len(requestColumns))
+	for i, c := range requestColumns {
+		names[i] = c.name
+	}
+	groups := groupByDay(b.days, maxPartitionsPerInsert)
+	if groups == nil {
+		groups = [][]int{nil} // one insert of every row
+	}
+	values := make([]any, len(requestColumns))
+	for _, rows := range groups {
+		for i, c := range requestColumns {
+			values[i] = c.values(b, rows)
+		}
+		if err := db.insertColumns(ctx, "requests", names, values); err != nil {
+			return fmt.Errorf("insert requests: %w", err)
+		}
+	}
+	return nil
+}
+
+// InsertRejects writes the batch's rows to the rejected table, stamped with
+// ingestedAt. The batch is left unchanged; an empty one is not sent.
+func (db *DB) InsertRejects(ctx context.Context, b *RejectBatch, ingestedAt time.Time) error {
+	n := b.Len()
+	if n == 0 {
+		return nil
+	}
+	if err := checkDateTime(ingestedAt); err != nil {
+		return fmt.Errorf("insert rejects: %w", err)
+	}
+	b.ingested = fill(b.ingested, n, ingestedAt)
+	names := make([]string, len(rejectColumns))
+	values := make([]any, len(rejectColumns))
+	for i, c := range rejectColumns {
+		names[i], values[i] = c.name, c.values(b)
+	}
+	if err := db.insertColumns(ctx, "rejected", names, values); err != nil {
+		return fmt.Errorf("insert rejects: %w", err)
+	}
+	return nil
+}
+
+// resolveTimes fills the batch's time, time_ms, day and ingested_at
+// scratch columns: a row without a usable time gets ingestedAt.
+func (b *RequestBatch) resolveTimes(ingestedAt time.Time) error {
+	if err := checkDateTime(ingestedAt); err != nil {
+		return err
+	}
+	n := b.Len()
+	ingMs := ingestedAt.UnixMilli()
+	b.times, b.timesMs, b.days = b.times[:0], b.timesMs[:0], b.days[:0]
+	for _, ms := range b.timeMs {
+		if ms < 1 || ms > maxDateTimeMs {
+			ms = ingMs
+		}
+		sec := ms / 1000
+		b.times = append(b.times, time.Unix(sec, 0).UTC())
+		b.timesMs = append(b.timesMs, ms)
+		b.days = append(b.days, uint32(sec/secondsPerDay))
+	}
+	b.ingested = fill(b.ingested, n, ingestedAt)
+	return nil
+}
+
+// checkDateTime rejects a time a DateTime column cannot hold.
+func checkDateTime(t time.Time) error {
+	if ms := t.UnixMilli(); ms < 0 || ms > maxDateTimeMs {
+		return fmt.Errorf("ingested-at time %s is outside 1970–2106", t.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// insertBlockRows is how many rows go in one block of an INSERT. The
+// driver's column buffers grow to one block and are reused for the next, so
+// a 100k-row insert neither regrows them nor holds a second copy of the
+// whole batch; the server squashes the blocks of one INSERT before writing
+// parts (min_insert_block_size_rows), so this does not add parts.
+const insertBlockRows = 16 << 10
+
+// insertColumns runs one INSERT of whole columns, names[i] taking values[i]
+// (slices of equal length), sent in blocks of insertBlockRows rows.
+func (db *DB) insertColumns(ctx context.Context, table string, names []string, values []any) error {
+	batch, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table(table)+" ("+strings.Join(names, ", ")+")")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if !batch.IsSent() {
+			_ = batch.Abort()
+		}
+	}()
+	n := reflect.ValueOf(values[0]).Len()
+	for lo := 0; lo < n; lo += insertBlockRows {
+		hi := min(lo+insertBlockRows, n)
+		for i, v := range values {
+			if lo > 0 || hi < n {
+				v = reflect.ValueOf(v).Slice(lo, hi).Interface()
+			}
+			if err := appendColumn(batch.Column(i), v); err != nil {
+				return fmt.Errorf("column %s: %w", names[i], err)
+			}
+		}
+		if hi < n {
+			if err := batch.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return batch.Send()
+}
+
+// appendColumn appends a whole column. Array(String) columns go row by row:
+// the driver appends a [][]string through reflection, a []string row directly.
+func appendColumn(col driver.BatchColumn, v any) error {
+	rows, ok := v.([][]string)
+	if !ok {
+		return col.Append(v)
+	}
+	for _, r := range rows {
+		if err := col.AppendRow(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// groupByDay splits row indices so that each group's rows fall on at most
+// maxDays distinct days, days[i] being row i's day. It returns nil, without
+// allocating, when every row fits one group (the usual case). Otherwise the
+// groups cover ascending runs of days, and rows keep their order within a
+// group.
+func groupByDay(days []uint32, maxDays int) [][]int {
+	if len(days) == 0 {
+		return nil
+	}
+	maxDays = max(maxDays, 1)
+	lo, hi := days[0], days[0]
+	for _, d := range days[1:] {
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if int64(hi)-int64(lo) < int64(maxDays) {
+		return nil
+	}
+	distinct := slices.Compact(slices.Sorted(slices.Values(days)))
+	if len(distinct) <= maxDays {
+		return nil
+	}
+	groups := make([][]int, (len(distinct)+maxDays-1)/maxDays)
+	for i, d := range days {
+		rank, _ := slices.BinarySearch(distinct, d)
+		g := rank / maxDays
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// pick returns the elements of src at rows, or src itself when rows is nil.
+func pick[T any](src []T, rows []int) []T {
+	if rows == nil {
+		return src
+	}
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = src[r]
+	}
+	return out
+}
+
+// fill returns s holding n copies of v, reusing s's storage.
+func fill[T any](s []T, n int, v T) []T {
+	s = slices.Grow(s[:0], n)[:n]
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}

@@ -1,0 +1,1 @@
+CREATE TABLE {{.DB}}.t (x UInt8) ENGINE = {{engine "t" "Memory"}};

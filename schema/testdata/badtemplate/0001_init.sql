@@ -1,0 +1,1 @@
+CREATE TABLE {{.Nope}}.t (x UInt8) ENGINE = Memory;
