@@ -1,0 +1,307 @@
+// Package ingest loads access logs and error-body logs into ClickHouse:
+// source → detect → parse → normalise → batch → store. Parsing runs on the
+// caller's goroutine while the previous batch is being inserted.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/secret"
+)
+
+// Sink stores batches; *chstore.DB is one.
+type Sink interface {
+	InsertRequests(ctx context.Context, b *chstore.RequestBatch, ingestedAt time.Time) error
+	InsertRejects(ctx context.Context, b *chstore.RejectBatch, ingestedAt time.Time) error
+}
+
+// Config tunes a load. Zero values take the defaults.
+type Config struct {
+	Format       accesslog.Format // FormatAuto: detect per file
+	BatchRows    int              // rows per insert; default 100,000
+	MaxLineBytes int              // longer lines are rejected; default 1 MiB
+	HashKey      []byte           // key for hashing credentials into caller ids
+	Now          func() time.Time // default time.Now
+	Stdin        io.Reader        // read for "-"
+}
+
+// Defaults.
+const (
+	DefaultBatchRows    = 100_000
+	DefaultMaxLineBytes = 1 << 20
+	detectSampleLines   = 20
+)
+
+func (c *Config) fill() {
+	if c.BatchRows <= 0 {
+		c.BatchRows = DefaultBatchRows
+	}
+	if c.MaxLineBytes <= 0 {
+		c.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// FileStats describes the load of one file.
+type FileStats struct {
+	Name        string
+	Format      accesslog.Format
+	Lines       uint64 // non-blank lines read
+	Bytes       int64
+	Access      uint64 // access records stored
+	ErrorBodies uint64 // separately logged error bodies stored
+	Rejected    uint64 // lines sent to the dead-letter table
+	Reasons     map[string]uint64
+}
+
+// Stats sums a load.
+type Stats struct {
+	Files []FileStats
+	Total FileStats
+}
+
+func (s *Stats) add(f FileStats) {
+	s.Files = append(s.Files, f)
+	t := &s.Total
+	t.Lines += f.Lines
+	t.Bytes += f.Bytes
+	t.Access += f.Access
+	t.ErrorBodies += f.ErrorBodies
+	t.Rejected += f.Rejected
+	for r, n := range f.Reasons {
+		if t.Reasons == nil {
+			t.Reasons = map[string]uint64{}
+		}
+		t.Reasons[r] += n
+	}
+}
+
+// batchPair is what one insert round stores.
+type batchPair struct {
+	reqs *chstore.RequestBatch
+	rejs *chstore.RejectBatch
+}
+
+// Load reads every path ("-" = Config.Stdin) and stores its lines through
+// sink. Files that cannot be read or whose format cannot be detected are
+// reported in the returned error after the others are loaded; an insert
+// failure stops the load.
+func Load(ctx context.Context, sink Sink, paths []string, cfg Config) (Stats, error) {
+	cfg.fill()
+	var stats Stats
+	for _, p := range paths {
+		if err := CheckReadable(p); err != nil {
+			return stats, err
+		}
+	}
+	l := newLoader(sink, cfg)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	done := make(chan error, 1)
+	go func() { done <- l.insertLoop(ctx, cancel) }()
+
+	var fileErrs []error
+	for _, p := range paths {
+		fs, err := l.loadFile(ctx, p)
+		if fs.Name != "" {
+			stats.add(fs)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			fileErrs = append(fileErrs, err)
+		}
+	}
+	if ctx.Err() == nil {
+		l.flush(ctx)
+	}
+	close(l.full)
+	insertErr := <-done
+	if insertErr != nil {
+		return stats, insertErr
+	}
+	if err := context.Cause(ctx); err != nil {
+		return stats, err
+	}
+	return stats, errors.Join(fileErrs...)
+}
+
+type loader struct {
+	cfg     Config
+	sink    Sink
+	norm    *normalizer
+	parsers map[accesslog.Format]*accesslog.Parser
+	rec     accesslog.Record
+	cur     batchPair
+	full    chan batchPair // filled batches, to the insert loop
+	free    chan batchPair // inserted batches, back for reuse
+}
+
+func newLoader(sink Sink, cfg Config) *loader {
+	l := &loader{
+		cfg:     cfg,
+		sink:    sink,
+		norm:    newNormalizer(cfg.HashKey),
+		parsers: map[accesslog.Format]*accesslog.Parser{},
+		full:    make(chan batchPair, 1),
+		free:    make(chan batchPair, 2),
+	}
+	// Two batches: one filling while the other is inserted.
+	l.cur = batchPair{chstore.NewRequestBatch(cfg.BatchRows), chstore.NewRejectBatch(1024)}
+	l.free <- batchPair{chstore.NewRequestBatch(cfg.BatchRows), chstore.NewRejectBatch(1024)}
+	return l
+}
+
+// insertLoop stores filled batches until l.full is closed. On failure it
+// cancels the load and drains the channel.
+func (l *loader) insertLoop(ctx context.Context, cancel context.CancelCauseFunc) error {
+	var firstErr error
+	for b := range l.full {
+		if firstErr == nil {
+			now := l.cfg.Now()
+			err := l.sink.InsertRequests(ctx, b.reqs, now)
+			if err == nil && b.rejs.Len() > 0 {
+				err = l.sink.InsertRejects(ctx, b.rejs, now)
+			}
+			if err != nil {
+				firstErr = err
+				cancel(err)
+			}
+		}
+		b.reqs.Reset()
+		b.rejs.Reset()
+		l.free <- b
+	}
+	return firstErr
+}
+
+// flush hands the current batches to the insert loop and takes the next
+// free pair, waiting while both are in use.
+func (l *loader) flush(ctx context.Context) {
+	if l.cur.reqs.Len() == 0 && l.cur.rejs.Len() == 0 {
+		return
+	}
+	select {
+	case l.full <- l.cur:
+	case <-ctx.Done():
+		return
+	}
+	select {
+	case l.cur = <-l.free:
+	case <-ctx.Done():
+	}
+}
+
+func (l *loader) parser(f accesslog.Format) *accesslog.Parser {
+	p := l.parsers[f]
+	if p == nil {
+		p = accesslog.NewParser(f)
+		l.parsers[f] = p
+	}
+	return p
+}
+
+// loadFile reads one source into the current batches.
+func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
+	src, err := openSource(path, l.cfg.Stdin)
+	if err != nil {
+		return FileStats{}, err
+	}
+	defer src.closer()
+	fs := FileStats{Name: src.name, Format: l.cfg.Format}
+	if fs.Format == accesslog.FormatAuto {
+		fs.Format = detect(src)
+		if fs.Format == accesslog.FormatAuto {
+			return fs, fmt.Errorf("cannot detect the log format of %s: pass --format (apigw, nginx, nginx-json, envoy or jsonl)", path)
+		}
+	}
+	p := l.parser(fs.Format)
+	l.norm.synth.reset()
+	format := fs.Format.String()
+	lr := NewLineReader(src.r, l.cfg.MaxLineBytes)
+	for {
+		line, err := lr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fs, fmt.Errorf("read %s: %w", src.name, err)
+		}
+		fs.Bytes = line.Offset + int64(len(line.Bytes))
+		if len(bytes.TrimSpace(line.Bytes)) == 0 && !line.TooLong {
+			continue
+		}
+		fs.Lines++
+		if fs.Lines%4096 == 0 && ctx.Err() != nil {
+			return fs, context.Cause(ctx)
+		}
+		meta := chstore.Meta{Source: src.name, Offset: uint64(line.Offset), Line: line.Number, Format: format}
+		switch kind, reason := l.loadLine(p, line, &meta); {
+		case reason != "":
+			l.cur.rejs.Append(meta, reason, secret.RedactText(line.Bytes))
+			fs.Rejected++
+			if fs.Reasons == nil {
+				fs.Reasons = map[string]uint64{}
+			}
+			fs.Reasons[reason]++
+		case kind == chstore.KindErrorBody:
+			fs.ErrorBodies++
+		default:
+			fs.Access++
+		}
+		if l.cur.reqs.Len() >= l.cfg.BatchRows {
+			l.flush(ctx)
+		}
+	}
+	return fs, nil
+}
+
+// loadLine parses, normalises and appends one line; it returns the row's
+// kind, or the reason the line is rejected.
+func (l *loader) loadLine(p *accesslog.Parser, line Line, meta *chstore.Meta) (chstore.Kind, string) {
+	if line.TooLong {
+		return 0, ReasonTooLong
+	}
+	if err := p.Parse(line.Bytes, &l.rec); err != nil {
+		var pe *accesslog.ParseError
+		if errors.As(err, &pe) {
+			return 0, pe.Reason
+		}
+		return 0, "parse_error"
+	}
+	kind, env, synthetic, reason := l.norm.normalize(&l.rec, p.Format(), line.Bytes)
+	if reason != "" {
+		return 0, reason
+	}
+	meta.Synthetic = synthetic
+	l.cur.reqs.Append(&l.rec, kind, env, *meta)
+	return kind, ""
+}
+
+// detect guesses a source's format from its first lines without consuming them.
+func detect(src *source) accesslog.Format {
+	buf, _ := src.r.Peek(readBufSize)
+	sample := make([][]byte, 0, detectSampleLines)
+	for len(buf) > 0 && len(sample) < detectSampleLines {
+		line := buf
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			line, buf = buf[:i], buf[i+1:]
+		} else {
+			buf = nil
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			sample = append(sample, trimEOL(line))
+		}
+	}
+	return accesslog.Detect(sample)
+}

@@ -1,0 +1,135 @@
+package ingest
+
+import (
+	"encoding/hex"
+	"hash"
+	"hash/fnv"
+
+	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/errbody"
+	"github.com/ratescope/ratescope/internal/route"
+	"github.com/ratescope/ratescope/internal/secret"
+)
+
+// Reasons a parsed line is still rejected (parsers add their own).
+const (
+	ReasonTooLong         = "line_too_long"
+	ReasonNoTime          = "no_time"
+	ReasonNotARequest     = "not_a_request"
+	ReasonBodyNoRequestID = "body_without_request_id"
+)
+
+// normalizer turns a parsed Record into a stored row: it decides the row's
+// kind, gives id-less lines a synthetic request id, derives the route,
+// redacts credentials from the path, turns a raw credential into a keyed
+// caller id and normalises the error body. One per goroutine.
+type normalizer struct {
+	hasher  *secret.Hasher
+	scratch []byte // derived fields of the current record
+	synth   synthChain
+	bodies  errbody.Normalizer
+	env     errbody.Envelope
+}
+
+func newNormalizer(hashKey []byte) *normalizer {
+	return &normalizer{hasher: secret.NewHasher(hashKey), synth: newSynthChain()}
+}
+
+// normalize completes r in place (its new slices point into n.scratch,
+// valid until the next call: a later append that grows n.scratch leaves
+// earlier slices on the old array, which stays intact) and returns the row kind and the error body,
+// or a reject reason.
+func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, line []byte) (kind chstore.Kind, env *errbody.Envelope, synthetic bool, reason string) {
+	n.scratch = n.scratch[:0]
+	switch {
+	case !format.IsJSON() || r.IsAccess() || (r.Status != 0 && r.Body == nil):
+		kind = chstore.KindAccess
+	case r.Body != nil:
+		kind = chstore.KindErrorBody
+	default:
+		return 0, nil, false, ReasonNotARequest
+	}
+	if r.Body != nil {
+		n.env = n.bodies.Normalize(r.Body)
+		redactEnvelope(&n.env)
+		env = &n.env
+		if len(r.RequestID) == 0 && env.RequestID != "" {
+			r.RequestID = []byte(env.RequestID)
+		}
+	}
+	if kind == chstore.KindErrorBody {
+		if len(r.RequestID) == 0 {
+			return 0, nil, false, ReasonBodyNoRequestID
+		}
+	} else if r.TimeMs == 0 {
+		return 0, nil, false, ReasonNoTime
+	}
+	if len(r.RequestID) == 0 {
+		start := len(n.scratch)
+		n.scratch = n.synth.appendID(n.scratch, line)
+		r.RequestID = n.scratch[start:]
+		synthetic = true
+	}
+	if len(r.Route) == 0 && len(r.Path) > 0 {
+		start := len(n.scratch)
+		n.scratch = route.Template(n.scratch, r.Path)
+		r.Route = n.scratch[start:]
+	}
+	if secret.HasSensitiveQuery(r.Path) {
+		start := len(n.scratch)
+		n.scratch = secret.AppendRedactedPath(n.scratch, r.Path)
+		r.Path = n.scratch[start:]
+	}
+	if len(r.Partner) == 0 && len(r.Secret) > 0 {
+		start := len(n.scratch)
+		n.scratch = n.hasher.AppendID(n.scratch, r.Secret)
+		r.Partner = n.scratch[start:]
+	}
+	r.Secret = nil
+	return kind, env, synthetic, ""
+}
+
+// synthChain gives lines without a request id a stable synthetic one: the
+// 128-bit FNV-1a hash of the previous synthetic id and the line. Reloading
+// the same file (or a rotated or gzipped copy of it) yields the same ids,
+// so the load stays idempotent, while two identical lines in one file get
+// different ids because their predecessors differ.
+type synthChain struct {
+	h    hash.Hash
+	prev [16]byte
+	sum  []byte
+}
+
+func newSynthChain() synthChain {
+	return synthChain{h: fnv.New128a(), sum: make([]byte, 0, 16)}
+}
+
+// reset starts a new chain, as at the start of a file.
+func (c *synthChain) reset() { c.prev = [16]byte{} }
+
+func (c *synthChain) appendID(dst, line []byte) []byte {
+	c.h.Reset()
+	c.h.Write(c.prev[:])
+	c.h.Write(line)
+	c.sum = c.h.Sum(c.sum[:0])
+	copy(c.prev[:], c.sum)
+	dst = append(dst, "s-"...)
+	return hex.AppendEncode(dst, c.sum)
+}
+
+// redactEnvelope removes credentials from the free text of an error body,
+// which is stored verbatim.
+func redactEnvelope(e *errbody.Envelope) {
+	redact := func(s *string) {
+		if r := secret.RedactText([]byte(*s)); string(r) != *s {
+			*s = string(r)
+		}
+	}
+	redact(&e.Raw)
+	redact(&e.Message)
+	redact(&e.Details)
+	for i := range e.Fields {
+		redact(&e.Fields[i].Message)
+	}
+}
