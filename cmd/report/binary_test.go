@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ratescope/ratescope/internal/chtest"
+)
+
+// buildReport builds this command into a temporary directory.
+func buildReport(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "report")
+	out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestBinary runs the real binary: exit statuses, one-line errors, and the
+// JSON contract.
+func TestBinary(t *testing.T) {
+	bin := buildReport(t)
+	loadedURL, _ := loadedDB(t)
+	emptyURL := chtest.NewURL(t) // never migrated
+	badUser, err := url.Parse(chtest.ServerURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	badUser.User = url.UserPassword("nosuchuser", "pw")
+	badUser.Path = "/x"
+
+	run := func(args ...string) (stdout, stderr string, code int) {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		// A default that must not be used: every case names its server.
+		cmd.Env = append(os.Environ(), "RATESCOPE_CLICKHOUSE=clickhouse://127.0.0.1:1/unused")
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			code = exit.ExitCode()
+		case err != nil:
+			t.Fatalf("run %q: %v", args, err)
+		}
+		return out.String(), errOut.String(), code
+	}
+
+	fails := func(name string, wantCode int, wantErr string, args ...string) {
+		t.Helper()
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := run(args...)
+			if code != wantCode {
+				t.Errorf("exit %d, want %d", code, wantCode)
+			}
+			if !strings.HasPrefix(stderr, "report: ") || strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+				t.Errorf("stderr is not one line \"report: …\": %q", stderr)
+			}
+			if !strings.Contains(stderr, wantErr) {
+				t.Errorf("stderr %q, want it to contain %q", stderr, wantErr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+		})
+	}
+	fails("unreachable ClickHouse", 1, "cannot reach ClickHouse at 127.0.0.1:1",
+		"summary", "--clickhouse", "clickhouse://127.0.0.1:1/x")
+	fails("unreachable ClickHouse from the environment", 1, "cannot reach ClickHouse at 127.0.0.1:1",
+		"errors")
+	fails("wrong credentials", 1, `rejected user "nosuchuser"`,
+		"summary", "--clickhouse", badUser.String())
+	fails("no schema", 1, "no ratescope schema",
+		"errors", "--clickhouse", emptyURL)
+	fails("bad flag", 2, "unknown flag: --bogus", "summary", "--bogus")
+	fails("bad --by", 2, `--by: unknown key "nope"`, "errors", "--by", "nope", "--clickhouse", loadedURL)
+	fails("--since with --from", 2, "mutually exclusive",
+		"errors", "--since", "1h", "--from", "2026-03-01T00:00:00Z", "--clickhouse", loadedURL)
+	fails("bad time", 2, `bad time "March 1st"`, "summary", "--from", "March 1st")
+	fails("unknown command", 2, `unknown command "sumary" for "report"; did you mean "summary"?`, "sumary")
+
+	window := []string{"--clickhouse", loadedURL, "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-02T00:00:00Z", "--format", "json"}
+	t.Run("summary JSON", func(t *testing.T) {
+		stdout, stderr, code := run(append([]string{"summary"}, window...)...)
+		if code != 0 || stderr != "" {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+		var got map[string]any
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatalf("stdout is not a JSON object: %v\n%s", err, stdout)
+		}
+		want := map[string]any{
+			"requests": 5.0, "errors": 4.0, "error_rate": 0.8, "client_errors": 3.0, "server_errors": 1.0,
+			"throttled": 2.0, "partners": 2.0, "rejected_lines": 1.0,
+			"from": "2026-03-01T00:00:00Z", "to": "2026-03-02T00:00:00Z",
+		}
+		if len(got) != len(want) {
+			t.Errorf("fields %v, want exactly %v", keys(got), keys(want))
+		}
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("%s = %#v, want %#v", k, got[k], w)
+			}
+		}
+	})
+	t.Run("errors JSON", func(t *testing.T) {
+		stdout, stderr, code := run(append([]string{"errors", "--by", "partner,status,code,route"}, window...)...)
+		if code != 0 || stderr != "" {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+		var got []map[string]any
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatalf("stdout is not a JSON array: %v\n%s", err, stdout)
+		}
+		want := []map[string]any{
+			{"partner": "acme", "status": 429.0, "code": "THROTTLED", "route": "/v1/users", "count": 1.0, "share": 0.25},
+			{"partner": "acme", "status": 429.0, "code": "rate_limit_exceeded", "route": "/v1/bookings/{id}", "count": 1.0, "share": 0.25},
+			{"partner": "globex", "status": 400.0, "code": "invalid", "route": "/v1/users", "count": 1.0, "share": 0.25},
+			{"partner": "globex", "status": 500.0, "code": "internal", "route": "/v1/users", "count": 1.0, "share": 0.25},
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d rows, want %d:\n%s", len(got), len(want), stdout)
+		}
+		for i := range want {
+			if !slices.Equal(keys(got[i]), keys(want[i])) {
+				t.Errorf("row %d: fields %v, want %v", i, keys(got[i]), keys(want[i]))
+			}
+			for k, w := range want[i] {
+				if got[i][k] != w {
+					t.Errorf("row %d: %s = %#v, want %#v", i, k, got[i][k], w)
+				}
+			}
+		}
+		// Fields come in --by order, then count and share.
+		if i, j := strings.Index(stdout, `"partner"`), strings.Index(stdout, `"status"`); i < 0 || j < i {
+			t.Errorf("partner does not come before status:\n%s", stdout)
+		}
+	})
+	t.Run("errors JSON, one partner, default keys", func(t *testing.T) {
+		stdout, _, code := run(append([]string{"errors", "--partner", "globex"}, window...)...)
+		var got []map[string]any
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 {
+			t.Fatalf("exit %d, %v:\n%s", code, err, stdout)
+		}
+		want := []map[string]any{
+			{"code": "internal", "status": 500.0, "count": 1.0, "share": 0.5},
+			{"code": "invalid", "status": 400.0, "count": 1.0, "share": 0.5},
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d rows, want %d:\n%s", len(got), len(want), stdout)
+		}
+		for i := range want {
+			if !slices.Equal(keys(got[i]), keys(want[i])) {
+				t.Errorf("row %d: fields %v, want %v", i, keys(got[i]), keys(want[i]))
+			}
+			for k, w := range want[i] {
+				if got[i][k] != w {
+					t.Errorf("row %d: %s = %#v, want %#v", i, k, got[i][k], w)
+				}
+			}
+		}
+	})
+	t.Run("help", func(t *testing.T) {
+		stdout, stderr, code := run("errors", "--help")
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "Examples:") || !strings.Contains(stdout, "--clickhouse") {
+			t.Errorf("exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
+		}
+	})
+}
+
+// keys returns m's keys, sorted.
+func keys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/cli"
+)
+
+func newCmdRoot(f *cli.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report <command> [flags]",
+		Short: "Report on API traffic loaded into ClickHouse by ingest",
+		Long: `Report on the API gateway access logs and error bodies that ingest loaded
+into ClickHouse.
+
+Every report covers a window: the last --since (default 24h), or --from to
+--to (RFC 3339; --to defaults to now). A request is counted once per request
+id however often its lines were loaded, and its error body counts even when
+it was logged apart from the access line, in another file or minutes later.
+
+Output is a table (aligned for a terminal, plain when piped), or stable JSON
+or CSV with --format.`,
+		Example: `  report summary
+  report errors --since 7d --by code,partner
+  report errors --from 2026-03-01T00:00:00Z --to 2026-03-02T00:00:00Z --format json`,
+	}
+	cmd.CompletionOptions.HiddenDefaultCmd = true
+	cli.AddClickHouseFlag(cmd, f)
+	cmd.AddCommand(
+		NewCmdSummary(f, nil),
+		NewCmdErrors(f, nil),
+		// Later reports join here, each a NewCmdX(f, nil) in its own file
+		// with its logic in an internal package: retry-storms
+		// (internal/retry), rate-limits (internal/ratelimit), request.
+	)
+	return cmd
+}
+
+// checkedDB returns a function that opens the database with open and
+// refuses one without the schema this binary knows (chstore.DB.CheckSchema).
+func checkedDB(open func(context.Context) (*chstore.DB, error)) func(context.Context) (*chstore.DB, error) {
+	return func(ctx context.Context) (*chstore.DB, error) {
+		db, err := open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.CheckSchema(ctx); err != nil {
+			return nil, err
+		}
+		return db, nil
+	}
+}

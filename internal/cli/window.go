@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Window is the half-open time range [From, To) a report covers, in UTC and
+// whole seconds (the resolution of the tables' time column).
+type Window struct {
+	From, To time.Time
+}
+
+// DefaultSince is the window length when neither --since nor --from is given.
+const DefaultSince = 24 * time.Hour
+
+// WindowFlags are the --since, --from and --to flags every report takes.
+// Register them with AddFlags; once flags are parsed, Window resolves them.
+// Bad values are rejected while flags are parsed (usage errors).
+type WindowFlags struct {
+	since    sinceValue
+	from, to timeValue
+}
+
+// AddFlags registers --since, --from and --to on fs.
+func (w *WindowFlags) AddFlags(fs *pflag.FlagSet) {
+	w.since = sinceValue{text: "24h", d: DefaultSince}
+	fs.Var(&w.since, "since", "report on the last `DURATION`: a Go duration, or days with d (90m, 36h, 7d)")
+	fs.Var(&w.from, "from", "start of the window, RFC 3339 `TIME`, inclusive (instead of --since)")
+	fs.Var(&w.to, "to", "end of the window, RFC 3339 `TIME`, exclusive (default now)")
+}
+
+// Window resolves the flags against now: [to − since, to) by default, or
+// [from, to) with --from; to is now unless --to is given. Both ends are
+// truncated to whole seconds, in UTC. --since with --from, or a window that
+// does not end after it starts, is a usage error.
+func (w *WindowFlags) Window(now time.Time) (Window, error) {
+	if w.since.set && w.from.set {
+		return Window{}, UsageErrorf("--since and --from are mutually exclusive: give one of them")
+	}
+	to := now
+	if w.to.set {
+		to = w.to.t
+	}
+	from := to.Add(-w.since.d)
+	if w.from.set {
+		from = w.from.t
+	}
+	win := Window{From: from.UTC().Truncate(time.Second), To: to.UTC().Truncate(time.Second)}
+	if !win.From.Before(win.To) {
+		return Window{}, UsageErrorf("the window is empty: --from %s is not before --to %s",
+			win.From.Format(time.RFC3339), win.To.Format(time.RFC3339))
+	}
+	return win, nil
+}
+
+// ParseSince parses a --since value: a positive Go duration ("90m", "36h",
+// "1h30m") in which days may also be written with the unit d ("7d",
+// "1d12h", "1.5d").
+func ParseSince(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, errors.New("empty duration")
+	}
+	// Rewrite each "<number>d" component as hours and let time.ParseDuration
+	// do the rest (units, overflow, syntax).
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
+			j++
+		}
+		if j > i && j < len(s) && s[j] == 'd' {
+			days, err := strconv.ParseFloat(s[i:j], 64)
+			if err != nil {
+				return 0, fmt.Errorf("bad duration %q", s)
+			}
+			b.WriteString(strconv.FormatFloat(days*24, 'f', -1, 64))
+			b.WriteByte('h')
+			i = j + 1
+			continue
+		}
+		if j == i {
+			j++ // not a number: copy one byte (a sign, a unit letter) as is
+		}
+		b.WriteString(s[i:j])
+		i = j
+	}
+	d, err := time.ParseDuration(b.String())
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q: want e.g. 90m, 36h or 7d", s)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("bad duration %q: must be positive", s)
+	}
+	return d, nil
+}
+
+// sinceValue is the pflag.Value behind --since.
+type sinceValue struct {
+	text string
+	d    time.Duration
+	set  bool
+}
+
+func (v *sinceValue) String() string { return v.text }
+func (v *sinceValue) Type() string   { return "duration" }
+func (v *sinceValue) Set(s string) error {
+	d, err := ParseSince(s)
+	if err != nil {
+		return err
+	}
+	v.text, v.d, v.set = s, d, true
+	return nil
+}
+
+// timeValue is the pflag.Value behind --from and --to.
+type timeValue struct {
+	t   time.Time
+	set bool
+}
+
+func (v *timeValue) String() string {
+	if !v.set {
+		return ""
+	}
+	return v.t.Format(time.RFC3339)
+}
+func (v *timeValue) Type() string { return "time" }
+func (v *timeValue) Set(s string) error {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fmt.Errorf("bad time %q: want RFC 3339, e.g. 2026-03-01T00:00:00Z", s)
+	}
+	v.t, v.set = t, true
+	return nil
+}
