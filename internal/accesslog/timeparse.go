@@ -1,6 +1,9 @@
 package accesslog
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // ParseTime reads a timestamp in any form access logs use and returns it as
 // Unix epoch milliseconds with its precision (digits after the second):
@@ -8,8 +11,13 @@ import "time"
 //   - CLF: 22/Nov/2026:05:13:47 +0000 (precision 0)
 //   - RFC 3339 / ISO 8601: 2026-11-22T05:13:47Z, 2026-11-22T05:13:47.123456+02:00,
 //     with 'T' or a space between date and time
-//   - epoch seconds, optionally fractional: 1763788427, 1763788427.123 (nginx $msec)
-//   - epoch milliseconds: 1763788427123 (precision 3)
+//   - epoch seconds, optionally fractional: 1795324427, 1795324427.123 (nginx $msec)
+//   - epoch milliseconds: 1795324427123 (precision 3; a fraction adds digits)
+//   - epoch microseconds (precision 6) and nanoseconds (precision 9):
+//     1795324427123456, 1795324427123456789
+//
+// An epoch number's unit follows from its digit count (see parseEpoch).
+// Dates that do not exist (31/Nov, 29/Feb outside leap years) fail.
 //
 // It does not allocate.
 func ParseTime(b []byte) (ms int64, prec int8, ok bool) {
@@ -145,22 +153,31 @@ func parseRFC3339(b []byte) (int64, int8, bool) {
 		}
 	}
 	ms, _, ok := civil(year, mon, day, hh, mm, ss, nanos, off)
-	return ms, int8(prec), ok
+	if !ok {
+		return 0, 0, false
+	}
+	return ms, int8(prec), true
 }
 
-// parseEpoch parses epoch seconds (optionally fractional) or milliseconds.
+// parseEpoch parses an epoch number; its digit count gives the unit, each
+// range starting in 1973: 9–11 digits are seconds, 12–14 milliseconds, 15–17
+// microseconds, 18–19 nanoseconds. Seconds and milliseconds may carry a
+// fraction.
 func parseEpoch(b []byte) (int64, int8, bool) {
 	intPart, frac := b, []byte(nil)
 	for i, c := range b {
 		if c == '.' {
 			intPart, frac = b[:i], b[i+1:]
+			if len(frac) == 0 {
+				return 0, 0, false
+			}
 			break
 		}
 	}
-	if len(intPart) == 0 || len(intPart) > 16 {
+	if len(intPart) < 9 || len(intPart) > 19 {
 		return 0, 0, false
 	}
-	n, ok := digits(intPart)
+	n, ok := digits64(intPart)
 	if !ok {
 		return 0, 0, false
 	}
@@ -179,22 +196,58 @@ func parseEpoch(b []byte) (int64, int8, bool) {
 		fracNanos *= 10
 	}
 	switch {
-	case len(intPart) >= 12: // milliseconds (from 1973 on)
-		if len(frac) > 0 {
-			return int64(n), 3 + int8(min(prec, 6)), true
-		}
-		return int64(n), 3, true
-	case len(intPart) >= 9: // seconds (from 1973 on)
-		return int64(n)*1000 + int64(fracNanos/1e6), int8(prec), true
-	default:
+	case len(intPart) >= 15 && len(frac) > 0:
 		return 0, 0, false
+	case len(intPart) >= 18: // nanoseconds
+		return n / 1e6, 9, true
+	case len(intPart) >= 15: // microseconds
+		return n / 1e3, 6, true
+	case len(intPart) >= 12: // milliseconds
+		return n, 3 + int8(min(prec, 6)), true
+	default: // seconds
+		return n*1000 + int64(fracNanos/1e6), int8(prec), true
 	}
 }
 
+// digits64 parses up to 19 decimal digits, failing on overflow.
+func digits64(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if n > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(n), true
+}
+
+// civil converts a calendar date and time at a UTC offset (seconds east)
+// to epoch milliseconds, rejecting dates that do not exist (31 November,
+// 29 February outside leap years). A leap second (ss 60) rolls over.
 func civil(year, mon, day, hh, mm, ss, nanos, off int) (int64, int8, bool) {
-	if mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 {
+	if mon < 1 || mon > 12 || day < 1 || day > daysIn(year, mon) || hh > 23 || mm > 59 || ss > 60 {
 		return 0, 0, false
 	}
 	t := time.Date(year, time.Month(mon), day, hh, mm, ss, nanos, time.UTC)
 	return t.UnixMilli() - int64(off)*1000, 0, true
+}
+
+// daysIn returns the number of days of month mon (1–12) in year.
+func daysIn(year, mon int) int {
+	switch mon {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }

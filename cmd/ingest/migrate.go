@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/cli"
+)
+
+func newMigrateCmd(f *cli.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Create or upgrade the ClickHouse schema",
+		Long: `Create the database and tables, or apply the migrations this binary has and
+the database lacks. Safe to run at any time; loading runs it too. A database
+whose schema is newer than this binary is refused: upgrade ratescope.`,
+		Example: `  ingest migrate --clickhouse clickhouse://127.0.0.1:9000/ratescope`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := f.DB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := db.Migrate(cmd.Context()); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IOStreams.Out, "schema of database %s is at version %d\n", db.Name, chstore.SchemaVersion())
+			return nil
+		},
+	}
+	return cmd
+}

@@ -1,0 +1,208 @@
+package accesslog
+
+import "bytes"
+
+// fieldKind says how a field of a text log line was delimited.
+type fieldKind uint8
+
+const (
+	fieldEnd     fieldKind = iota // no field left on the line
+	fieldBare                     // a word ended by a space or the end of the line
+	fieldQuoted                   // "…": the bytes between the quotes, escapes kept as logged
+	fieldBracket                  // […]: the bytes between the brackets
+	fieldBroken                   // an opening quote or bracket that is never closed
+)
+
+// fieldScanner splits a text access-log line (nginx combined, Envoy) into
+// space-separated fields. Inside a quoted field a backslash escapes the next
+// byte, so Apache-style \" does not end the field; nginx writes \x22 there.
+// Fields are sub-slices of the line: nothing is copied or unescaped, and the
+// scanner visits each byte at most twice.
+type fieldScanner struct {
+	line []byte
+	pos  int
+}
+
+// next returns the next field and how it was delimited; at the end of the
+// line it returns fieldEnd.
+func (s *fieldScanner) next() ([]byte, fieldKind) {
+	line := s.line
+	for s.pos < len(line) && line[s.pos] == ' ' {
+		s.pos++
+	}
+	if s.pos >= len(line) {
+		return nil, fieldEnd
+	}
+	start := s.pos
+	switch line[start] {
+	case '"':
+		body := line[start+1:]
+		if i := closingQuote(body); i >= 0 {
+			s.pos = start + 1 + i + 1
+			return body[:i], fieldQuoted
+		}
+		s.pos = len(line)
+		return body, fieldBroken
+	case '[':
+		if i := bytes.IndexByte(line[start+1:], ']'); i >= 0 {
+			s.pos = start + 1 + i + 1
+			return line[start+1 : start+1+i], fieldBracket
+		}
+		s.pos = len(line)
+		return line[start+1:], fieldBroken
+	}
+	end := bytes.IndexByte(line[start:], ' ')
+	if end < 0 {
+		end = len(line) - start
+	}
+	s.pos = start + end
+	return line[start:s.pos], fieldBare
+}
+
+// closingQuote returns the index of the first '"' in b that no backslash
+// escapes (one preceded by an even run of backslashes), or -1. Each
+// backslash run is looked at once, so the work is linear in len(b).
+func closingQuote(b []byte) int {
+	for from := 0; ; {
+		i := bytes.IndexByte(b[from:], '"')
+		if i < 0 {
+			return -1
+		}
+		i += from
+		run := 0
+		for j := i - 1; j >= from && b[j] == '\\'; j-- {
+			run++
+		}
+		if run%2 == 0 {
+			return i
+		}
+		from = i + 1
+	}
+}
+
+// trimLineEnd drops trailing spaces, tabs and a carriage return (CRLF files).
+func trimLineEnd(line []byte) []byte {
+	for len(line) > 0 {
+		switch line[len(line)-1] {
+		case ' ', '\t', '\r':
+			line = line[:len(line)-1]
+		default:
+			return line
+		}
+	}
+	return line
+}
+
+// fieldUint parses an unsigned decimal of 1 to 18 digits (so it cannot
+// overflow an int64).
+func fieldUint(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// fieldStatus parses an HTTP status of 1 to 3 digits (0 to 999).
+func fieldStatus(b []byte) (uint16, bool) {
+	if len(b) > 3 {
+		return 0, false
+	}
+	n, ok := fieldUint(b)
+	return uint16(n), ok
+}
+
+// fieldSecondsMs parses a non-negative decimal number of seconds such as
+// nginx's $request_time ("0.202") and returns it in milliseconds.
+func fieldSecondsMs(b []byte) (float64, bool) {
+	whole, frac := b, []byte(nil)
+	if i := bytes.IndexByte(b, '.'); i >= 0 {
+		whole, frac = b[:i], b[i+1:]
+	}
+	w, ok := fieldUint(whole)
+	if !ok || len(frac) > 9 {
+		return 0, false
+	}
+	ms := float64(w) * 1000
+	if len(frac) > 0 {
+		f, ok := fieldUint(frac)
+		if !ok {
+			return 0, false
+		}
+		scale := 1.0
+		for range frac {
+			scale *= 10
+		}
+		ms += float64(f) * 1000 / scale
+	}
+	return ms, true
+}
+
+// isDash reports whether a field is the "-" that text formats log for an
+// absent value.
+func isDash(b []byte) bool { return len(b) == 1 && b[0] == '-' }
+
+// dashToNil returns nil for the "-" placeholder and b otherwise.
+func dashToNil(b []byte) []byte {
+	if isDash(b) {
+		return nil
+	}
+	return b
+}
+
+// firstListEntry returns the first entry of a comma-separated address list
+// such as an X-Forwarded-For value ("203.0.113.9, 10.0.0.1" → 203.0.113.9),
+// trimmed of spaces; "-" yields nil.
+func firstListEntry(b []byte) []byte {
+	if i := bytes.IndexByte(b, ','); i >= 0 {
+		b = b[:i]
+	}
+	return dashToNil(bytes.TrimSpace(b))
+}
+
+// splitRequest splits a logged request line "METHOD TARGET PROTOCOL" into
+// its method and target. The method ends at the first space and the
+// protocol starts after the last one (when there are two or more); "-"
+// parts are absent. A line that is empty or whose method is not an HTTP
+// token (nginx logs whatever a client sent, e.g. "hello" or TLS bytes) yields
+// no method and no target: the request is still worth keeping as an access
+// record.
+func splitRequest(req []byte) (method, target []byte) {
+	sp := bytes.IndexByte(req, ' ')
+	if sp <= 0 || !isHTTPToken(req[:sp]) {
+		return nil, nil
+	}
+	method, rest := req[:sp], req[sp+1:]
+	if last := bytes.LastIndexByte(rest, ' '); last >= 0 {
+		rest = rest[:last]
+	}
+	return dashToNil(method), dashToNil(bytes.TrimSpace(rest))
+}
+
+// isHTTPToken reports whether b is an RFC 9110 token (the syntax of a method).
+func isHTTPToken(b []byte) bool {
+	for _, c := range b {
+		if !isTokenByte(c) {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func isTokenByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+		return true
+	}
+	return false
+}
