@@ -47,9 +47,13 @@ ORDER BY (request_id, kind);
 
 -- Lines that could not be parsed: kept, with why, never silently dropped.
 -- (source, offset) identifies a line, so reloading a file does not double
--- the count.
+-- the count. A rejected line has no time of its own: time is that of the
+-- last line of the same source that parsed before it (log files are in time
+-- order), or the ingest time when none did, so windows over old logs count
+-- their rejects.
 CREATE TABLE IF NOT EXISTS {{.DB}}.rejected {{.OnCluster}}
 (
+    time        DateTime('UTC'),
     ingested_at DateTime('UTC'),
     source      String,
     offset      UInt64,
@@ -59,5 +63,5 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.rejected {{.OnCluster}}
     raw         String
 )
 ENGINE = {{engine "rejected" "ReplacingMergeTree()"}}
-PARTITION BY toYYYYMM(ingested_at)
+PARTITION BY toYYYYMM(time)
 ORDER BY (source, offset);

@@ -1,39 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ratescope/ratescope/internal/chtest"
+	"github.com/ratescope/ratescope/internal/clitest"
 )
-
-// buildReport builds this command into a temporary directory.
-func buildReport(t *testing.T) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-	}
-	bin := filepath.Join(t.TempDir(), "report")
-	out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // TestBinary runs the real binary: exit statuses, one-line errors, and the
 // JSON contract.
 func TestBinary(t *testing.T) {
-	bin := buildReport(t)
+	bin := clitest.Build(t, "report")
 	loadedURL, _ := loadedDB(t)
 	emptyURL := chtest.NewURL(t) // never migrated
 	badUser, err := url.Parse(chtest.ServerURL(t))
@@ -45,38 +26,13 @@ func TestBinary(t *testing.T) {
 
 	run := func(args ...string) (stdout, stderr string, code int) {
 		t.Helper()
-		cmd := exec.Command(bin, args...)
-		// A default that must not be used: every case names its server.
-		cmd.Env = append(os.Environ(), "RATESCOPE_CLICKHOUSE=clickhouse://127.0.0.1:1/unused")
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		var exit *exec.ExitError
-		switch {
-		case errors.As(err, &exit):
-			code = exit.ExitCode()
-		case err != nil:
-			t.Fatalf("run %q: %v", args, err)
-		}
-		return out.String(), errOut.String(), code
+		r := clitest.Run(t, bin, args...)
+		return r.Stdout, r.Stderr, r.Code
 	}
-
 	fails := func(name string, wantCode int, wantErr string, args ...string) {
 		t.Helper()
 		t.Run(name, func(t *testing.T) {
-			stdout, stderr, code := run(args...)
-			if code != wantCode {
-				t.Errorf("exit %d, want %d", code, wantCode)
-			}
-			if !strings.HasPrefix(stderr, "report: ") || strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
-				t.Errorf("stderr is not one line \"report: …\": %q", stderr)
-			}
-			if !strings.Contains(stderr, wantErr) {
-				t.Errorf("stderr %q, want it to contain %q", stderr, wantErr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout %q, want nothing", stdout)
-			}
+			clitest.WantOneLineError(t, clitest.Run(t, bin, args...), "report", wantCode, wantErr)
 		})
 	}
 	fails("unreachable ClickHouse", 1, "cannot reach ClickHouse at 127.0.0.1:1",

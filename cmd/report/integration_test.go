@@ -73,11 +73,11 @@ func loadedDB(t *testing.T) (string, *chstore.DB) {
 				t.Fatal(err)
 			}
 		}
-		b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("rejected")+" (ingested_at, source, `offset`, reason, raw)")
+		b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("rejected")+" (time, ingested_at, source, `offset`, reason, raw)")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Append(mar1.Add(time.Hour), "fixture.log", uint64(42), "bad_json", "{"); err != nil {
+		if err := b.Append(mar1.Add(time.Hour), mar1.Add(time.Hour), "fixture.log", uint64(42), "bad_json", "{"); err != nil {
 			t.Fatal(err)
 		}
 		if err := b.Send(); err != nil {

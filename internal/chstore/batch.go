@@ -259,6 +259,8 @@ type RejectBatch struct {
 	source, format lastCopy
 	reasons        lastCopy
 	ingested       []time.Time
+	timeCol        []time.Time
+	timeMs         []int64
 
 	sourceCol []string
 	offset    []uint64
@@ -281,12 +283,15 @@ func NewRejectBatch(capacity int) *RejectBatch {
 	}
 }
 
-// Append adds one rejected line: where it came from, why it was rejected
-// (a short stable token such as accesslog.ParseError.Reason) and the line
-// itself, cut to at most MaxRejectRaw bytes without splitting a UTF-8
-// character. Append copies what it keeps.
-func (b *RejectBatch) Append(m Meta, reason string, raw []byte) {
+// Append adds one rejected line: where it came from, the time it is
+// filed under (Unix ms: the last parsed line's of its source; 0 or out of
+// range = the insert's ingested-at time), why it was rejected (a short
+// stable token such as accesslog.ParseError.Reason) and the line itself,
+// cut to at most MaxRejectRaw bytes without splitting a UTF-8 character.
+// Append copies what it keeps.
+func (b *RejectBatch) Append(m Meta, timeMs int64, reason string, raw []byte) {
 	a := &b.text
+	b.timeMs = append(b.timeMs, timeMs)
 	b.sourceCol = append(b.sourceCol, b.source.copy(a, m.Source))
 	b.offset = append(b.offset, m.Offset)
 	b.line = append(b.line, m.Line)
@@ -302,6 +307,7 @@ func (b *RejectBatch) Len() int { return len(b.sourceCol) }
 func (b *RejectBatch) Reset() {
 	b.text.reset()
 	b.source, b.format, b.reasons = lastCopy{}, lastCopy{}, lastCopy{}
+	b.timeMs = b.timeMs[:0]
 	b.sourceCol = truncStrings(b.sourceCol)
 	b.offset = b.offset[:0]
 	b.line = b.line[:0]

@@ -244,10 +244,10 @@ func TestResetKeepsNothing(t *testing.T) {
 		t.Fatalf("row after Reset carries old values: id %q kind %d source %q code %q fields %v", b.requestID[0], b.kind[0], b.sourceCol[0], b.errCode[0], b.errFieldNames[0])
 	}
 	rb := NewRejectBatch(1)
-	rb.Append(Meta{Source: "s"}, "r", []byte("x"))
+	rb.Append(Meta{Source: "s"}, 5, "r", []byte("x"))
 	rb.Reset()
-	rb.Append(Meta{Source: "t"}, "q", nil)
-	if rb.Len() != 1 || rb.sourceCol[0] != "t" || rb.reason[0] != "q" || rb.raw[0] != "" {
+	rb.Append(Meta{Source: "t"}, 7, "q", nil)
+	if rb.Len() != 1 || len(rb.timeMs) != 1 || rb.timeMs[0] != 7 || rb.sourceCol[0] != "t" || rb.reason[0] != "q" || rb.raw[0] != "" {
 		t.Fatalf("reject row after Reset: %q %q %q", rb.sourceCol[0], rb.reason[0], rb.raw[0])
 	}
 }

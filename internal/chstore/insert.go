@@ -70,6 +70,7 @@ var rejectColumns = [...]struct {
 	name   string
 	values func(b *RejectBatch) any
 }{
+	{"time", func(b *RejectBatch) any { return b.timeCol }},
 	{"ingested_at", func(b *RejectBatch) any { return b.ingested }},
 	{"source", func(b *RejectBatch) any { return b.sourceCol }},
 	{"offset", func(b *RejectBatch) any { return b.offset }},
@@ -125,6 +126,14 @@ func (db *DB) InsertRejects(ctx context.Context, b *RejectBatch, ingestedAt time
 		return fmt.Errorf("insert rejects: %w", err)
 	}
 	b.ingested = fill(b.ingested, n, ingestedAt)
+	b.timeCol = b.timeCol[:0]
+	for _, ms := range b.timeMs {
+		t := ingestedAt
+		if ms >= 1 && ms <= maxDateTimeMs {
+			t = time.UnixMilli(ms)
+		}
+		b.timeCol = append(b.timeCol, t.Truncate(time.Second).UTC())
+	}
 	names := make([]string, len(rejectColumns))
 	values := make([]any, len(rejectColumns))
 	for i, c := range rejectColumns {

@@ -309,7 +309,7 @@ func TestAppendCopies(t *testing.T) {
 	reqs.Append(&r, chstore.KindAccess, env, meta)
 	rejs := chstore.NewRejectBatch(1)
 	raw := []byte("{not json")
-	rejs.Append(meta, str(52, 60), raw)
+	rejs.Append(meta, logged.UnixMilli(), str(52, 60), raw)
 
 	for i := range line {
 		line[i] = 'X'
@@ -340,11 +340,12 @@ func TestAppendCopies(t *testing.T) {
 	}}
 	compareRows(t, readRequests(t, db), want)
 	compareRows(t, readRejects(t, db), []rejectRow{
-		{IngestedAt: ingestedS, Source: "/src/a.log", Offset: 9, Line: 3, Format: "jsonl", Reason: "bad_json", Raw: "{not json"},
+		{Time: logged.Truncate(time.Second).UTC(), IngestedAt: ingestedS, Source: "/src/a.log", Offset: 9, Line: 3, Format: "jsonl", Reason: "bad_json", Raw: "{not json"},
 	})
 }
 
 type rejectRow struct {
+	Time       time.Time
 	IngestedAt time.Time
 	Source     string
 	Offset     uint64
@@ -356,7 +357,7 @@ type rejectRow struct {
 
 func readRejects(t *testing.T, db *chstore.DB) []rejectRow {
 	t.Helper()
-	rows, err := db.Conn.Query(testContext(t), "SELECT ingested_at, source, offset, line, format, reason, raw FROM "+
+	rows, err := db.Conn.Query(testContext(t), "SELECT time, ingested_at, source, offset, line, format, reason, raw FROM "+
 		db.Table("rejected")+" ORDER BY source, offset")
 	if err != nil {
 		t.Fatal(err)
@@ -365,10 +366,10 @@ func readRejects(t *testing.T, db *chstore.DB) []rejectRow {
 	var out []rejectRow
 	for rows.Next() {
 		var r rejectRow
-		if err := rows.Scan(&r.IngestedAt, &r.Source, &r.Offset, &r.Line, &r.Format, &r.Reason, &r.Raw); err != nil {
+		if err := rows.Scan(&r.Time, &r.IngestedAt, &r.Source, &r.Offset, &r.Line, &r.Format, &r.Reason, &r.Raw); err != nil {
 			t.Fatal(err)
 		}
-		r.IngestedAt = r.IngestedAt.UTC()
+		r.Time, r.IngestedAt = r.Time.UTC(), r.IngestedAt.UTC()
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -383,10 +384,10 @@ func TestInsertRejectsRoundTrip(t *testing.T) {
 	// "é" is two bytes: after one ASCII byte, byte 4096 is the first half of one.
 	accented := "x" + strings.Repeat("é", 3000)
 	b := chstore.NewRejectBatch(0) // grows as needed
-	b.Append(chstore.Meta{Source: "a.log", Offset: 10, Line: 2, Format: "nginx"}, "bad_request_line", []byte(`GET / HTTP/1.1" 200`))
-	b.Append(chstore.Meta{Source: "a.log", Offset: 99, Line: 5, Format: "nginx"}, "line_too_long", []byte(long))
-	b.Append(chstore.Meta{Source: "b.log", Offset: 0, Line: 1, Format: "jsonl"}, "bad_json", []byte(accented))
-	b.Append(chstore.Meta{Source: "b.log", Offset: 7, Line: 2, Format: "jsonl"}, "empty", nil)
+	b.Append(chstore.Meta{Source: "a.log", Offset: 10, Line: 2, Format: "nginx"}, logged.UnixMilli(), "bad_request_line", []byte(`GET / HTTP/1.1" 200`))
+	b.Append(chstore.Meta{Source: "a.log", Offset: 99, Line: 5, Format: "nginx"}, 0, "line_too_long", []byte(long))
+	b.Append(chstore.Meta{Source: "b.log", Offset: 0, Line: 1, Format: "jsonl"}, 0, "bad_json", []byte(accented))
+	b.Append(chstore.Meta{Source: "b.log", Offset: 7, Line: 2, Format: "jsonl"}, -5, "empty", nil)
 	if b.Len() != 4 {
 		t.Fatalf("Len() = %d, want 4", b.Len())
 	}
@@ -395,10 +396,11 @@ func TestInsertRejectsRoundTrip(t *testing.T) {
 	}
 	got := readRejects(t, db)
 	compareRows(t, got, []rejectRow{
-		{ingestedS, "a.log", 10, 2, "nginx", "bad_request_line", `GET / HTTP/1.1" 200`},
-		{ingestedS, "a.log", 99, 5, "nginx", "line_too_long", long[:4096]},
-		{ingestedS, "b.log", 0, 1, "jsonl", "bad_json", accented[:4095]},
-		{ingestedS, "b.log", 7, 2, "jsonl", "empty", ""},
+		// A reject is filed under the time given, else (0, out of range) under ingested_at.
+		{logged.Truncate(time.Second).UTC(), ingestedS, "a.log", 10, 2, "nginx", "bad_request_line", `GET / HTTP/1.1" 200`},
+		{ingestedS, ingestedS, "a.log", 99, 5, "nginx", "line_too_long", long[:4096]},
+		{ingestedS, ingestedS, "b.log", 0, 1, "jsonl", "bad_json", accented[:4095]},
+		{ingestedS, ingestedS, "b.log", 7, 2, "jsonl", "empty", ""},
 	})
 	if len(got) == 4 && !utf8.ValidString(got[2].Raw) {
 		t.Errorf("truncated raw is not valid UTF-8: ends %q", got[2].Raw[len(got[2].Raw)-4:])
@@ -455,7 +457,7 @@ func TestInsertErrors(t *testing.T) {
 		t.Errorf("insert into a missing table: err = %v, want one starting \"insert requests: \"", err)
 	}
 	rejs := chstore.NewRejectBatch(1)
-	rejs.Append(chstore.Meta{Source: "a"}, "r", []byte("x"))
+	rejs.Append(chstore.Meta{Source: "a"}, 0, "r", []byte("x"))
 	err = db.InsertRejects(testContext(t), rejs, ingestedAt)
 	if err == nil || !strings.HasPrefix(err.Error(), "insert rejects: ") {
 		t.Errorf("insert into a missing table: err = %v, want one starting \"insert rejects: \"", err)

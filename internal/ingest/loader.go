@@ -222,13 +222,14 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 	if fs.Format == accesslog.FormatAuto {
 		fs.Format = detect(src)
 		if fs.Format == accesslog.FormatAuto {
-			return fs, fmt.Errorf("cannot detect the log format of %s: pass --format (apigw, nginx, nginx-json, envoy or jsonl)", path)
+			return FileStats{}, fmt.Errorf("cannot detect the log format of %s: pass --format (apigw, nginx, nginx-json, envoy or jsonl)", path)
 		}
 	}
 	p := l.parser(fs.Format)
 	l.norm.synth.reset()
 	format := fs.Format.String()
 	lr := NewLineReader(src.r, l.cfg.MaxLineBytes)
+	var lastTimeMs int64 // of the last parsed line: a rejected line is filed under it
 	for {
 		line, err := lr.Next()
 		if errors.Is(err, io.EOF) {
@@ -248,7 +249,7 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 		meta := chstore.Meta{Source: src.name, Offset: uint64(line.Offset), Line: line.Number, Format: format}
 		switch kind, reason := l.loadLine(p, line, &meta); {
 		case reason != "":
-			l.cur.rejs.Append(meta, reason, secret.RedactText(line.Bytes))
+			l.cur.rejs.Append(meta, lastTimeMs, reason, secret.RedactText(line.Bytes))
 			fs.Rejected++
 			if fs.Reasons == nil {
 				fs.Reasons = map[string]uint64{}
@@ -256,8 +257,10 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 			fs.Reasons[reason]++
 		case kind == chstore.KindErrorBody:
 			fs.ErrorBodies++
+			lastTimeMs = max(lastTimeMs, l.rec.TimeMs)
 		default:
 			fs.Access++
+			lastTimeMs = l.rec.TimeMs
 		}
 		if l.cur.reqs.Len() >= l.cfg.BatchRows {
 			l.flush(ctx)

@@ -202,11 +202,11 @@ func insertRejected(t *testing.T, db *chstore.DB, lines []rejectedLine) {
 	t.Helper()
 	ctx := context.Background()
 	for _, l := range lines {
-		b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("rejected")+" (ingested_at, source, `offset`, line, format, reason, raw)")
+		b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("rejected")+" (time, ingested_at, source, `offset`, line, format, reason, raw)")
 		if err != nil {
 			t.Fatalf("prepare insert: %v", err)
 		}
-		if err := b.Append(l.ingestedAt, l.source, l.offset, uint64(1), "jsonl", "bad_json", "{"); err != nil {
+		if err := b.Append(l.ingestedAt, l.ingestedAt, l.source, l.offset, uint64(1), "jsonl", "bad_json", "{"); err != nil {
 			t.Fatalf("append: %v", err)
 		}
 		if err := b.Send(); err != nil {

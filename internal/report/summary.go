@@ -34,7 +34,8 @@ type Summary struct {
 }
 
 // Summarize computes the Summary of the window [from, to). Rejected lines
-// are counted by the time ingest rejected them (ingested_at). It assumes the
+// are counted by the time they are filed under (the last parsed line of
+// their file before them, else when ingest rejected them). It assumes the
 // schema is current (chstore.DB.CheckSchema).
 func Summarize(ctx context.Context, db *chstore.DB, from, to time.Time) (Summary, error) {
 	s := Summary{From: from.UTC(), To: to.UTC()}
@@ -56,7 +57,7 @@ FROM (` + requestsSQL(db, false) + `
 		s.ErrorRate = float64(s.Errors) / float64(s.Requests)
 	}
 	q = "SELECT count() FROM (SELECT source, `offset` FROM " + db.Table("rejected") +
-		" WHERE ingested_at >= ? AND ingested_at < ? GROUP BY source, `offset`)"
+		" WHERE time >= ? AND time < ? GROUP BY source, `offset`)"
 	if err := db.Conn.QueryRow(ctx, q, dateTimeArg(from), dateTimeArg(to)).Scan(&s.RejectedLines); err != nil {
 		return Summary{}, fmt.Errorf("count rejected lines: %w", err)
 	}
