@@ -103,7 +103,7 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 		HashKey:   key,
 		Stdin:     f.IOStreams.In,
 	})
-	if !opts.Quiet && len(stats.Files) > 0 {
+	if !opts.Quiet && stats.Total.Lines > 0 {
 		printStats(f.IOStreams.Out, stats, time.Since(start))
 	}
 	return err
