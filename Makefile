@@ -41,4 +41,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf $(BIN) .clickhouse bench.txt
+	rm -rf $(BIN) .clickhouse .demo bench.txt
