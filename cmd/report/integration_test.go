@@ -130,7 +130,7 @@ func TestRunTables(t *testing.T) {
 		"to              2026-03-02T00:00:00Z\n"+
 		"requests        5\n"+
 		"errors          4\n"+
-		"error_rate      0.8\n"+
+		"error_rate      0.8000\n"+
 		"client_errors   3\n"+
 		"server_errors   1\n"+
 		"throttled       2\n"+
@@ -147,8 +147,8 @@ func TestRunTables(t *testing.T) {
 		"rate_limit_exceeded  429     1      25.0%\n")
 	f("errors by partner piped", false, errs(cli.FormatTable, win, "", report.KeyPartner), ""+
 		"partner  count  share\n"+
-		"acme     2      0.5\n"+
-		"globex   2      0.5\n")
+		"acme     2      0.5000\n"+
+		"globex   2      0.5000\n")
 	f("errors of one partner as CSV", false, errs(cli.FormatCSV, win, "globex", report.KeyStatus, report.KeyRoute), ""+
 		"status,route,count,share\n"+
 		"400,/v1/users,1,0.5\n"+

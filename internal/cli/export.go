@@ -100,7 +100,7 @@ func (csvExporter) Export(ios *IOStreams, r Result) error {
 	record := make([]string, len(r.Table.Columns))
 	for _, row := range r.Table.Rows {
 		for i, c := range r.Table.Columns {
-			record[i] = c.Kind.format(cell(row, i), false)
+			record[i] = c.Kind.format(cell(row, i), styleExact)
 		}
 		if err := w.Write(record); err != nil {
 			return fmt.Errorf("write CSV: %w", err)

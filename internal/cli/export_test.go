@@ -112,13 +112,13 @@ func TestTableExporter(t *testing.T) {
 		})
 	}
 	f("piped", false, false, sample(), ""+
-		"code                 requests_total  share  first_seen\n"+
-		"rate_limit_exceeded  1234567         0.75   2026-03-01T10:00:00Z\n"+
-		"-                    3               0.25   2026-03-01T11:00:00Z\n")
+		"code                 requests_total  share   first_seen\n"+
+		"rate_limit_exceeded  1234567         0.7500  2026-03-01T10:00:00Z\n"+
+		"-                    3               0.2500  2026-03-01T11:00:00Z\n")
 	f("piped, colour asked", false, true, sample(), ""+
-		"code                 requests_total  share  first_seen\n"+
-		"rate_limit_exceeded  1234567         0.75   2026-03-01T10:00:00Z\n"+
-		"-                    3               0.25   2026-03-01T11:00:00Z\n")
+		"code                 requests_total  share   first_seen\n"+
+		"rate_limit_exceeded  1234567         0.7500  2026-03-01T10:00:00Z\n"+
+		"-                    3               0.2500  2026-03-01T11:00:00Z\n")
 	f("terminal", true, false, sample(), ""+
 		"CODE                 REQUESTS TOTAL  SHARE  FIRST SEEN\n"+
 		"rate_limit_exceeded  1,234,567       75.0%  2026-03-01 10:00:00 UTC\n"+
@@ -194,7 +194,11 @@ func TestFormatFlag(t *testing.T) {
 func TestKindFormat(t *testing.T) {
 	f := func(k Kind, v any, human bool, want string) {
 		t.Helper()
-		if got := k.format(v, human); got != want {
+		st := styleExact
+		if human {
+			st = styleHuman
+		}
+		if got := k.format(v, st); got != want {
 			t.Errorf("kind %d format(%#v, human=%v) = %q, want %q", k, v, human, got, want)
 		}
 	}
@@ -211,6 +215,9 @@ func TestKindFormat(t *testing.T) {
 	f(Ratio, 0.0, true, "0.0%")
 	f(Ratio, 0.0004, true, "0.0%")
 	f(Ratio, 1.0/3, false, "0.3333333333333333")
+	if got := Ratio.format(1.0/3, stylePlain); got != "0.3333" {
+		t.Errorf("a piped table's ratio = %q, want 0.3333", got)
+	}
 	f(Ratio, 1, false, "") // an int is not a ratio
 	f(Time, time.Unix(0, 0), false, "1970-01-01T00:00:00Z")
 	f(Time, "2026", false, "")

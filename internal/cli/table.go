@@ -49,6 +49,10 @@ type tableExporter struct{}
 func (tableExporter) Export(ios *IOStreams, r Result) error {
 	t := r.Table
 	human := ios.IsStdoutTTY()
+	st := stylePlain
+	if human {
+		st = styleHuman
+	}
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	header := func(c Column) string {
@@ -58,7 +62,7 @@ func (tableExporter) Export(ios *IOStreams, r Result) error {
 		return c.Name
 	}
 	value := func(c Column, v any) string {
-		s := c.Kind.format(v, human)
+		s := c.Kind.format(v, st)
 		if c.Kind == Text {
 			s = sanitize(s)
 		}
@@ -102,9 +106,19 @@ func (tableExporter) Export(ios *IOStreams, r Result) error {
 	return nil
 }
 
-// format renders v for a column of kind k: for people (human) or for
-// programs. A nil v (a short row) renders as "".
-func (k Kind) format(v any, human bool) string {
+// style says who reads a rendered value.
+type style uint8
+
+const (
+	styleExact style = iota // programs (CSV): full precision
+	stylePlain              // a piped table: machine-friendly, ratios to 4 decimals
+	styleHuman              // a terminal
+)
+
+// format renders v for a column of kind k in style st. A nil v (a short
+// row) renders as "".
+func (k Kind) format(v any, st style) string {
+	human := st == styleHuman
 	switch k {
 	case Count:
 		s := integer(v)
@@ -117,8 +131,11 @@ func (k Kind) format(v any, human bool) string {
 		if !ok {
 			return ""
 		}
-		if human {
+		switch st {
+		case styleHuman:
 			return strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
+		case stylePlain:
+			return strconv.FormatFloat(f, 'f', 4, 64)
 		}
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	case Time:
