@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,7 +160,7 @@ func TestSecretsNeverReachStorage(t *testing.T) {
 			t.Fatalf("fixture lost secret %q: the test would prove nothing", s)
 		}
 	}
-	assertNoSecrets(t, db, secrets)
+	chtest.AssertNoSecrets(t, db, secrets)
 }
 
 func fileContains(t *testing.T, s string, paths ...string) bool {
@@ -176,47 +175,6 @@ func fileContains(t *testing.T, s string, paths ...string) bool {
 		}
 	}
 	return false
-}
-
-// assertNoSecrets scans every String and Array(String) column of every
-// table in db's database for each secret.
-func assertNoSecrets(t *testing.T, db *chstore.DB, secrets []string) {
-	t.Helper()
-	ctx := context.Background()
-	rows, err := db.Conn.Query(ctx, "SELECT table, name, type FROM system.columns WHERE database = ?", db.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type col struct{ table, name, typ string }
-	var cols []col
-	for rows.Next() {
-		var c col
-		if err := rows.Scan(&c.table, &c.name, &c.typ); err != nil {
-			t.Fatal(err)
-		}
-		cols = append(cols, c)
-	}
-	scanned := 0
-	for _, c := range cols {
-		var cond string
-		switch c.typ {
-		case "String":
-			cond = fmt.Sprintf("position(`%s`, ?) > 0", c.name)
-		case "Array(String)":
-			cond = fmt.Sprintf("arrayExists(x -> position(x, ?) > 0, `%s`)", c.name)
-		default:
-			continue
-		}
-		scanned++
-		for _, s := range secrets {
-			if n := queryUint(t, db, fmt.Sprintf("SELECT count() FROM %s WHERE %s", db.Table(c.table), cond), s); n > 0 {
-				t.Errorf("secret %q stored in %s.%s (%d rows)", s, c.table, c.name, n)
-			}
-		}
-	}
-	if scanned < 20 {
-		t.Fatalf("scanned only %d string columns: the schema query found too little", scanned)
-	}
 }
 
 func TestLoadErrorsAreClear(t *testing.T) {
