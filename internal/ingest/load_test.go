@@ -212,13 +212,21 @@ func TestLoadStdinAndLongLines(t *testing.T) {
 	long := `{"time":"2026-11-20T10:00:00Z","request_id":"r-long","method":"GET","path":"/` + strings.Repeat("a", 2<<20) + `","status":200}`
 	ok := `{"time":"2026-11-20T10:00:00Z","request_id":"r-after","method":"GET","path":"/x","status":200}`
 	invalid := "{\"time\":\"2026-11-20T10:00:00Z\",\"request_id\":\"r-utf8\",\"method\":\"GET\",\"path\":\"/\xff\xfe\",\"status\":200}"
-	in := strings.NewReader(long + "\n" + ok + "\n" + invalid + "\n")
+	// Just under the 1 MiB limit: parses like any other line.
+	big := `{"time":"2026-11-20T10:00:00Z","request_id":"r-big","method":"GET","path":"/big","status":200,"user_agent":"` + strings.Repeat("u", 1<<20-150) + `"}`
+	if len(big) > DefaultMaxLineBytes {
+		t.Fatalf("test line of %d bytes is over the limit", len(big))
+	}
+	in := strings.NewReader(long + "\n" + ok + "\n" + invalid + "\n" + big + "\n")
 	st, err := Load(context.Background(), db, []string{"-"}, Config{HashKey: []byte("k"), Stdin: in, Format: accesslog.FormatJSONL, Now: func() time.Time { return time.Unix(1763632800, 0) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Total.Rejected != 1 || st.Total.Reasons[ReasonTooLong] != 1 || st.Total.Access != 2 {
-		t.Fatalf("stats %+v: want the 2 MiB line rejected as too long and 2 requests stored", st.Total)
+	if st.Total.Rejected != 1 || st.Total.Reasons[ReasonTooLong] != 1 || st.Total.Access != 3 {
+		t.Fatalf("stats %+v: want the 2 MiB line rejected as too long and 3 requests stored", st.Total)
+	}
+	if n := queryUint(t, db, "SELECT max(length(user_agent)) FROM "+db.Table("requests")+" WHERE request_id = 'r-big'"); n != 1<<20-150 {
+		t.Errorf("the line just under 1 MiB stored a user agent of %d bytes", n)
 	}
 	if n := queryUint(t, db, "SELECT max(length(raw)) FROM "+db.Table("rejected")); n > 4096 {
 		t.Errorf("dead letter keeps %d bytes, want at most 4096", n)
