@@ -32,6 +32,7 @@ or CSV with --format.`,
 	cmd.AddCommand(
 		NewCmdSummary(f, nil),
 		NewCmdErrors(f, nil),
+		NewCmdRateLimits(f, nil),
 		// Later reports join here, each a NewCmdX(f, nil) in its own file
 		// with its logic in an internal package: retry-storms
 		// (internal/retry), rate-limits (internal/ratelimit), request.

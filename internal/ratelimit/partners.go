@@ -1,0 +1,300 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+)
+
+// partnerKeys returns the ids partners appear under in the logs (each
+// partner's name and key ids) and, beside each, its partner's 1-based
+// index in plans.Partners.
+func partnerKeys(plans *Plans) (ids []string, idx []uint32) {
+	seen := map[string]bool{}
+	for i, p := range plans.Partners {
+		for _, id := range append([]string{p.Name}, p.Keys...) {
+			if !seen[id] { // a partner may list its name as a key
+				seen[id] = true
+				ids = append(ids, id)
+				idx = append(idx, uint32(i+1))
+			}
+		}
+	}
+	return ids, idx
+}
+
+// partnerTotals are a partner's window-wide figures, per selection.
+type partnerTotals struct {
+	throttled []uint64  // 429s (not quota rejections) per selection
+	headers   []float64 // highest 1 − remaining ÷ limit per selection
+	quota     uint64    // quota rejections
+}
+
+// limitState measures one partner against one limit.
+type limitState struct {
+	lim      *Limit
+	sel      int      // its selection
+	set      classSet // the same, as classes
+	bucket   *Bucket
+	win      *Window // a token bucket's 60 s window, or the limit's window
+	requests uint64
+}
+
+// partnerState measures one partner against its plan.
+type partnerState struct {
+	limits []limitState
+	month  uint64 // requests this month (quotas)
+}
+
+func (c *computation) newPartnerState(p *Partner) *partnerState {
+	plan := c.plans.Plan(p.Plan)
+	selIDs := c.sels.of[plan.Name]
+	ps := &partnerState{limits: make([]limitState, len(plan.Limits))}
+	for i := range plan.Limits {
+		l := &plan.Limits[i]
+		s := limitState{lim: l, sel: selIDs[i], set: c.sels.sets[selIDs[i]]}
+		switch l.Kind {
+		case KindTokenBucket:
+			s.bucket = NewBucket(l.Rate, l.Burst)
+			s.win = NewWindow(SustainedWindow)
+		case KindWindow:
+			s.win = NewWindow(l.Per)
+		}
+		ps.limits[i] = s
+	}
+	return ps
+}
+
+// partners measures every partner of the plans file.
+func (c *computation) partners(ctx context.Context) ([]Row, error) {
+	totals, err := c.partnerTotals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	month, err := c.monthBefore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, 0, len(c.plans.Partners)*2)
+	done := make([]bool, len(c.plans.Partners))
+	finish := func(i int, ps *partnerState) {
+		done[i] = true
+		ps.month += month[uint32(i+1)]
+		rows = append(rows, c.partnerRows(&c.plans.Partners[i], ps, totals[uint32(i+1)])...)
+	}
+	if err := c.partnerSeries(ctx, finish); err != nil {
+		return nil, err
+	}
+	for i := range c.plans.Partners {
+		if !done[i] {
+			finish(i, c.newPartnerState(&c.plans.Partners[i]))
+		}
+	}
+	return rows, nil
+}
+
+// partnerSeries streams each partner's requests per second and class
+// (which of the limits' matches they satisfy), partner after partner, and
+// calls finish with each partner's measured state (by 0-based index) as
+// soon as its last second is read. Only one partner's state is held at a
+// time.
+//
+// Requests are the access records in the window, deduplicated by FINAL:
+// rows with the same (request_id, kind) in one daily partition are one
+// request. ClickHouse only counts per (partner, second, class), grouped by
+// one UInt64 (partner index, second offset from the window's start and
+// class, packed high to low: the key it groups and sorts fastest by); which
+// limits count which class is decided here.
+func (c *computation) partnerSeries(ctx context.Context, finish func(int, *partnerState)) error {
+	ids, idx := partnerKeys(c.plans)
+	m := uint(len(c.sels.matchers))
+	if bits.Len(uint(len(c.plans.Partners)))+int(m) > 32 {
+		return fmt.Errorf("%s: too many partners (%d) for %d distinct matches", c.plans.File, len(c.plans.Partners), m)
+	}
+	var q query
+	q.sql("SELECT k, n FROM (SELECT toUInt64(transform(partner, ").arg(ids).sql(", ").arg(idx).sql(", 0)) * ").arg(uint64(1) << (32 + m))
+	q.sql(" + toUInt64(toUInt32(time) - ").arg(c.from.Unix()).sql(") * ").arg(uint64(1) << m)
+	for i, mt := range c.sels.matchers {
+		q.sql(" + toUInt64(").match(mt).sql(") * ").arg(uint64(1) << i)
+	}
+	q.sql(" AS k, count() AS n FROM "+c.db.Table("requests")+" FINAL WHERE ").window(c.from, c.to)
+	q.sql(" AND transform(partner, ").arg(ids).sql(", ").arg(idx).sql(", 0) != 0 GROUP BY k) ORDER BY k")
+	rows, err := c.db.Conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return fmt.Errorf("query rate-limit series: %w", err)
+	}
+	defer rows.Close()
+	var k, n uint64
+	dest := []any{&k, &n}
+	monthOff := c.monthStart.Unix() - c.from.Unix()
+	cur := -1
+	var ps *partnerState
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("read rate-limit series: %w", err)
+		}
+		p := int(k>>(32+m)) - 1
+		sec := int64(k >> m & math.MaxUint32)
+		cls := class(k & (1<<m - 1))
+		if p < 0 || p >= len(c.plans.Partners) {
+			continue // not a partner of the plans file: the WHERE clause keeps none
+		}
+		if p != cur {
+			if ps != nil {
+				finish(cur, ps)
+			}
+			cur, ps = p, c.newPartnerState(&c.plans.Partners[p])
+		}
+		for i := range ps.limits {
+			s := &ps.limits[i]
+			if !s.set.has(cls) {
+				continue
+			}
+			s.requests += n
+			if s.bucket != nil {
+				s.bucket.Add(sec, n)
+			}
+			if s.win != nil {
+				s.win.Add(sec, n)
+			}
+		}
+		if sec >= monthOff {
+			ps.month += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read rate-limit series: %w", err)
+	}
+	if ps != nil {
+		finish(cur, ps)
+	}
+	return nil
+}
+
+// partnerTotals reads each partner's throttled requests and rate-limit
+// headers in the window (by 1-based partner index). Only 429s and records
+// with headers are read; 429s are counted by distinct request id.
+func (c *computation) partnerTotals(ctx context.Context) (map[uint32]*partnerTotals, error) {
+	ids, idx := partnerKeys(c.plans)
+	table := c.db.Table("requests")
+	n := len(c.sels.list)
+	var q query
+	q.sql("SELECT toUInt32(transform(partner, ").arg(ids).sql(", ").arg(idx).sql(", 0)) AS p")
+	for _, s := range c.sels.list {
+		q.sql(", uniqExactIf(request_id, "+throttledSQL+" AND NOT ").quotaExceeded(table, c.from, c.to).sql(" AND ").selection(s).sql(")")
+	}
+	for _, s := range c.sels.list {
+		q.sql(", maxIf((rl_limit - rl_remaining) / rl_limit, rl_limit > 0 AND rl_remaining >= 0 AND ").selection(s).sql(")")
+	}
+	q.sql(", uniqExactIf(request_id, "+throttledSQL+" AND ").quotaExceeded(table, c.from, c.to).sql(")")
+	q.sql(" FROM "+table+" WHERE ").window(c.from, c.to).sql(" AND p != 0 AND (" + throttledSQL + " OR rl_limit > 0) GROUP BY p")
+
+	rows, err := c.db.Conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("query rate-limit totals: %w", err)
+	}
+	defer rows.Close()
+	out := map[uint32]*partnerTotals{}
+	for rows.Next() {
+		t := &partnerTotals{throttled: make([]uint64, n), headers: make([]float64, n)}
+		var p uint32
+		dest := []any{&p}
+		for i := range n {
+			dest = append(dest, &t.throttled[i])
+		}
+		for i := range n {
+			dest = append(dest, &t.headers[i])
+		}
+		dest = append(dest, &t.quota)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read rate-limit totals: %w", err)
+		}
+		out[p] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read rate-limit totals: %w", err)
+	}
+	return out, nil
+}
+
+// monthBefore counts each partner's requests from the start of the month
+// to the window's start (by 1-based partner index), when the plans have a
+// quota and the month started before the window; the series adds the
+// window's own.
+func (c *computation) monthBefore(ctx context.Context) (map[uint32]uint64, error) {
+	out := map[uint32]uint64{}
+	if !c.hasQuota() || !c.monthStart.Before(c.from) {
+		return out, nil
+	}
+	ids, idx := partnerKeys(c.plans)
+	var q query
+	q.sql("SELECT toUInt32(transform(partner, ").arg(ids).sql(", ").arg(idx).sql(", 0)) AS p, count() FROM " + c.db.Table("requests") + " FINAL WHERE ")
+	q.window(c.monthStart, c.from).sql(" AND p != 0 GROUP BY p")
+	rows, err := c.db.Conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("query month-to-date requests: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p uint32
+		var n uint64
+		if err := rows.Scan(&p, &n); err != nil {
+			return nil, fmt.Errorf("read month-to-date requests: %w", err)
+		}
+		out[p] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read month-to-date requests: %w", err)
+	}
+	return out, nil
+}
+
+// hasQuota reports whether some partner's plan has a quota.
+func (c *computation) hasQuota() bool {
+	for _, p := range c.plans.Partners {
+		for _, l := range c.plans.Plan(p.Plan).Limits {
+			if l.Kind == KindQuota {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// partnerRows turns a partner's measured state into its rows.
+func (c *computation) partnerRows(p *Partner, ps *partnerState, t *partnerTotals) []Row {
+	rows := make([]Row, 0, len(ps.limits))
+	for i := range ps.limits {
+		s := &ps.limits[i]
+		l := s.lim
+		r := Row{Partner: p.Name, Limit: l.Name, Kind: l.Kind}
+		var headers float64
+		if t != nil {
+			headers = t.headers[s.sel]
+			r.Throttled = t.throttled[s.sel]
+		}
+		switch l.Kind {
+		case KindTokenBucket:
+			r.Peak = s.win.Peak()
+			if l.Blocks() {
+				r.Utilization, r.Measure = float64(s.requests), MeasureBlocked
+				break
+			}
+			r.Utilization, r.Measure = best(Sustained(r.Peak, l.Rate), MeasureSustained, s.bucket.Utilization(), MeasureBurst)
+			r.Utilization, r.Measure = best(r.Utilization, r.Measure, headers, MeasureHeaders)
+		case KindWindow:
+			r.Peak = s.win.Peak()
+			r.Utilization, r.Measure = best(float64(r.Peak)/float64(l.Count), MeasureWindow, headers, MeasureHeaders)
+		case KindQuota:
+			r.Peak = ps.month
+			r.Utilization, r.Measure = Project(ps.month, c.to)/float64(l.Quota), MeasureQuota
+			r.Throttled = 0
+			if t != nil {
+				r.Throttled = t.quota
+			}
+		}
+		rows = append(rows, c.verdict(r, l.Blocks(), s.requests))
+	}
+	return rows
+}

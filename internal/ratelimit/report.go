@@ -1,0 +1,174 @@
+package ratelimit
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/chstore"
+)
+
+// Query is what Compute reports on.
+type Query struct {
+	// From and To are the window [From, To), in whole seconds.
+	From, To time.Time
+	// Warn is the warn level; 0 takes the plans file's.
+	Warn float64
+}
+
+// State says how close a subject is to a limit.
+type State string
+
+// The states, most urgent first.
+const (
+	// StateOver: the limit was exceeded (utilization above 1), or 429s were
+	// observed for it, or it allows no request and saw some.
+	StateOver State = "over"
+	// StateNear: utilization at or above the warn level.
+	StateNear State = "near"
+	// StateOK: neither.
+	StateOK State = "ok"
+)
+
+func (s State) rank() int {
+	switch s {
+	case StateOver:
+		return 0
+	case StateNear:
+		return 1
+	}
+	return 2
+}
+
+// Measure names the utilization that was highest for a row.
+type Measure string
+
+// The measures.
+const (
+	MeasureSustained Measure = "sustained" // highest 60 s average rate ÷ rate
+	MeasureBurst     Measure = "burst"     // 1 − lowest simulated bucket level ÷ burst
+	MeasureWindow    Measure = "window"    // highest count in a sliding window ÷ limit
+	MeasureQuota     Measure = "quota"     // month-end projection ÷ quota
+	MeasureHeaders   Measure = "headers"   // 1 − lowest X-RateLimit-Remaining ÷ X-RateLimit-Limit
+	MeasureBlocked   Measure = "blocked"   // a rate-0 limit: requests it saw
+)
+
+// Row is one subject (a partner, or a client IP for per-IP limits)
+// measured against one limit. Its JSON form is the stable contract of
+// `report rate-limits --format json`.
+type Row struct {
+	// Partner is the partner's name from the plans file, or the client IP
+	// for a per-IP limit.
+	Partner string `json:"partner"`
+	// Limit is the limit's name.
+	Limit string `json:"limit"`
+	// Utilization is the highest of the limit's utilizations (see Measure),
+	// rounded to 6 decimal places; above 1 the limit was exceeded.
+	Utilization float64 `json:"utilization"`
+	// Throttled counts the requests the limit is held to have rejected.
+	Throttled uint64 `json:"throttled"`
+	State     State  `json:"state"`
+	Kind      Kind   `json:"kind"`
+	// Measure is the utilization that was highest.
+	Measure Measure `json:"measure"`
+	// Peak is the highest count of requests in any 60 s window (token
+	// buckets) or window of the limit's length, or the month's requests so
+	// far (quotas).
+	Peak uint64 `json:"peak"`
+}
+
+// Compute measures every partner of plans against its plan's limits, and
+// every client IP against the per-IP limits, over q's window. Rows come
+// most urgent first: over, near, ok, then by utilization, highest first.
+// Every partner of the plans file gets a row per limit of its plan, traffic
+// or not; a per-IP limit gets a row for each IP near or over it, or else
+// one for its busiest IP (none without traffic).
+func Compute(ctx context.Context, db *chstore.DB, plans *Plans, q Query) ([]Row, error) {
+	warn := q.Warn
+	if warn == 0 {
+		warn = plans.Warn
+	}
+	sels, err := newSelections(plans)
+	if err != nil {
+		return nil, err
+	}
+	c := &computation{db: db, plans: plans, from: q.From.UTC(), to: q.To.UTC(), warn: warn, sels: sels}
+	if !c.from.Before(c.to) {
+		return nil, fmt.Errorf("rate limits: empty window %s to %s", c.from.Format(time.RFC3339), c.to.Format(time.RFC3339))
+	}
+	c.monthStart = MonthStart(c.to.Add(-time.Nanosecond))
+	var rows []Row
+	if len(plans.Partners) > 0 {
+		pr, err := c.partners(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, pr...)
+	}
+	if len(plans.IPLimits) > 0 {
+		ir, err := c.ips(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, ir...)
+	}
+	SortRows(rows)
+	return rows, nil
+}
+
+// SortRows sorts rows most urgent first: by state (over, near, ok), then
+// utilization (highest first), partner and limit.
+func SortRows(rows []Row) {
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		return cmp.Or(
+			cmp.Compare(a.State.rank(), b.State.rank()),
+			cmp.Compare(b.Utilization, a.Utilization),
+			cmp.Compare(a.Partner, b.Partner),
+			cmp.Compare(a.Limit, b.Limit))
+	})
+}
+
+// computation is one Compute call's state.
+type computation struct {
+	db         *chstore.DB
+	plans      *Plans
+	from, to   time.Time
+	monthStart time.Time
+	warn       float64
+	sels       *selections
+}
+
+// verdict turns a measured limit into a row: utilization rounded, state
+// decided.
+func (c *computation) verdict(r Row, blocked bool, requests uint64) Row {
+	r.Utilization = round6(r.Utilization)
+	switch {
+	case r.Utilization > 1 || r.Throttled > 0 || (blocked && requests > 0):
+		r.State = StateOver
+	case r.Utilization >= c.warn:
+		r.State = StateNear
+	default:
+		r.State = StateOK
+	}
+	return r
+}
+
+// round6 rounds u to 6 decimal places, so float noise neither shows in
+// output nor moves a value across the warn level (0.7999999999 is 0.8).
+func round6(u float64) float64 {
+	if math.IsNaN(u) || math.IsInf(u, 0) {
+		return 0
+	}
+	return math.Round(u*1e6) / 1e6
+}
+
+// best returns the higher of two measured utilizations.
+func best(u float64, m Measure, u2 float64, m2 Measure) (float64, Measure) {
+	if u2 > u {
+		return u2, m2
+	}
+	return u, m
+}

@@ -1,0 +1,202 @@
+package ratelimit
+
+import (
+	"testing"
+	"time"
+)
+
+// step is n requests at second sec.
+type step struct {
+	sec int64
+	n   uint64
+}
+
+func TestBucket(t *testing.T) {
+	f := func(name string, rate float64, burst int64, steps []step, want float64) {
+		t.Helper()
+		b := NewBucket(rate, burst)
+		for _, s := range steps {
+			b.Add(s.sec, s.n)
+		}
+		if got := b.Utilization(); got != want {
+			t.Errorf("%s: utilization %v, want %v", name, got, want)
+		}
+	}
+	f("no requests", 20, 40, nil, 0)
+	f("one request", 20, 40, []step{{0, 1}}, 1.0/40)
+	f("drains 90% at once", 20, 40, []step{{5, 36}}, 0.9)
+	f("exactly empties the bucket", 20, 40, []step{{0, 40}}, 1)
+	f("one request too many", 20, 40, []step{{0, 41}}, 41.0/40)
+	// Steady at the rate: 20 taken, 20 refilled, the level never below 20.
+	f("steady at the rate", 20, 40, []step{{0, 20}, {1, 20}, {2, 20}, {3, 20}}, 0.5)
+	// Refill is capped at the burst: a long idle gap refills only to 40.
+	f("refill capped", 20, 40, []step{{0, 30}, {100, 30}}, 0.75)
+	// A partial refill: 40 → 10, one second later 30 → 0.
+	f("partial refill", 20, 40, []step{{0, 30}, {1, 30}}, 1)
+	// Past the rate: throttled requests take no token, so the deficit
+	// does not accumulate: 40→10, 30→0, 20→-10 (floored to 0), 20→-10.
+	f("past the rate", 20, 40, []step{{0, 30}, {1, 30}, {2, 30}, {3, 30}}, 1.25)
+	// One second's requests delivered in parts add up before they are taken.
+	f("one second in parts", 20, 40, []step{{0, 15}, {1, 30}, {1, 20}}, 50.0/40) // 25 + 20 capped at 40, less 50
+	f("fractional rate", 0.5, 2, []step{{0, 2}, {2, 1}, {3, 1}}, 1.25)
+	f("zero burst (rate 0) reports nothing", 0, 0, []step{{0, 3}}, 0)
+}
+
+func TestWindow(t *testing.T) {
+	f := func(name string, per time.Duration, steps []step, want uint64) {
+		t.Helper()
+		w := NewWindow(per)
+		for _, s := range steps {
+			w.Add(s.sec, s.n)
+		}
+		if got := w.Peak(); got != want {
+			t.Errorf("%s: peak %d, want %d", name, got, want)
+		}
+	}
+	f("empty", time.Minute, nil, 0)
+	f("one second", time.Minute, []step{{10, 7}}, 7)
+	f("within a window", time.Minute, []step{{0, 5}, {59, 4}}, 9)
+	f("just outside", time.Minute, []step{{0, 5}, {60, 4}}, 5)
+	// Sliding, not fixed: 5 late in one minute, 4 early in the next.
+	f("across minute boundaries", time.Minute, []step{{40, 5}, {70, 4}}, 9)
+	f("the busiest window wins", time.Minute, []step{{0, 3}, {30, 3}, {200, 2}, {210, 2}, {220, 2}, {230, 2}}, 8)
+	f("same second twice", time.Minute, []step{{5, 2}, {5, 3}}, 5)
+	f("one-second windows", time.Second, []step{{0, 4}, {1, 5}, {2, 1}}, 5)
+	f("five minutes", 5*time.Minute, []step{{0, 10}, {299, 10}, {300, 10}}, 20)
+	// Many seconds: the window compacts its queue without losing counts.
+	var many []step
+	for s := range int64(5000) {
+		many = append(many, step{s, 1})
+	}
+	f("long run", 100*time.Second, many, 100)
+
+	w := NewWindow(time.Minute)
+	w.Add(0, 9)
+	w.Reset()
+	w.Add(1000, 2)
+	if w.Peak() != 2 {
+		t.Errorf("after Reset: peak %d, want 2", w.Peak())
+	}
+}
+
+func TestSustained(t *testing.T) {
+	f := func(peak uint64, rate, want float64) {
+		t.Helper()
+		if got := Sustained(peak, rate); got != want {
+			t.Errorf("Sustained(%d, %v) = %v, want %v", peak, rate, got, want)
+		}
+	}
+	f(0, 200, 0)
+	f(10200, 200, 0.85) // 170/s against 200/s
+	f(9600, 200, 0.8)   // exactly the warn level, no rounding noise
+	f(12000, 200, 1)
+	f(18000, 200, 1.5)
+	f(30, 0.5, 1)
+	f(5, 0, 0) // rate 0 is Limit.Blocks's business
+}
+
+func TestProject(t *testing.T) {
+	f := func(n uint64, asOf time.Time, want float64) {
+		t.Helper()
+		if got := Project(n, asOf); got != want {
+			t.Errorf("Project(%d, %s) = %v, want %v", n, asOf.Format(time.RFC3339), got, want)
+		}
+	}
+	mar := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
+	f(0, mar(15, 0), 0)
+	f(500, mar(16, 0), 500*31.0/15)           // 15 of 31 days
+	f(1000, mar(1, 0).AddDate(0, 1, 0), 1000) // at midnight on April 1st: March, complete
+	f(100, mar(31, 12), 100*744.0/732)
+	f(10, mar(1, 0).Add(time.Minute), 10*744) // the first hour counts as a whole hour
+	f(10, mar(1, 2), 10*744.0/2)
+	// February 2028 has 29 days.
+	f(290, time.Date(2028, 2, 15, 0, 0, 0, 0, time.UTC), 290*29.0/14)
+	// Another zone: the month is UTC's.
+	f(31, time.Date(2026, 4, 1, 1, 0, 0, 0, time.FixedZone("CEST", 2*3600)), 31*744.0/743)
+}
+
+func TestMonthStart(t *testing.T) {
+	got := MonthStart(time.Date(2026, 3, 31, 23, 59, 59, 0, time.FixedZone("X", -3600)))
+	if want := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("MonthStart = %v, want %v", got, want)
+	}
+}
+
+func TestClassSet(t *testing.T) {
+	f := func(s classSet, c class, want bool) {
+		t.Helper()
+		if got := s.has(c); got != want {
+			t.Errorf("%+v.has(%b) = %v, want %v", s, c, got, want)
+		}
+	}
+	all := classSet{}
+	f(all, 0, true)
+	f(all, 0b101, true)
+	auth := classSet{only: 0b1}
+	f(auth, 0, false)
+	f(auth, 0b1, true)
+	f(auth, 0b11, true)
+	others := classSet{except: 0b101}
+	f(others, 0, true)
+	f(others, 0b10, true)
+	f(others, 0b1, false)
+	f(others, 0b100, false)
+}
+
+func TestSelections(t *testing.T) {
+	plans, err := ParsePlans("sel.yaml", []byte(`
+plans:
+  api:
+    - {name: Auth, limit: 10, per: 1m, match: {method: POST, path: /auth}}
+    - {name: Search, limit: 30, per: 1m, match: {path_prefix: /search}}
+    - {name: Rest, limit: 60, per: 1m}
+    - {name: Rate, rate: 5, burst: 10}
+    - {name: Month, quota: 1000}
+  other:
+    - {name: Auth2, limit: 5, per: 5m, match: {method: POST, path: /auth}}
+    - {name: Blocked, rate: 0, match: {path_prefix: /mcp}}
+    - {name: Rate, rate: 5, burst: 10}
+partners:
+  - {name: a, plan: api}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSelections(plans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, search, mcp := class(1), class(2), class(4)
+	if len(s.matchers) != 3 {
+		t.Fatalf("matchers %+v, want POST /auth, /search, /mcp", s.matchers)
+	}
+	// For each plan's limits, the classes it counts among: none, auth,
+	// search, mcp, auth+search.
+	classes := []class{0, auth, search, mcp, auth | search}
+	f := func(plan string, want [][]bool) {
+		t.Helper()
+		ids := s.of[plan]
+		for i, id := range ids {
+			for j, c := range classes {
+				if got := s.sets[id].has(c); got != want[i][j] {
+					t.Errorf("plan %s limit %d, class %b: counted %v, want %v", plan, i, c, got, want[i][j])
+				}
+			}
+		}
+	}
+	f("api", [][]bool{
+		{false, true, false, false, true}, // Auth
+		{false, false, true, false, true}, // Search
+		{true, false, false, true, false}, // Rest: all other windows' traffic
+		{true, true, true, true, true},    // Rate: no matched bucket beside it
+		{true, true, true, true, true},    // Month: everything
+	})
+	f("other", [][]bool{
+		{false, true, false, false, true},  // Auth2: the same match as Auth, the same bit
+		{false, false, false, true, false}, // Blocked
+		{true, true, true, false, true},    // Rate: all but the blocked MCP routes
+	})
+	if s.of["api"][3] != s.of["api"][4] {
+		t.Errorf("identical selections are not shared: %v", s.of["api"])
+	}
+}
