@@ -1,6 +1,10 @@
 // Package ingest loads access logs and error-body logs into ClickHouse:
 // source → detect → parse → normalise → batch → store. Parsing runs on the
 // caller's goroutine while the previous batch is being inserted.
+//
+// The per-line part (parse → normalise → batch) is Core, shared with the
+// follow daemon (internal/follow); the state it carries from one line of a
+// file to the next is a Source, which the daemon checkpoints.
 package ingest
 
 import (
@@ -13,7 +17,6 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
-	"github.com/ratescope/ratescope/internal/secret"
 )
 
 // Sink stores batches; *chstore.DB is one.
@@ -137,24 +140,21 @@ func Load(ctx context.Context, sink Sink, paths []string, cfg Config) (Stats, er
 }
 
 type loader struct {
-	cfg     Config
-	sink    Sink
-	norm    *normalizer
-	parsers map[accesslog.Format]*accesslog.Parser
-	rec     accesslog.Record
-	cur     batchPair
-	full    chan batchPair // filled batches, to the insert loop
-	free    chan batchPair // inserted batches, back for reuse
+	cfg  Config
+	sink Sink
+	core *Core
+	cur  batchPair
+	full chan batchPair // filled batches, to the insert loop
+	free chan batchPair // inserted batches, back for reuse
 }
 
 func newLoader(sink Sink, cfg Config) *loader {
 	l := &loader{
-		cfg:     cfg,
-		sink:    sink,
-		norm:    newNormalizer(cfg.HashKey),
-		parsers: map[accesslog.Format]*accesslog.Parser{},
-		full:    make(chan batchPair, 1),
-		free:    make(chan batchPair, 2),
+		cfg:  cfg,
+		sink: sink,
+		core: NewCore(cfg.HashKey),
+		full: make(chan batchPair, 1),
+		free: make(chan batchPair, 2),
 	}
 	// Two batches: one filling while the other is inserted.
 	l.cur = batchPair{chstore.NewRequestBatch(cfg.BatchRows), chstore.NewRejectBatch(1024)}
@@ -202,15 +202,6 @@ func (l *loader) flush(ctx context.Context) {
 	}
 }
 
-func (l *loader) parser(f accesslog.Format) *accesslog.Parser {
-	p := l.parsers[f]
-	if p == nil {
-		p = accesslog.NewParser(f)
-		l.parsers[f] = p
-	}
-	return p
-}
-
 // loadFile reads one source into the current batches.
 func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 	src, err := openSource(path, l.cfg.Stdin)
@@ -225,11 +216,8 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 			return FileStats{}, fmt.Errorf("cannot detect the log format of %s: pass --format (apigw, nginx, nginx-json, envoy or jsonl)", path)
 		}
 	}
-	p := l.parser(fs.Format)
-	l.norm.synth.reset()
-	format := fs.Format.String()
+	state := Source{Name: src.name, Format: fs.Format}
 	lr := NewLineReader(src.r, l.cfg.MaxLineBytes)
-	var lastTimeMs int64 // of the last parsed line: a rejected line is filed under it
 	for {
 		line, err := lr.Next()
 		if errors.Is(err, io.EOF) {
@@ -239,56 +227,31 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 			return fs, fmt.Errorf("read %s: %w", src.name, err)
 		}
 		fs.Bytes = line.Offset + int64(len(line.Bytes))
-		if len(bytes.TrimSpace(line.Bytes)) == 0 && !line.TooLong {
+		outcome, reason := l.core.Line(&state, line, l.cur.reqs, l.cur.rejs)
+		if outcome == OutcomeBlank {
 			continue
 		}
 		fs.Lines++
 		if fs.Lines%4096 == 0 && ctx.Err() != nil {
 			return fs, context.Cause(ctx)
 		}
-		meta := chstore.Meta{Source: src.name, Offset: uint64(line.Offset), Line: line.Number, Format: format}
-		switch kind, reason := l.loadLine(p, line, &meta); {
-		case reason != "":
-			l.cur.rejs.Append(meta, lastTimeMs, reason, secret.RedactText(line.Bytes))
+		switch outcome {
+		case OutcomeRejected:
 			fs.Rejected++
 			if fs.Reasons == nil {
 				fs.Reasons = map[string]uint64{}
 			}
 			fs.Reasons[reason]++
-		case kind == chstore.KindErrorBody:
+		case OutcomeErrorBody:
 			fs.ErrorBodies++
-			lastTimeMs = max(lastTimeMs, l.rec.TimeMs)
 		default:
 			fs.Access++
-			lastTimeMs = l.rec.TimeMs
 		}
-		if l.cur.reqs.Len() >= l.cfg.BatchRows {
+		if l.cur.reqs.Len()+l.cur.rejs.Len() >= l.cfg.BatchRows {
 			l.flush(ctx)
 		}
 	}
 	return fs, nil
-}
-
-// loadLine parses, normalises and appends one line; it returns the row's
-// kind, or the reason the line is rejected.
-func (l *loader) loadLine(p *accesslog.Parser, line Line, meta *chstore.Meta) (chstore.Kind, string) {
-	if line.TooLong {
-		return 0, ReasonTooLong
-	}
-	if err := p.Parse(line.Bytes, &l.rec); err != nil {
-		var pe *accesslog.ParseError
-		if errors.As(err, &pe) {
-			return 0, pe.Reason
-		}
-		return 0, "parse_error"
-	}
-	kind, env, synthetic, reason := l.norm.normalize(&l.rec, p.Format(), line.Bytes)
-	if reason != "" {
-		return 0, reason
-	}
-	meta.Synthetic = synthetic
-	l.cur.reqs.Append(&l.rec, kind, env, *meta)
-	return kind, ""
 }
 
 // detect guesses a source's format from its first lines without consuming them.

@@ -23,7 +23,8 @@ const (
 // normalizer turns a parsed Record into a stored row: it decides the row's
 // kind, gives id-less lines a synthetic request id, derives the route,
 // redacts credentials from the path, turns a raw credential into a keyed
-// caller id and normalises the error body. One per goroutine.
+// caller id and normalises the error body. One per goroutine; the
+// synthetic-id chain's state belongs to each source (ChainState).
 type normalizer struct {
 	hasher  *secret.Hasher
 	scratch []byte // derived fields of the current record
@@ -38,9 +39,10 @@ func newNormalizer(hashKey []byte) *normalizer {
 
 // normalize completes r in place (its new slices point into n.scratch,
 // valid until the next call: a later append that grows n.scratch leaves
-// earlier slices on the old array, which stays intact) and returns the row kind and the error body,
-// or a reject reason.
-func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, line []byte) (kind chstore.Kind, env *errbody.Envelope, synthetic bool, reason string) {
+// earlier slices on the old array, which stays intact) and returns the row
+// kind and the error body, or a reject reason. An id-less line gets the
+// next synthetic id of chain, which advances.
+func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, line []byte, chain *ChainState) (kind chstore.Kind, env *errbody.Envelope, synthetic bool, reason string) {
 	n.scratch = n.scratch[:0]
 	switch {
 	case !format.IsJSON() || r.IsAccess() || (r.Status != 0 && r.Body == nil):
@@ -67,7 +69,7 @@ func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, lin
 	}
 	if len(r.RequestID) == 0 {
 		start := len(n.scratch)
-		n.scratch = n.synth.appendID(n.scratch, line)
+		n.scratch = n.synth.appendID(n.scratch, chain, line)
 		r.RequestID = n.scratch[start:]
 		synthetic = true
 	}
@@ -91,29 +93,28 @@ func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, lin
 }
 
 // synthChain gives lines without a request id a stable synthetic one: the
-// 128-bit FNV-1a hash of the previous synthetic id and the line. Reloading
-// the same file (or a rotated or gzipped copy of it) yields the same ids,
-// so the load stays idempotent, while two identical lines in one file get
-// different ids because their predecessors differ.
+// 128-bit FNV-1a hash of the previous synthetic id's hash (the source's
+// ChainState) and the line. Reloading the same file (or a rotated or
+// gzipped copy of it) yields the same ids, so the load stays idempotent,
+// while two identical lines in one file get different ids because their
+// predecessors differ. The hasher is shared; the state is per source.
 type synthChain struct {
-	h    hash.Hash
-	prev [16]byte
-	sum  []byte
+	h   hash.Hash
+	sum []byte
 }
 
 func newSynthChain() synthChain {
 	return synthChain{h: fnv.New128a(), sum: make([]byte, 0, 16)}
 }
 
-// reset starts a new chain, as at the start of a file.
-func (c *synthChain) reset() { c.prev = [16]byte{} }
-
-func (c *synthChain) appendID(dst, line []byte) []byte {
+// appendID appends the next id of the chain at state to dst and advances
+// state.
+func (c *synthChain) appendID(dst []byte, state *ChainState, line []byte) []byte {
 	c.h.Reset()
-	c.h.Write(c.prev[:])
+	c.h.Write(state[:])
 	c.h.Write(line)
 	c.sum = c.h.Sum(c.sum[:0])
-	copy(c.prev[:], c.sum)
+	copy(state[:], c.sum)
 	dst = append(dst, "s-"...)
 	return hex.AppendEncode(dst, c.sum)
 }

@@ -1,0 +1,117 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+
+	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/secret"
+)
+
+// ChainState is where a source's synthetic-id chain stands: the hash behind
+// the last synthetic id issued in it, all zero at the start of a file. Saved
+// with a byte offset, it lets a later reader resume the file there and give
+// its id-less lines the very ids a reader from the start would.
+type ChainState [16]byte
+
+// Source is the per-file state of the line pipeline: what Core carries from
+// one line of a source to the next. Use one Source per file (a new one, or
+// a zero Chain and LastTimeMs, when a file starts over from byte 0).
+type Source struct {
+	Name   string           // stored in each row's source column
+	Format accesslog.Format // the source's format; never FormatAuto
+	// Chain is the synthetic-id chain after the last line processed.
+	Chain ChainState
+	// LastTimeMs is the time of the last parsed line (Unix ms): a rejected
+	// line is filed under it.
+	LastTimeMs int64
+}
+
+// Outcome says what Core.Line did with a line.
+type Outcome uint8
+
+// The outcomes of one line.
+const (
+	OutcomeBlank     Outcome = iota // white space only: skipped, no row
+	OutcomeAccess                   // an access record was appended
+	OutcomeErrorBody                // a separately logged error body was appended
+	OutcomeRejected                 // a dead-letter row was appended
+)
+
+// Core parses, normalises and appends lines to batches: the per-line work
+// of the pipeline (parse → normalise → batch), shared by Load and the
+// follow daemon. It keeps one parser per format and scratch buffers between
+// calls, so it is not safe for concurrent use; use one per goroutine.
+type Core struct {
+	norm    *normalizer
+	parsers [formatSlots]*accesslog.Parser
+	rec     accesslog.Record
+}
+
+// formatSlots bounds the Format values Core keeps a parser for.
+const formatSlots = 8
+
+// NewCore returns a Core that hashes credentials with hashKey.
+func NewCore(hashKey []byte) *Core {
+	return &Core{norm: newNormalizer(hashKey)}
+}
+
+func (c *Core) parser(f accesslog.Format) *accesslog.Parser {
+	if int(f) >= len(c.parsers) {
+		return accesslog.NewParser(f) // not a known format: Parse rejects every line
+	}
+	p := c.parsers[f]
+	if p == nil {
+		p = accesslog.NewParser(f)
+		c.parsers[f] = p
+	}
+	return p
+}
+
+// Line parses and normalises one line of src and appends its row to reqs,
+// or its dead letter to rejs, advancing src's chain and last time. It
+// returns what it did and, for OutcomeRejected, the reason. Blank lines
+// (white space only, and not cut for length) add nothing. Both batches copy
+// what they keep: line.Bytes may be reused as soon as Line returns.
+func (c *Core) Line(src *Source, line Line, reqs *chstore.RequestBatch, rejs *chstore.RejectBatch) (Outcome, string) {
+	if !line.TooLong && len(bytes.TrimSpace(line.Bytes)) == 0 {
+		return OutcomeBlank, ""
+	}
+	meta := chstore.Meta{Source: src.Name, Offset: uint64(line.Offset), Line: line.Number, Format: src.Format.String()}
+	kind, reason := c.line(src, line, &meta, reqs)
+	switch {
+	case reason != "":
+		rejs.Append(meta, src.LastTimeMs, reason, secret.RedactText(line.Bytes))
+		return OutcomeRejected, reason
+	case kind == chstore.KindErrorBody:
+		src.LastTimeMs = max(src.LastTimeMs, c.rec.TimeMs)
+		return OutcomeErrorBody, ""
+	default:
+		src.LastTimeMs = c.rec.TimeMs
+		return OutcomeAccess, ""
+	}
+}
+
+// line parses, normalises and appends one line; it returns the row's kind,
+// or the reason the line is rejected.
+func (c *Core) line(src *Source, line Line, meta *chstore.Meta, reqs *chstore.RequestBatch) (chstore.Kind, string) {
+	if line.TooLong {
+		return 0, ReasonTooLong
+	}
+	p := c.parser(src.Format)
+	if err := p.Parse(line.Bytes, &c.rec); err != nil {
+		var pe *accesslog.ParseError
+		if errors.As(err, &pe) {
+			return 0, pe.Reason
+		}
+		return 0, "parse_error"
+	}
+	kind, env, synthetic, reason := c.norm.normalize(&c.rec, p.Format(), line.Bytes, &src.Chain)
+	if reason != "" {
+		return 0, reason
+	}
+	meta.Synthetic = synthetic
+	reqs.Append(&c.rec, kind, env, *meta)
+	return kind, ""
+}
