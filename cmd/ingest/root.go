@@ -28,8 +28,9 @@ type loadOptions struct {
 
 func newRootCmd(f *cli.Factory) *cobra.Command {
 	opts := &loadOptions{}
+	fopts := &followOptions{}
 	cmd := &cobra.Command{
-		Use:   "ingest [flags] FILE...",
+		Use:   "ingest [flags] FILE... | ingest --follow [flags] PATTERN...",
 		Short: "Load API gateway access logs and error bodies into ClickHouse",
 		Long: `Load API gateway access logs and API error bodies into ClickHouse, keyed by
 request id. Files may be plain or gzip-compressed; '-' reads standard input.
@@ -43,7 +44,20 @@ that cannot be parsed are counted and kept in the dead-letter table
 (rejected) with the reason. API keys and bearer tokens are never stored:
 they become keyed hashes (kh-…) that still tell callers apart.
 
-The schema is created or upgraded before loading (see 'ingest migrate').`,
+The schema is created or upgraded before loading (see 'ingest migrate').
+
+With --follow, ingest runs as a daemon: it tails the files and globs given
+(quote globs so the shell leaves them alone: files that match later are
+picked up), follows rename and copytruncate rotation, skips gzip-compressed
+rotated copies, and keeps its place per file in --state-dir, moved forward
+only once ClickHouse stored the lines. A restart, even after a crash,
+resumes there; what is read twice is absorbed by request-id dedup. When
+ClickHouse is down it retries with backoff and stops reading once
+--max-buffer-rows rows wait; it never drops lines. SIGINT or SIGTERM
+stores what was read and exits 0 (1, with one line, when ClickHouse does
+not take it within --shutdown-timeout: the next start reads it again).
+Metrics, /healthz and /readyz are served on --metrics-addr; logs go to
+stderr.`,
 		Example: `  # load a day of gateway logs, detecting each file's format
   ingest /var/log/gateway/access.log /var/log/gateway/access.log.1.gz
 
@@ -51,14 +65,31 @@ The schema is created or upgraded before loading (see 'ingest migrate').`,
   ingest --format jsonl app-errors.jsonl
 
   # from a pipe, into another ClickHouse
-  zcat archive/*.gz | ingest --clickhouse clickhouse://ch.internal:9000/ratescope -`,
+  zcat archive/*.gz | ingest --clickhouse clickhouse://ch.internal:9000/ratescope -
+
+  # daemon: follow the live logs and their first rotated copies
+  ingest --follow '/var/log/gateway/*.log' '/var/log/gateway/*.log.1' \
+      --state-dir /var/lib/ratescope-ingest --metrics-addr 127.0.0.1:9464
+
+  # a busy gateway: bigger batches, more room while ClickHouse is away
+  ingest --follow '/var/log/nginx/access.log*' --flush-rows 200000 --max-buffer-rows 600000`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if err := checkFollowFlags(cmd, fopts); err != nil {
+				return err
+			}
+			if len(args) == 0 && fopts.Follow {
+				return cli.UsageErrorf("no patterns given: ingest --follow PATTERN...")
+			}
 			if len(args) == 0 {
 				return cli.UsageErrorf("no files given: ingest FILE... ('-' reads standard input)")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fopts.Follow {
+				fopts.Patterns = args
+				return runFollow(cmd.Context(), f, opts, fopts)
+			}
 			opts.Paths = args
 			return runLoad(cmd.Context(), f, opts)
 		},
@@ -68,6 +99,7 @@ The schema is created or upgraded before loading (see 'ingest migrate').`,
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
 	cmd.Flags().StringVar(&opts.HashKeyFile, "hash-key-file", secret.DefaultKeyPath(), "key for hashing credentials into caller ids (created if missing; $"+secret.EnvKey+" overrides)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on success")
+	addFollowFlags(cmd, fopts)
 	cmd.AddCommand(newMigrateCmd(f))
 	return cmd
 }
