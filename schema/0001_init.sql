@@ -46,8 +46,9 @@ PARTITION BY toYYYYMMDD(time)
 ORDER BY (request_id, kind);
 
 -- Lines that could not be parsed: kept, with why, never silently dropped.
--- (source, offset) identifies a line, so reloading a file does not double
--- the count. A rejected line has no time of its own: time is that of the
+-- (source, offset, a hash of the raw line) identifies a line, so reloading a
+-- file does not double the count, while the new content a copytruncate
+-- writes at an old offset is not mistaken for the line that was there. A rejected line has no time of its own: time is that of the
 -- last line of the same source that parsed before it (log files are in time
 -- order), or the ingest time when none did, so windows over old logs count
 -- their rejects.
@@ -64,4 +65,4 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.rejected {{.OnCluster}}
 )
 ENGINE = {{engine "rejected" "ReplacingMergeTree()"}}
 PARTITION BY toYYYYMM(time)
-ORDER BY (source, offset);
+ORDER BY (source, offset, cityHash64(raw));

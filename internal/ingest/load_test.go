@@ -11,6 +11,7 @@ import (
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
+	"github.com/ratescope/ratescope/internal/report"
 )
 
 func migrated(t *testing.T) *chstore.DB {
@@ -233,5 +234,27 @@ func TestLoadStdinAndLongLines(t *testing.T) {
 	}
 	if s := queryString(t, db, "SELECT any(source) FROM "+db.Table("rejected")); s != StdinName {
 		t.Errorf("stdin source named %q", s)
+	}
+}
+
+// TestRejectedLinesAfterRewrite: a file rewritten in place (copytruncate)
+// holds new lines at old offsets; a rejected new line is not mistaken for
+// the old one, while reloading the same content counts nothing twice.
+func TestRejectedLinesAfterRewrite(t *testing.T) {
+	db := migrated(t)
+	path := filepath.Join(t.TempDir(), "gw.jsonl")
+	good := `{"time":"2026-11-20T10:00:00Z","request_id":"r-1","method":"GET","path":"/x","status":200}` + "\n"
+	for _, garbage := range []string{"garbage one\n", "garbage two\n", "garbage two\n"} {
+		if err := os.WriteFile(path, []byte(good+garbage), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		load(t, db, Config{Format: accesslog.FormatJSONL}, path)
+	}
+	s, err := report.Summarize(context.Background(), db, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RejectedLines != 2 || s.Requests != 1 {
+		t.Fatalf("rejected_lines = %d, requests = %d; want 2 distinct rejected lines and 1 request", s.RejectedLines, s.Requests)
 	}
 }

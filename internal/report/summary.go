@@ -19,7 +19,7 @@ import (
 //	server_errors   requests with status >= 500
 //	throttled       requests with status 429
 //	partners        distinct non-empty partners (key ids as logged)
-//	rejected_lines  distinct (source, offset) lines rejected by ingest in the window
+//	rejected_lines  distinct lines (source, offset, content) rejected by ingest in the window
 //	from, to        the window [from, to), RFC 3339 UTC
 type Summary struct {
 	Requests      uint64    `json:"requests"`
@@ -88,7 +88,7 @@ FROM (` + strings.ReplaceAll(orphansSQL, "{requests}", t) + `)`
 	}
 	s.Partners = uint64(len(partners))
 	q = "SELECT count() FROM (SELECT source, `offset` FROM " + db.Table("rejected") +
-		" WHERE time >= ? AND time < ? GROUP BY source, `offset`)"
+		" WHERE time >= ? AND time < ? GROUP BY source, `offset`, cityHash64(raw))"
 	if err := db.Conn.QueryRow(ctx, q, from, to).Scan(&s.RejectedLines); err != nil {
 		return Summary{}, fmt.Errorf("count rejected lines: %w", err)
 	}
