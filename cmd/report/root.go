@@ -25,6 +25,9 @@ Output is a table (aligned for a terminal, plain when piped), or stable JSON
 or CSV with --format.`,
 		Example: `  report summary
   report errors --since 7d --by code,partner
+  report retry-storms --since 6h
+  report rate-limits --plans plans.yaml
+  report request req_01HZ9VBKX4EFGH2J
   report errors --from 2026-03-01T00:00:00Z --to 2026-03-02T00:00:00Z --format json`,
 	}
 	cmd.CompletionOptions.HiddenDefaultCmd = true
@@ -32,10 +35,11 @@ or CSV with --format.`,
 	cmd.AddCommand(
 		NewCmdSummary(f, nil),
 		NewCmdErrors(f, nil),
+		NewCmdRetryStorms(f, nil),
 		NewCmdRateLimits(f, nil),
-		// Later reports join here, each a NewCmdX(f, nil) in its own file
-		// with its logic in an internal package: retry-storms
-		// (internal/retry), rate-limits (internal/ratelimit), request.
+		NewCmdRequest(f, nil),
+		// Each report is a NewCmdX(f, nil) in its own file, with its logic
+		// in an internal package (report, retry, ratelimit).
 	)
 	return cmd
 }
