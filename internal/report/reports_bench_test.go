@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -15,10 +16,10 @@ import (
 	"github.com/ratescope/ratescope/internal/errbody"
 )
 
-// benchRequests sets how many requests BenchmarkRetryStorms loads:
-// go test -bench RetryStorms ./internal/report -args -requests=10000000
+// benchRequests sets how many requests BenchmarkReports loads:
+// go test -bench Reports ./internal/report -args -requests=10000000
 // (or RATESCOPE_BENCH_REQUESTS=10000000).
-var benchRequests = flag.Int("requests", 0, "requests BenchmarkRetryStorms loads (default $RATESCOPE_BENCH_REQUESTS, else 200000)")
+var benchRequests = flag.Int("requests", 0, "requests BenchmarkReports loads (default $RATESCOPE_BENCH_REQUESTS, else 200000)")
 
 // benchRequestCount returns the -requests flag, else
 // $RATESCOPE_BENCH_REQUESTS, else 200,000.
@@ -36,11 +37,11 @@ func benchRequestCount(b *testing.B) int {
 	return 200_000
 }
 
-// BenchmarkRetryStorms loads n synthetic requests for one day (1,000
-// clients, 20 routes, ~7% failures, a separately logged body for half the
-// failures, and a storm every 10,000 requests) into a real ClickHouse once,
-// then times the report over the day.
-func BenchmarkRetryStorms(b *testing.B) {
+// BenchmarkReports loads n synthetic requests for one day (1,000 clients,
+// 20 routes, ~7% failures, a separately logged body for half the failures,
+// and a storm every 10,000 requests) into a real ClickHouse once, then times
+// each report over the day: summary, errors and retry-storms.
+func BenchmarkReports(b *testing.B) {
 	n := benchRequestCount(b)
 	ctx := context.Background()
 	db := chtest.Open(b)
@@ -48,6 +49,7 @@ func BenchmarkRetryStorms(b *testing.B) {
 		b.Fatal(err)
 	}
 	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	from, to := day, day.Add(24*time.Hour)
 	start := time.Now()
 	storms := loadBenchRequests(b, db, n, day)
 	// Merge the parts, as a table that has been live for a while would be.
@@ -55,21 +57,38 @@ func BenchmarkRetryStorms(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("loaded %d requests (%d storms planted) in %s", n, storms, time.Since(start).Round(time.Millisecond))
-	b.Run("requests="+strconv.Itoa(n), func(b *testing.B) {
-		b.ReportAllocs()
-		var found int
-		for b.Loop() {
-			got, err := RetryStorms(ctx, db, RetryStormsQuery{From: day, To: day.Add(24 * time.Hour)})
-			if err != nil {
-				b.Fatal(err)
+	bench := func(name string, run func() error) {
+		b.Run(name+"/requests="+strconv.Itoa(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := run(); err != nil {
+					b.Fatal(err)
+				}
 			}
-			found = len(got)
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
+		})
+	}
+	bench("summary", func() error {
+		s, err := Summarize(ctx, db, from, to)
+		if err == nil && s.Requests != uint64(n) {
+			err = fmt.Errorf("summary counted %d requests, loaded %d", s.Requests, n)
 		}
+		return err
+	})
+	bench("errors", func() error {
+		e, err := ErrorCounts(ctx, db, ErrorsQuery{From: from, To: to, By: DefaultKeys()})
+		if err == nil && len(e.Rows) == 0 {
+			err = fmt.Errorf("no error rows")
+		}
+		return err
+	})
+	bench("retry-storms", func() error {
+		got, err := RetryStorms(ctx, db, RetryStormsQuery{From: from, To: to})
 		// Random requests of the same client may cut a planted storm short.
-		if found < storms/2 {
-			b.Fatalf("found %d storms, planted %d", found, storms)
+		if err == nil && len(got) < storms/2 {
+			err = fmt.Errorf("found %d storms, planted %d", len(got), storms)
 		}
-		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
+		return err
 	})
 }
 
