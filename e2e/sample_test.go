@@ -118,3 +118,92 @@ func TestSampleMatchesGroundTruth(t *testing.T) {
 	}
 	chtest.AssertNoSecrets(t, db, secrets)
 }
+
+// TestSampleRetryStormsAndRateLimits checks the retry and rate-limit
+// reports against the storms, well-behaved clients and partner states the
+// generator planted.
+func TestSampleRetryStormsAndRateLimits(t *testing.T) {
+	s := loadSample(t)
+	m := s.manifest
+	s.run(t, s.ingest, s.files...)
+
+	type storm struct {
+		ClientIP       string   `json:"client_ip"`
+		Method         string   `json:"method"`
+		Start          string   `json:"start"`
+		Attempts       int      `json:"attempts"`
+		Retries        int      `json:"retries"`
+		MedianGapMs    int64    `json:"median_gap_ms"`
+		Violations     []string `json:"violations"`
+		FirstRequestID string   `json:"first_request_id"`
+	}
+	var storms []storm
+	s.reportJSON(t, &storms, "retry-storms")
+	found := map[string]storm{}
+	for _, st := range storms {
+		found[st.ClientIP+" "+st.Method+" "+st.Start] = st
+	}
+	if len(m.RetryStorms) == 0 {
+		t.Fatal("the sample planted no retry storms")
+	}
+	for _, w := range m.RetryStorms {
+		k := w.ClientIP + " " + w.Method + " " + w.Start.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		got, ok := found[k]
+		if !ok {
+			t.Errorf("storm %s (%s) not reported", w.Name, k)
+			continue
+		}
+		want := slices.Sorted(slices.Values(w.Violations))
+		if got.Attempts != w.Attempts || got.Retries != w.Retries || got.MedianGapMs != w.MedianGapMs || !slices.Equal(got.Violations, want) {
+			t.Errorf("storm %s: reported %+v, planted attempts %d retries %d median gap %d violations %v",
+				w.Name, got, w.Attempts, w.Retries, w.MedianGapMs, want)
+		}
+	}
+	for _, w := range m.WellBehaved {
+		for _, st := range storms {
+			if st.ClientIP == w.ClientIP && st.Method == w.Method {
+				t.Errorf("well-behaved client %s (%s %s) reported as a storm: %+v", w.Name, w.ClientIP, w.Method, st)
+			}
+		}
+	}
+	if len(storms) > len(m.RetryStorms) {
+		t.Errorf("%d storms reported, %d planted", len(storms), len(m.RetryStorms))
+	}
+
+	// The request report walks a planted storm's logical request.
+	if len(storms) > 0 {
+		var detail struct {
+			Attempts []struct {
+				RequestID string `json:"request_id"`
+			} `json:"attempts"`
+		}
+		out := s.run(t, s.report, "request", storms[0].FirstRequestID, "--format", "json")
+		if err := json.Unmarshal([]byte(out), &detail); err != nil {
+			t.Fatalf("request JSON: %v\n%s", err, out)
+		}
+		if len(detail.Attempts) != storms[0].Attempts {
+			t.Errorf("request %s shows %d attempts, its storm has %d", storms[0].FirstRequestID, len(detail.Attempts), storms[0].Attempts)
+		}
+	}
+
+	var limits []struct {
+		Partner string `json:"partner"`
+		State   string `json:"state"`
+	}
+	s.reportJSON(t, &limits, "rate-limits", "--plans", filepath.Join(s.dir, loggen.PlansName))
+	rank := map[string]int{"ok": 0, "near": 1, "over": 2}
+	worst := map[string]string{}
+	for _, l := range limits {
+		if cur, ok := worst[l.Partner]; !ok || rank[l.State] > rank[cur] {
+			worst[l.Partner] = l.State
+		}
+	}
+	if len(m.PartnerStates) == 0 {
+		t.Fatal("the sample planted no partner states")
+	}
+	for p, want := range m.PartnerStates {
+		if worst[p] != want {
+			t.Errorf("partner %s: rate-limits state %q, planted %q", p, worst[p], want)
+		}
+	}
+}
