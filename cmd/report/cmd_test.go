@@ -15,10 +15,13 @@ import (
 // fakeNow is the clock of the flag tests.
 var fakeNow = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
-// captured is what a command's runF stub received.
+// captured is what the commands' runF stubs received.
 type captured struct {
-	summary *SummaryOptions
-	errors  *ErrorsOptions
+	summary    *SummaryOptions
+	errors     *ErrorsOptions
+	storms     *RetryStormsOptions
+	rateLimits *RateLimitsOptions
+	request    *RequestOptions
 }
 
 // runStubbed runs `report args…` through cli.Main with the commands' logic
@@ -33,6 +36,9 @@ func runStubbed(t *testing.T, args ...string) (got captured, code int, stderr st
 	root.AddCommand(
 		NewCmdSummary(f, func(o *SummaryOptions) error { got.summary = o; return nil }),
 		NewCmdErrors(f, func(o *ErrorsOptions) error { got.errors = o; return nil }),
+		NewCmdRetryStorms(f, func(o *RetryStormsOptions) error { got.storms = o; return nil }),
+		NewCmdRateLimits(f, func(o *RateLimitsOptions) error { got.rateLimits = o; return nil }),
+		NewCmdRequest(f, func(o *RequestOptions) error { got.request = o; return nil }),
 	)
 	root.SetArgs(args)
 	code = cli.Main("report", root, ios)

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
@@ -85,22 +83,12 @@ func rateLimitsDB(t *testing.T) (string, *chstore.DB) {
 	return url, db
 }
 
-// runRateLimitsStubbed runs `report rate-limits args…` through cli.Main with
-// the logic replaced by a stub that records its options.
-func runRateLimitsStubbed(t *testing.T, args ...string) (got *RateLimitsOptions, code int, stderr string) {
+// runRateLimitsStubbed runs `report rate-limits args…` with the logic
+// replaced by a stub, returning the options it received (nil if it did not run).
+func runRateLimitsStubbed(t *testing.T, args ...string) (*RateLimitsOptions, int, string) {
 	t.Helper()
-	ios, _, _, errOut := cli.Test()
-	f := cli.NewFactory(ios)
-	f.Now = func() time.Time { return fakeNow }
-	root := &cobra.Command{Use: "report"}
-	cli.AddClickHouseFlag(root, f)
-	root.AddCommand(NewCmdRateLimits(f, func(o *RateLimitsOptions) error { got = o; return nil }))
-	root.SetArgs(append([]string{"rate-limits"}, args...))
-	code = cli.Main("report", root, ios)
-	if err := f.Close(); err != nil {
-		t.Error(err)
-	}
-	return got, code, errOut.String()
+	got, code, stderr := runStubbed(t, append([]string{"rate-limits"}, args...)...)
+	return got.rateLimits, code, stderr
 }
 
 func TestRateLimitsFlags(t *testing.T) {

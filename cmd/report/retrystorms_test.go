@@ -7,46 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/ingest"
 )
 
-// retryCaptured is what the retry commands' runF stubs received.
-type retryCaptured struct {
-	storms  *RetryStormsOptions
-	request *RequestOptions
-}
-
-// runRetryStubbed runs `report args…` through cli.Main with retry-storms
-// and request whose logic is replaced by stubs recording their options.
-func runRetryStubbed(t *testing.T, args ...string) (got retryCaptured, code int, stderr string) {
-	t.Helper()
-	ios, _, _, errOut := cli.Test()
-	f := cli.NewFactory(ios)
-	f.Now = func() time.Time { return fakeNow }
-	root := &cobra.Command{Use: "report"}
-	cli.AddClickHouseFlag(root, f)
-	root.AddCommand(
-		NewCmdRetryStorms(f, func(o *RetryStormsOptions) error { got.storms = o; return nil }),
-		NewCmdRequest(f, func(o *RequestOptions) error { got.request = o; return nil }),
-	)
-	root.SetArgs(args)
-	code = cli.Main("report", root, ios)
-	if err := f.Close(); err != nil {
-		t.Error(err)
-	}
-	return got, code, errOut.String()
-}
-
 func TestRetryStormsFlags(t *testing.T) {
 	day := cli.Window{From: fakeNow.Add(-24 * time.Hour), To: fakeNow}
 	f := func(args []string, wantWin cli.Window, wantPartner string, wantMin int, wantFormat cli.Format) {
 		t.Helper()
-		got, code, stderr := runRetryStubbed(t, append([]string{"retry-storms"}, args...)...)
+		got, code, stderr := runStubbed(t, append([]string{"retry-storms"}, args...)...)
 		if code != cli.ExitOK || got.storms == nil {
 			t.Fatalf("%q: exit %d, stderr %q", args, code, stderr)
 		}
@@ -69,7 +40,7 @@ func TestRetryStormsFlags(t *testing.T) {
 func TestRequestFlags(t *testing.T) {
 	f := func(args []string, wantID string, wantFormat cli.Format) {
 		t.Helper()
-		got, code, stderr := runRetryStubbed(t, append([]string{"request"}, args...)...)
+		got, code, stderr := runStubbed(t, append([]string{"request"}, args...)...)
 		if code != cli.ExitOK || got.request == nil {
 			t.Fatalf("%q: exit %d, stderr %q", args, code, stderr)
 		}
@@ -87,7 +58,7 @@ func TestRequestFlags(t *testing.T) {
 func TestRetryFlagErrors(t *testing.T) {
 	f := func(args []string, wantErr string) {
 		t.Helper()
-		got, code, stderr := runRetryStubbed(t, args...)
+		got, code, stderr := runStubbed(t, args...)
 		if code != cli.ExitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, cli.ExitUsage)
 		}
