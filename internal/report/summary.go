@@ -41,7 +41,7 @@ type Summary struct {
 //
 // It counts without assembling every request (requestsSQL), which would
 // group the whole window by request id: the access records' distinct ids
-// are counted per status class by their 64-bit hashes, and only error
+// are counted per status class by their 64-bit hashes (rid), and only error
 // bodies logged without an access record (orphans, few) are assembled.
 // Two differences from the assembled view, both at the edges: a request
 // whose access lines disagree on the status (not mere copies) counts in
@@ -53,12 +53,12 @@ func Summarize(ctx context.Context, db *chstore.DB, from, to time.Time) (Summary
 	t := db.Table("requests")
 	// Access records: distinct ids per status class, by 64-bit hash.
 	q := `SELECT
-    uniqExact(h),
-    uniqExactIf(h, status >= 400),
-    uniqExactIf(h, status >= 400 AND status < 500),
-    uniqExactIf(h, status >= 500),
-    uniqExactIf(h, status = 429)
-FROM (SELECT cityHash64(request_id) AS h, status FROM ` + t + ` WHERE kind = 1 AND time >= ? AND time < ?)`
+    uniqExact(rid),
+    uniqExactIf(rid, status >= 400),
+    uniqExactIf(rid, status >= 400 AND status < 500),
+    uniqExactIf(rid, status >= 500),
+    uniqExactIf(rid, status = 429)
+FROM ` + t + ` WHERE kind = 1 AND time >= ? AND time < ?`
 	if err := db.Conn.QueryRow(ctx, q, from, to).Scan(&s.Requests, &s.Errors, &s.ClientErrors, &s.ServerErrors, &s.Throttled); err != nil {
 		return Summary{}, fmt.Errorf("summarize requests: %w", err)
 	}
@@ -103,16 +103,16 @@ FROM (` + strings.ReplaceAll(orphansSQL, "{requests}", t) + `)`
 // Parameters: orphanArgs.
 const orphansSQL = `
     SELECT
-        request_id,
+        rid,
         if(argMax(status, time_ms) > 0, argMax(status, time_ms), argMax(err_status, time_ms)) AS o_status,
         argMax(partner, time_ms) AS o_partner
     FROM {requests}
     WHERE kind = 2 AND time >= ? AND time < ?
-      AND request_id NOT IN
-          (SELECT request_id FROM {requests}
-           WHERE kind = 1 AND time >= ? AND time < ? AND request_id IN
-               (SELECT request_id FROM {requests} WHERE kind = 2 AND time >= ? AND time < ?))
-    GROUP BY request_id`
+      AND rid NOT IN
+          (SELECT rid FROM {requests}
+           WHERE kind = 1 AND time >= ? AND time < ? AND rid IN
+               (SELECT rid FROM {requests} WHERE kind = 2 AND time >= ? AND time < ?))
+    GROUP BY rid`
 
 // orphanSlack is how far from the window an access record is looked for
 // before an error body counts as an orphan.
