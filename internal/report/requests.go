@@ -42,7 +42,8 @@ import (
 )
 
 // requestsSQL returns a subquery with one row per request in the window:
-// request_id, r_status (UInt16), r_partner, r_route, r_method and r_code
+// rid (the request id's 64-bit hash, which stands for it: queries that
+// do not select request_id never read the strings), request_id, r_status (UInt16), r_partner, r_route, r_method and r_code
 // (String). Its parameters are windowArgs(from, to). With errorsOnly,
 // access records with status < 400 are read only where an error body in the
 // window needs them (to tell an orphan body from an attached one): the
@@ -61,6 +62,7 @@ func requestsSQL(db *chstore.DB, errorsOnly bool) string {
 	// depends on an alias defined beside it.
 	return strings.NewReplacer("{requests}", t, "{inWindow}", inWindow).Replace(`
 SELECT
+    rid,
     request_id,
     if(a_rows > 0, a_status, if(b_status > 0, b_status, b_err_status)) AS r_status,
     if(a_rows > 0, a_partner, b_partner) AS r_partner,
@@ -73,7 +75,8 @@ SELECT
 FROM
 (
     SELECT
-        request_id,
+        rid,
+        any(request_id) AS request_id,
         countIf(kind = 1) AS a_rows,
         argMaxIf(time, time_ms, kind = 1) AS a_time,
         argMaxIf(status, time_ms, kind = 1) AS a_status,
@@ -94,11 +97,11 @@ FROM
         argMaxIf(err_code, time_ms, kind = 2) AS b_code
     FROM {requests}
     WHERE {inWindow}
-       OR (kind = 2 AND request_id IN
-              (SELECT request_id FROM {requests} WHERE kind = 1 AND time >= ? AND time < ? AND status >= 400))
-       OR (kind = 1 AND request_id IN
-              (SELECT request_id FROM {requests} WHERE kind = 2 AND time >= ? AND time < ?))
-    GROUP BY request_id
+       OR (kind = 2 AND rid IN
+              (SELECT rid FROM {requests} WHERE kind = 1 AND time >= ? AND time < ? AND status >= 400))
+       OR (kind = 1 AND rid IN
+              (SELECT rid FROM {requests} WHERE kind = 2 AND time >= ? AND time < ?))
+    GROUP BY rid
 )
 WHERE a_rows = 0 OR (a_time >= ? AND a_time < ?)`)
 }
