@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -100,8 +98,9 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		return cli.UsageErrorf("--log-level: %q is not debug, info, warn or error", o.LogLevel)
 	}
 	url := f.URL()
-	if _, err := clickhouse.ParseDSN(url); err != nil {
-		return fmt.Errorf("bad ClickHouse URL: %w", err)
+	// A bad URL never gets better: refuse it now rather than retry forever.
+	if _, _, err := chstore.ParseURL(url); err != nil {
+		return err
 	}
 	key, err := secret.LoadKey(load.HashKeyFile)
 	if err != nil {

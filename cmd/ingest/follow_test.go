@@ -582,6 +582,8 @@ func TestFollowFlags(t *testing.T) {
 	fails("buffer below a batch", 2, "--max-buffer-rows (10) must be at least --flush-rows (100)", "--follow", "--flush-rows", "100", "--max-buffer-rows", "10", "x.log")
 	fails("bad log level", 2, `--log-level: "loud"`, "--follow", "--log-level", "loud", "x.log")
 	fails("bad pattern", 1, `bad pattern "`, "--follow", "--state-dir", t.TempDir(), "/var/log/[x")
+	fails("bad database name in the URL", 1, `database name "no-such-db" must be letters, digits and underscores`,
+		"--follow", "--state-dir", t.TempDir(), "--clickhouse", "clickhouse://u:topsecret@127.0.0.1:9000/no-such-db", "x.log")
 	fails("corrupt checkpoint", 1, "checkpoint file "+filepath.Join(state, checkpoint.FileName)+": corrupt", "--follow", "--state-dir", state, "x.log")
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -53,21 +53,32 @@ func (db *DB) Table(name string) string { return "`" + db.Name + "`." + name }
 // Close closes the connection.
 func (db *DB) Close() error { return db.Conn.Close() }
 
-// Open connects to the ClickHouse named by rawURL
-// (clickhouse://[user[:password]@]host:port/database) over the native
-// protocol and checks that it answers. The database need not exist yet.
-// Errors are one line a user can act on.
-func Open(ctx context.Context, rawURL string) (*DB, error) {
+// ParseURL checks a ClickHouse URL
+// (clickhouse://[user[:password]@]host:port/database) without connecting,
+// and returns the driver's options and the database (default "ratescope").
+// Its error is one line a user can act on, with any password hidden.
+func ParseURL(rawURL string) (*clickhouse.Options, string, error) {
 	opts, err := clickhouse.ParseDSN(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("bad ClickHouse URL %q: %w", redactURL(rawURL), err)
+		return nil, "", fmt.Errorf("bad ClickHouse URL %q: %w", redactURL(rawURL), err)
 	}
 	dbName := opts.Auth.Database
 	if dbName == "" {
 		dbName = "ratescope"
 	}
 	if !identRE.MatchString(dbName) {
-		return nil, fmt.Errorf("bad ClickHouse URL %q: database name %q must be letters, digits and underscores", redactURL(rawURL), dbName)
+		return nil, "", fmt.Errorf("bad ClickHouse URL %q: database name %q must be letters, digits and underscores", redactURL(rawURL), dbName)
+	}
+	return opts, dbName, nil
+}
+
+// Open connects to the ClickHouse named by rawURL (see ParseURL) over the
+// native protocol and checks that it answers. The database need not exist
+// yet. Errors are one line a user can act on.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	opts, dbName, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
 	}
 	// Connect to "default": the database may not exist before migrate.
 	opts.Auth.Database = "default"
