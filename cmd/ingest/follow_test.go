@@ -180,21 +180,6 @@ func httpStatus(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
-func eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s (%s)", what, within, state)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func openDB(t *testing.T, url string) *chstore.DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -319,11 +304,11 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 	})
 	d := startDaemon(t, ingest, args...)
 	db := openDB(t, url)
-	eventually(t, 20*time.Second, "some lines stored", func() (bool, string) {
+	chtest.Eventually(t, 20*time.Second, "some lines stored", func() (bool, string) {
 		n := distinctIDs(t, db)
 		return n > 2000, fmt.Sprintf("%d", n)
 	})
-	eventually(t, 10*time.Second, "a checkpoint written", func() (bool, string) {
+	chtest.Eventually(t, 10*time.Second, "a checkpoint written", func() (bool, string) {
 		_, err := os.Stat(filepath.Join(state, checkpoint.FileName))
 		return err == nil, fmt.Sprint(err)
 	})
@@ -349,7 +334,7 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 	written := w.finish()
 	want := uint64(written[named] + written[anon])
 	t.Logf("killed after %d lines written; %d in all", killedAt, want)
-	eventually(t, 30*time.Second, "every request stored", func() (bool, string) {
+	chtest.Eventually(t, 30*time.Second, "every request stored", func() (bool, string) {
 		n := distinctIDs(t, db)
 		return n >= want, fmt.Sprintf("%d of %d", n, want)
 	})
@@ -396,7 +381,7 @@ func TestFollowShutdownWhileClickHouseDown(t *testing.T) {
 	d := startDaemon(t, ingest, "--clickhouse", "clickhouse://127.0.0.1:1/down", "--state-dir", state,
 		"--shutdown-timeout", "1s", "--retry-max", "500ms", "--flush-interval", "100ms", path)
 	base := d.metricsURL()
-	eventually(t, 20*time.Second, "lines read while ClickHouse is down", func() (bool, string) {
+	chtest.Eventually(t, 20*time.Second, "lines read while ClickHouse is down", func() (bool, string) {
 		mfs := scrapeMetrics(t, base)
 		read, errs := metric(mfs, "ratescope_ingest_lines_read_total"), metric(mfs, "ratescope_ingest_clickhouse_errors_total", "op", "connect")
 		return read == 300 && errs >= 2, fmt.Sprintf("read %v, connect errors %v", read, errs)
@@ -423,7 +408,7 @@ func TestFollowShutdownWhileClickHouseDown(t *testing.T) {
 	url := chtest.NewURL(t)
 	d = startDaemon(t, ingest, "--clickhouse", url, "--state-dir", state, "--flush-interval", "100ms", path)
 	db := openDB(t, url)
-	eventually(t, 20*time.Second, "every line stored after the restart", func() (bool, string) {
+	chtest.Eventually(t, 20*time.Second, "every line stored after the restart", func() (bool, string) {
 		n := distinctIDs(t, db)
 		return n == 300, fmt.Sprintf("%d", n)
 	})
@@ -448,7 +433,7 @@ func TestFollowClickHouseOutage(t *testing.T) {
 		"--flush-interval", "200ms", "--poll-interval", "50ms", "--retry-max", "1s", path)
 	base := d.metricsURL()
 	db := openDB(t, url)
-	eventually(t, 20*time.Second, "lines stored before the outage", func() (bool, string) {
+	chtest.Eventually(t, 20*time.Second, "lines stored before the outage", func() (bool, string) {
 		n := distinctIDs(t, db)
 		return n > 500, fmt.Sprintf("%d", n)
 	})
@@ -490,7 +475,7 @@ func TestFollowClickHouseOutage(t *testing.T) {
 	server.start(t)
 	time.Sleep(500 * time.Millisecond)
 	written := w.finish()[path]
-	eventually(t, 30*time.Second, "every line stored after the outage", func() (bool, string) {
+	chtest.Eventually(t, 30*time.Second, "every line stored after the outage", func() (bool, string) {
 		n := distinctIDs(t, db)
 		return n == uint64(written), fmt.Sprintf("%d of %d", n, written)
 	})

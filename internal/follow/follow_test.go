@@ -45,7 +45,7 @@ func TestRenameRotationWhileWriting(t *testing.T) {
 			// Once the daemon has seen the file go, the server, which has
 			// not reopened yet, writes on in the old file.
 			rotations++
-			eventually(t, 10*time.Second, "rotation noticed", func() (bool, string) {
+			chtest.Eventually(t, 10*time.Second, "rotation noticed", func() (bool, string) {
 				n, _ := value(scrapeRegistry(t, r.d), "ratescope_ingest_file_events_total", "event", "rotated")
 				return n == float64(rotations), fmt.Sprintf("%v rotations", n)
 			})
@@ -57,7 +57,7 @@ func TestRenameRotationWhileWriting(t *testing.T) {
 			w.reopen(t)
 			w.mu.Unlock()
 			// A log file lives for hours: the daemon sees it before the next rotation.
-			eventually(t, 10*time.Second, "new file followed", func() (bool, string) {
+			chtest.Eventually(t, 10*time.Second, "new file followed", func() (bool, string) {
 				n, _ := value(scrapeRegistry(t, r.d), "ratescope_ingest_file_events_total", "event", "opened")
 				return n == float64(rotations+1), fmt.Sprintf("%v files opened", n)
 			})
@@ -76,7 +76,7 @@ func TestRenameRotationWhileWriting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "checkpoint of only the live file, at its end", func() (bool, string) {
+	chtest.Eventually(t, 10*time.Second, "checkpoint of only the live file, at its end", func() (bool, string) {
 		entries := r.d.ckpt.Entries()
 		ok := len(entries) == 1 && entries[0].Offset == fi.Size() && entries[0].Path == live
 		return ok, fmt.Sprintf("%+v", entries)
@@ -111,7 +111,7 @@ func TestCopyTruncateWhileWriting(t *testing.T) {
 			w.mu.Unlock()
 		case 1500:
 			// logrotate compresses a copy a rotation later, long after it was read.
-			eventually(t, 10*time.Second, "the copy read", func() (bool, string) {
+			chtest.Eventually(t, 10*time.Second, "the copy read", func() (bool, string) {
 				b, ok := value(scrapeRegistry(t, r.d), "ratescope_ingest_file_bytes_behind", "path", live+".1")
 				return ok && b == 0, fmt.Sprintf("%v bytes behind (series present %v)", b, ok)
 			})
@@ -126,7 +126,7 @@ func TestCopyTruncateWhileWriting(t *testing.T) {
 		}
 	}
 	e.waitRequests(total, 30*time.Second)
-	eventually(t, 10*time.Second, "truncation and compressed copy noticed", func() (bool, string) {
+	chtest.Eventually(t, 10*time.Second, "truncation and compressed copy noticed", func() (bool, string) {
 		mfs := scrapeRegistry(t, r.d)
 		tr, _ := value(mfs, "ratescope_ingest_file_events_total", "event", "truncated")
 		gz, _ := value(mfs, "ratescope_ingest_file_events_total", "event", "compressed")
@@ -224,7 +224,7 @@ func TestNewFilesQuietLatencyAndDeletedFile(t *testing.T) {
 	}
 	_ = f.Close()
 	e.waitRequests(6, 15*time.Second)
-	eventually(t, 10*time.Second, "the deleted file let go", func() (bool, string) {
+	chtest.Eventually(t, 10*time.Second, "the deleted file let go", func() (bool, string) {
 		mfs := scrapeRegistry(t, r.d)
 		n, _ := value(mfs, "ratescope_ingest_files_followed")
 		fin, _ := value(mfs, "ratescope_ingest_file_events_total", "event", "finished")
@@ -340,7 +340,7 @@ func TestMetricsMatchWhatWasWritten(t *testing.T) {
 	defer srv.Close()
 	e.waitRequests(uint64(good), 20*time.Second)
 	st, _ := os.Stat(path)
-	eventually(t, 10*time.Second, "metrics settle", func() (bool, string) {
+	chtest.Eventually(t, 10*time.Second, "metrics settle", func() (bool, string) {
 		mfs := scrape(t, srv.URL+"/metrics")
 		check := []struct {
 			name   string

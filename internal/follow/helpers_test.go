@@ -125,26 +125,10 @@ func (e *env) uint(q string) uint64 {
 // requests is the number of distinct request ids stored.
 func (e *env) requests() uint64 { return e.uint("SELECT uniqExact(request_id) FROM {requests}") }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s (%s)", what, within, state)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // waitRequests waits until want distinct request ids are stored.
 func (e *env) waitRequests(want uint64, within time.Duration) {
 	e.t.Helper()
-	eventually(e.t, within, fmt.Sprintf("%d requests stored", want), func() (bool, string) {
+	chtest.Eventually(e.t, within, fmt.Sprintf("%d requests stored", want), func() (bool, string) {
 		n := e.requests()
 		return n == want, fmt.Sprintf("have %d", n)
 	})

@@ -3,6 +3,8 @@ package ratelimit
 import (
 	"strings"
 	"time"
+
+	"github.com/ratescope/ratescope/internal/chstore"
 )
 
 // query is a SQL statement under construction with its positional
@@ -75,7 +77,7 @@ func (q *query) selection(s selection) *query {
 
 // window appends the filter of access records in [from, to).
 func (q *query) window(from, to time.Time) *query {
-	return q.sql("kind = 1 AND time >= ").arg(dateTimeArg(from)).sql(" AND time < ").arg(dateTimeArg(to))
+	return q.sql("kind = 1 AND time >= ").arg(chstore.QueryTime(from)).sql(" AND time < ").arg(chstore.QueryTime(to))
 }
 
 // throttledSQL selects 429 responses; quotaSQL (below) tells those of a
@@ -91,25 +93,6 @@ const quotaCode = "QUOTA_EXCEEDED"
 // body logged apart within a day of the window.
 func (q *query) quotaExceeded(table string, from, to time.Time) *query {
 	q.sql("(error_type = '" + quotaCode + "' OR upper(err_code) = '" + quotaCode + "' OR request_id IN (SELECT request_id FROM " + table + " WHERE kind = 2 AND time >= ")
-	q.arg(dateTimeArg(from.Add(-24 * time.Hour))).sql(" AND time < ").arg(dateTimeArg(to.Add(24 * time.Hour)))
+	q.arg(chstore.QueryTime(from.Add(-24 * time.Hour))).sql(" AND time < ").arg(chstore.QueryTime(to.Add(24 * time.Hour)))
 	return q.sql(" AND upper(err_code) = '" + quotaCode + "'))")
-}
-
-// The range of DateTime that every server reads back right: UInt32
-// seconds, but 18.16 parses nothing after 2105.
-var (
-	minDateTime = time.Unix(0, 0).UTC()
-	maxDateTime = time.Date(2105, 12, 31, 23, 59, 59, 0, time.UTC)
-)
-
-// dateTimeArg returns t in UTC, clamped to the range of DateTime: outside
-// it, ClickHouse silently wraps a bound to some other instant.
-func dateTimeArg(t time.Time) time.Time {
-	switch {
-	case t.Before(minDateTime):
-		return minDateTime
-	case t.After(maxDateTime):
-		return maxDateTime
-	}
-	return t.UTC()
 }

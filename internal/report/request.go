@@ -378,7 +378,7 @@ FROM
 )
 WHERE a_rows > 0
 ORDER BY a_time_ms, request_id`
-	seqArgs := []any{dateTimeArg(from), dateTimeArg(to), k.Partner, k.ClientIP, k.Method, k.Route, k.IdempotencyKey}
+	seqArgs := []any{chstore.QueryTime(from), chstore.QueryTime(to), k.Partner, k.ClientIP, k.Method, k.Route, k.IdempotencyKey}
 	rows, err := db.Conn.Query(ctx, q, append(append([]any{}, seqArgs...), seqArgs...)...)
 	if err != nil {
 		return nil, nil, err

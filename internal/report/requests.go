@@ -108,25 +108,6 @@ WHERE a_rows = 0 OR (a_time >= ? AND a_time < ?)`)
 
 // windowArgs returns the parameters of requestsSQL.
 func windowArgs(from, to time.Time) []any {
-	from, to = dateTimeArg(from), dateTimeArg(to)
+	from, to = chstore.QueryTime(from), chstore.QueryTime(to)
 	return []any{from, to, from, to, from, to, from, to}
-}
-
-// The range of DateTime that every server reads back right: UInt32
-// seconds, but 18.16 parses nothing after 2105.
-var (
-	minDateTime = time.Unix(0, 0).UTC()
-	maxDateTime = time.Date(2105, 12, 31, 23, 59, 59, 0, time.UTC)
-)
-
-// dateTimeArg returns t in UTC, clamped to the range of DateTime: outside
-// it, ClickHouse silently wraps a bound to some other instant.
-func dateTimeArg(t time.Time) time.Time {
-	switch {
-	case t.Before(minDateTime):
-		return minDateTime
-	case t.After(maxDateTime):
-		return maxDateTime
-	}
-	return t.UTC()
 }

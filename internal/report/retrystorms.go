@@ -128,7 +128,7 @@ ORDER BY seq, a_time_ms, request_id`)
 // stormArgs returns the parameters of stormRowsSQL: the window (and
 // partner) of its two reads of the access records.
 func stormArgs(q *RetryStormsQuery) []any {
-	from, to := dateTimeArg(q.From), dateTimeArg(q.To)
+	from, to := chstore.QueryTime(q.From), chstore.QueryTime(q.To)
 	var args []any
 	for range 2 {
 		args = append(args, from, to)

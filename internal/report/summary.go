@@ -49,7 +49,7 @@ type Summary struct {
 // day outside the window counts as an orphan.
 func Summarize(ctx context.Context, db *chstore.DB, from, to time.Time) (Summary, error) {
 	s := Summary{From: from.UTC(), To: to.UTC()}
-	from, to = dateTimeArg(from), dateTimeArg(to)
+	from, to = chstore.QueryTime(from), chstore.QueryTime(to)
 	t := db.Table("requests")
 	// Access records: distinct ids per status class, by 64-bit hash.
 	q := `SELECT
@@ -119,7 +119,7 @@ const orphansSQL = `
 const orphanSlack = 24 * time.Hour
 
 func orphanArgs(from, to time.Time) []any {
-	return []any{from, to, dateTimeArg(from.Add(-orphanSlack)), dateTimeArg(to.Add(orphanSlack)), from, to}
+	return []any{from, to, chstore.QueryTime(from.Add(-orphanSlack)), chstore.QueryTime(to.Add(orphanSlack)), from, to}
 }
 
 // accessPartners returns the distinct non-empty partners of the window's
