@@ -74,5 +74,5 @@ func TestParseEnvoy(t *testing.T) {
 // TestParseEnvoyRejects reads testdata/envoy_reject.txt: each line is the
 // expected reason, a tab, and a line that is not in Envoy's format.
 func TestParseEnvoyRejects(t *testing.T) {
-	checkTextRejects(t, FormatEnvoy, filepath.Join("testdata", "envoy_reject.txt"))
+	checkRejects(t, FormatEnvoy, filepath.Join("testdata", "envoy_reject.txt"))
 }

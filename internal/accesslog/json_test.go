@@ -1,10 +1,8 @@
 package accesslog
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -491,38 +489,7 @@ func TestParseJSONErrors(t *testing.T) {
 // TestParseJSONRejects reads testdata/json_reject.txt: each line is the
 // expected reason, a tab, and a line the JSON parser must reject.
 func TestParseJSONRejects(t *testing.T) {
-	path := filepath.Join("testdata", "json_reject.txt")
-	file, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	p := NewParser(FormatJSONL)
-	var r Record
-	sc := bufio.NewScanner(file)
-	n := 0
-	for sc.Scan() {
-		text := sc.Text()
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		reason, line, ok := strings.Cut(text, "\t")
-		if !ok {
-			t.Fatalf("%s: no tab in %q", path, text)
-		}
-		n++
-		err := p.Parse([]byte(line), &r)
-		var pe *ParseError
-		if !errors.As(err, &pe) || pe.Reason != reason {
-			t.Errorf("Parse(%q) = %v, want reason %s", line, err, reason)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if n < 10 {
-		t.Fatalf("%s: only %d cases", path, n)
-	}
+	checkRejects(t, FormatJSONL, filepath.Join("testdata", "json_reject.txt"))
 }
 
 // TestParseJSONInvalidUTF8 checks that bytes that are not UTF-8 pass through

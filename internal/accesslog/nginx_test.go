@@ -136,10 +136,13 @@ func TestParseNginxNoRecordLeak(t *testing.T) {
 // TestParseNginxRejects reads testdata/nginx_reject.txt: each line is the
 // expected reason, a tab, and a line that is not nginx combined.
 func TestParseNginxRejects(t *testing.T) {
-	checkTextRejects(t, FormatNginx, filepath.Join("testdata", "nginx_reject.txt"))
+	checkRejects(t, FormatNginx, filepath.Join("testdata", "nginx_reject.txt"))
 }
 
-func checkTextRejects(t *testing.T, format Format, path string) {
+// checkRejects reads a reject file — each line the expected reason, a tab,
+// and a line the parser for format must reject with that reason — and
+// checks every case.
+func checkRejects(t *testing.T, format Format, path string) {
 	t.Helper()
 	file, err := os.Open(path)
 	if err != nil {
