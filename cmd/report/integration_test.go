@@ -49,15 +49,7 @@ var fixtureRows = []fixtureRow{
 func loadedDB(t *testing.T) (string, *chstore.DB) {
 	t.Helper()
 	ctx := context.Background()
-	url := chtest.NewURL(t)
-	db, err := chstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	url, db := chtest.Migrated(t)
 	for range 2 {
 		for _, r := range fixtureRows {
 			b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("requests")+

@@ -37,15 +37,7 @@ var (
 func rateLimitsDB(t *testing.T) (string, *chstore.DB) {
 	t.Helper()
 	ctx := context.Background()
-	url := chtest.NewURL(t)
-	db, err := chstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	url, db := chtest.Migrated(t)
 	b := chstore.NewRequestBatch(64)
 	var r accesslog.Record
 	n := 0

@@ -104,15 +104,7 @@ const retriesWindow = "--from=2026-03-01T00:00:00Z"
 func retryFixtureDB(t *testing.T) (string, *chstore.DB) {
 	t.Helper()
 	ctx := context.Background()
-	url := chtest.NewURL(t)
-	db, err := chstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	url, db := chtest.Migrated(t)
 	path := filepath.Join("testdata", "retries.jsonl")
 	for range 2 {
 		st, err := ingest.Load(ctx, db, []string{path}, ingest.Config{})

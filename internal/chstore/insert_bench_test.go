@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/errbody"
 )
 
@@ -15,7 +16,7 @@ import (
 // -benchtime (e.g. 5x): every iteration adds 100k rows.
 func BenchmarkInsertRequests(b *testing.B) {
 	const rows = 100_000
-	db := migratedDB(b)
+	db := chtest.MigratedDB(b)
 	batch := chstore.NewRequestBatch(rows)
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	env := &errbody.Envelope{

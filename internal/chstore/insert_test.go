@@ -203,7 +203,7 @@ func sampleBatch() (*chstore.RequestBatch, []requestRow) {
 }
 
 func TestInsertRequestsRoundTrip(t *testing.T) {
-	db := migratedDB(t)
+	db := chtest.MigratedDB(t)
 	b, want := sampleBatch()
 	if b.Len() != len(want) {
 		t.Fatalf("Len() = %d, want %d", b.Len(), len(want))
@@ -218,7 +218,7 @@ func TestInsertRequestsRoundTrip(t *testing.T) {
 }
 
 func TestInsertRequestsTwice(t *testing.T) {
-	db := migratedDB(t)
+	db := chtest.MigratedDB(t)
 	b, want := sampleBatch()
 	ids := queryFor(db, "SELECT uniqExact(request_id) FROM %s")
 	groups := queryFor(db, "SELECT count() FROM (SELECT request_id, kind FROM %s GROUP BY request_id, kind)")
@@ -238,7 +238,7 @@ func TestInsertRequestsTwice(t *testing.T) {
 func queryFor(db *chstore.DB, q string) string { return fmt.Sprintf(q, db.Table("requests")) }
 
 func TestInsertRequestsManyDays(t *testing.T) {
-	db := migratedDB(t)
+	db := chtest.MigratedDB(t)
 	const days, perDay = 150, 3
 	b := chstore.NewRequestBatch(days * perDay)
 	start := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
@@ -278,7 +278,7 @@ func TestInsertRequestsManyDays(t *testing.T) {
 // TestAppendCopies checks that batches keep nothing that aliases their
 // inputs: parsers reuse their buffers, and errbody may build strings over its own.
 func TestAppendCopies(t *testing.T) {
-	db := migratedDB(t)
+	db := chtest.MigratedDB(t)
 	ctx := testContext(t)
 
 	line := []byte("req-1|PUT|/v1/x|/v1/{id}|p-1|198.51.100.1|ua/1|key-1|THROTTLED|RL")
@@ -379,7 +379,7 @@ func readRejects(t *testing.T, db *chstore.DB) []rejectRow {
 }
 
 func TestInsertRejectsRoundTrip(t *testing.T) {
-	db := migratedDB(t)
+	db := chtest.MigratedDB(t)
 	long := strings.Repeat("a", 5000)
 	// "é" is two bytes: after one ASCII byte, byte 4096 is the first half of one.
 	accented := "x" + strings.Repeat("é", 3000)
@@ -410,7 +410,7 @@ func TestInsertRejectsRoundTrip(t *testing.T) {
 // TestInsertOnePartPerDay checks that an insert sent in several blocks
 // still makes one part per day: the server squashes an INSERT's blocks.
 func TestInsertOnePartPerDay(t *testing.T) {
-	db := migratedDB(t)
+	db := chtest.MigratedDB(t)
 	n := 2*chstore.InsertBlockRows + 100
 	b := chstore.NewRequestBatch(n)
 	for i := range n {

@@ -20,18 +20,6 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// migratedDB returns a fresh database with the current schema.
-func migratedDB(t testing.TB) *chstore.DB {
-	t.Helper()
-	db := chtest.Open(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 type appliedMigration struct {
 	Version uint32
 	Name    string
@@ -162,7 +150,7 @@ func TestCheckSchemaMissing(t *testing.T) {
 
 func TestNewerSchema(t *testing.T) {
 	ctx := testContext(t)
-	db := migratedDB(t)
+	db := chtest.MigratedDB(t)
 	known := chstore.SchemaVersion()
 	err := db.Conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s (version, name, applied_at) SELECT %d, 'from_the_future', now()",
 		db.Table("schema_migrations"), known+1))
@@ -198,7 +186,7 @@ func TestNewerSchema(t *testing.T) {
 
 func TestMigrateAppliesNewMigrations(t *testing.T) {
 	ctx := testContext(t)
-	db := migratedDB(t)
+	db := chtest.MigratedDB(t)
 	migs := embeddedMigrations(t, db)
 	known := migs[len(migs)-1].Version
 

@@ -74,6 +74,31 @@ func Open(t testing.TB) *chstore.DB {
 	return db
 }
 
+// Migrated returns the URL of a fresh database (see NewURL) created with
+// ratescope's current schema, and a connection to it closed after the test.
+func Migrated(t testing.TB) (string, *chstore.DB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	u := NewURL(t)
+	db, err := chstore.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return u, db
+}
+
+// MigratedDB is Migrated for tests that need only the connection.
+func MigratedDB(t testing.TB) *chstore.DB {
+	t.Helper()
+	_, db := Migrated(t)
+	return db
+}
+
 // RepoRoot returns the repository's top directory.
 func RepoRoot(t testing.TB) string {
 	t.Helper()

@@ -14,15 +14,6 @@ import (
 	"github.com/ratescope/ratescope/internal/report"
 )
 
-func migrated(t *testing.T) *chstore.DB {
-	t.Helper()
-	db := chtest.Open(t)
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 func load(t *testing.T, db *chstore.DB, cfg Config, paths ...string) Stats {
 	t.Helper()
 	if cfg.HashKey == nil {
@@ -74,7 +65,7 @@ func TestLoadOrderAndReloadGiveOneRequestPerID(t *testing.T) {
 	}
 	for name, paths := range orders {
 		t.Run(name, func(t *testing.T) {
-			db := migrated(t)
+			db := chtest.MigratedDB(t)
 			st := load(t, db, Config{}, paths...)
 			load(t, db, Config{}, paths...) // a second load changes nothing
 			if st.Total.Rejected != wantRejected {
@@ -102,7 +93,7 @@ func TestLoadOrderAndReloadGiveOneRequestPerID(t *testing.T) {
 }
 
 func TestLoadNormalises(t *testing.T) {
-	db := migrated(t)
+	db := chtest.MigratedDB(t)
 	load(t, db, Config{}, fixAccess, fixErrors, fixCombined)
 	req := db.Table("requests")
 	f := func(q, want string) {
@@ -153,7 +144,7 @@ func TestLoadNormalises(t *testing.T) {
 // tokens in every place a log can hold them and scans every string column
 // of every table for them.
 func TestSecretsNeverReachStorage(t *testing.T) {
-	db := migrated(t)
+	db := chtest.MigratedDB(t)
 	load(t, db, Config{}, fixAccess, fixErrors)
 	secrets := []string{"sk_live_QUERYSECRET1", "sk_live_HEADERSECRET2", "eyJBEARERSECRET3", "sk_live_DEADLETTERSECRET4", "tok_ERRBODYSECRET5"}
 	for _, s := range secrets {
@@ -179,7 +170,7 @@ func fileContains(t *testing.T, s string, paths ...string) bool {
 }
 
 func TestLoadErrorsAreClear(t *testing.T) {
-	db := migrated(t)
+	db := chtest.MigratedDB(t)
 	dir := t.TempDir()
 	unknown := filepath.Join(dir, "weird.log")
 	if err := os.WriteFile(unknown, []byte("hello world\nsecond line\n"), 0o644); err != nil {
@@ -209,7 +200,7 @@ func TestLoadErrorsAreClear(t *testing.T) {
 }
 
 func TestLoadStdinAndLongLines(t *testing.T) {
-	db := migrated(t)
+	db := chtest.MigratedDB(t)
 	long := `{"time":"2026-11-20T10:00:00Z","request_id":"r-long","method":"GET","path":"/` + strings.Repeat("a", 2<<20) + `","status":200}`
 	ok := `{"time":"2026-11-20T10:00:00Z","request_id":"r-after","method":"GET","path":"/x","status":200}`
 	invalid := "{\"time\":\"2026-11-20T10:00:00Z\",\"request_id\":\"r-utf8\",\"method\":\"GET\",\"path\":\"/\xff\xfe\",\"status\":200}"
@@ -241,7 +232,7 @@ func TestLoadStdinAndLongLines(t *testing.T) {
 // holds new lines at old offsets; a rejected new line is not mistaken for
 // the old one, while reloading the same content counts nothing twice.
 func TestRejectedLinesAfterRewrite(t *testing.T) {
-	db := migrated(t)
+	db := chtest.MigratedDB(t)
 	path := filepath.Join(t.TempDir(), "gw.jsonl")
 	good := `{"time":"2026-11-20T10:00:00Z","request_id":"r-1","method":"GET","path":"/x","status":200}` + "\n"
 	for _, garbage := range []string{"garbage one\n", "garbage two\n", "garbage two\n"} {

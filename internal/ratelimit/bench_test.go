@@ -12,6 +12,7 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chtest"
 )
 
 // EnvBenchRequests sets how many requests BenchmarkRateLimits loads
@@ -127,7 +128,7 @@ func BenchmarkRateLimits(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	db := migrated(b)
+	db := chtest.MigratedDB(b)
 	loadBench(b, db, n)
 	ctx := context.Background()
 	q := Query{From: day, To: dayEnd}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
-	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/errbody"
 )
 
@@ -80,14 +79,4 @@ func insert(t *testing.T, db *chstore.DB, rows []fx) {
 	if err := db.InsertRequests(context.Background(), b, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// migrated returns a fresh database with the schema.
-func migrated(t testing.TB) *chstore.DB {
-	t.Helper()
-	db := chtest.Open(t)
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }

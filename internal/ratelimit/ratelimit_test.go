@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/ratescope/ratescope/internal/chtest"
 )
 
 // The scenario window: one day, ending mid-month (15 of March's 31 days
@@ -188,7 +190,7 @@ func TestComputeScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := migrated(t)
+	db := chtest.MigratedDB(t)
 	rows, want := scenarios()
 	ctx := context.Background()
 	insert(t, db, rows)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/chstore"
-	"github.com/ratescope/ratescope/internal/chtest"
 )
 
 // row is one row of the requests table, with only the columns reports read.
@@ -154,16 +153,6 @@ func rejectedFixture() []rejectedLine {
 		{at(1, 0, 0), "b.log", 10},
 		{winTo.Add(time.Hour), "c.log", 10},
 	}
-}
-
-// newDB returns a migrated database of its own.
-func newDB(t *testing.T) *chstore.DB {
-	t.Helper()
-	db := chtest.Open(t)
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }
 
 // insertRequests inserts every row of reqs, one INSERT per row.

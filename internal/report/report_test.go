@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chtest"
 )
 
 // TestReports loads the fixture, checks every report against its ground
 // truth, loads the very same rows again and checks that nothing changed.
 func TestReports(t *testing.T) {
-	db := newDB(t)
+	db := chtest.MigratedDB(t)
 	reqs := fixture()
 	rejected := rejectedFixture()
 	insertRequests(t, db, reqs)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/errbody"
 	"github.com/ratescope/ratescope/internal/retry"
 )
@@ -38,7 +39,7 @@ type wantAttempt struct {
 
 func TestLookupRequest(t *testing.T) {
 	ctx := context.Background()
-	db := newDB(t)
+	db := chtest.MigratedDB(t)
 	scs := retryScenarios()
 	// A logical request longer than the first span searched (10 minutes
 	// each side): a failure every 50 s for 20 minutes.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/retry"
 )
 
@@ -186,7 +187,7 @@ func checkStorms(t *testing.T, got []retry.Storm, want map[string]retry.Storm) {
 
 func TestRetryStorms(t *testing.T) {
 	ctx := context.Background()
-	db := newDB(t)
+	db := chtest.MigratedDB(t)
 	scs := retryScenarios()
 	all := func(*stormScenario, *wantStorm) bool { return true }
 	cases := []struct {
@@ -236,7 +237,7 @@ func TestRetryStorms(t *testing.T) {
 // TestRetryStormsWindowCut checks that only attempts inside the window
 // count: a storm cut by the window's end loses its later attempts.
 func TestRetryStormsWindowCut(t *testing.T) {
-	db := newDB(t)
+	db := chtest.MigratedDB(t)
 	c := client{"acme", "10.0.1.1", "GET", "/v1/classes", ""}
 	as := c.chain("cut", stormTo.Add(-3500*time.Millisecond), gapsOf(9, ms(500)), 503)
 	insertAttempts(t, db, as)
@@ -251,14 +252,14 @@ func TestRetryStormsWindowCut(t *testing.T) {
 }
 
 func TestRetryStormsEmpty(t *testing.T) {
-	got, err := RetryStorms(context.Background(), newDB(t), RetryStormsQuery{From: stormFrom, To: stormTo})
+	got, err := RetryStorms(context.Background(), chtest.MigratedDB(t), RetryStormsQuery{From: stormFrom, To: stormTo})
 	if err != nil || got == nil || len(got) != 0 {
 		t.Errorf("empty database: %v, %v; want an empty non-nil list", got, err)
 	}
 }
 
 func TestRetryStormsCanceled(t *testing.T) {
-	db := newDB(t)
+	db := chtest.MigratedDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := RetryStorms(ctx, db, RetryStormsQuery{From: stormFrom, To: stormTo})
