@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/ratelimit"
@@ -124,7 +125,7 @@ func rateLimitsRun(opts *RateLimitsOptions) error {
 	if err != nil {
 		return err
 	}
-	rows, err := ratelimit.Compute(opts.Ctx, db, opts.Plans, ratelimit.Query{
+	rows, err := ratelimit.Compute(opts.Ctx, chquery.New(db), opts.Plans, ratelimit.Query{
 		From: opts.Window.From, To: opts.Window.To, Warn: opts.Warn,
 	})
 	if err != nil {

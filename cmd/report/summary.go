@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/report"
@@ -80,7 +81,7 @@ func summaryRun(opts *SummaryOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := report.Summarize(opts.Ctx, db, opts.Window.From, opts.Window.To)
+	s, err := report.Summarize(opts.Ctx, chquery.New(db), opts.Window.From, opts.Window.To)
 	if err != nil {
 		return err
 	}

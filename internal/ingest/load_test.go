@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/report"
@@ -241,7 +242,7 @@ func TestRejectedLinesAfterRewrite(t *testing.T) {
 		}
 		load(t, db, Config{Format: accesslog.FormatJSONL}, path)
 	}
-	s, err := report.Summarize(context.Background(), db, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
+	s, err := report.Summarize(context.Background(), chquery.New(db), time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/errbody"
@@ -53,7 +54,7 @@ func TestLookupRequest(t *testing.T) {
 	// as[this]) and want's codes and Retry-After values.
 	check := func(t *testing.T, id string, as []attempt, lo, hi, this int, want []wantAttempt, violations []retry.Violation) RequestDetail {
 		t.Helper()
-		d, err := LookupRequest(ctx, db, id)
+		d, err := LookupRequest(ctx, chquery.New(db), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func TestLookupRequest(t *testing.T) {
 			check(t, "long-0", long, 0, 25, 0, nil, []retry.Violation{})
 		})
 		t.Run(round+"/an orphan error body", func(t *testing.T) {
-			d, err := LookupRequest(ctx, db, "orphan-1")
+			d, err := LookupRequest(ctx, chquery.New(db), "orphan-1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,7 +180,7 @@ func TestLookupRequest(t *testing.T) {
 			}
 		})
 		t.Run(round+"/unknown id", func(t *testing.T) {
-			_, err := LookupRequest(ctx, db, "no-such-id")
+			_, err := LookupRequest(ctx, chquery.New(db), "no-such-id")
 			if !errors.Is(err, ErrUnknownRequest) || !strings.Contains(err.Error(), `"no-such-id"`) {
 				t.Errorf("unknown id: %v", err)
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/retry"
 )
@@ -212,7 +213,7 @@ func TestRetryStorms(t *testing.T) {
 	run := func(round string) {
 		for _, c := range cases {
 			t.Run(round+"/"+c.name, func(t *testing.T) {
-				got, err := RetryStorms(ctx, db, c.q)
+				got, err := RetryStorms(ctx, chquery.New(db), c.q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -241,7 +242,7 @@ func TestRetryStormsWindowCut(t *testing.T) {
 	c := client{"acme", "10.0.1.1", "GET", "/v1/classes", ""}
 	as := c.chain("cut", stormTo.Add(-3500*time.Millisecond), gapsOf(9, ms(500)), 503)
 	insertAttempts(t, db, as)
-	got, err := RetryStorms(context.Background(), db, RetryStormsQuery{From: stormFrom, To: stormTo})
+	got, err := RetryStorms(context.Background(), chquery.New(db), RetryStormsQuery{From: stormFrom, To: stormTo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestRetryStormsWindowCut(t *testing.T) {
 }
 
 func TestRetryStormsEmpty(t *testing.T) {
-	got, err := RetryStorms(context.Background(), chtest.MigratedDB(t), RetryStormsQuery{From: stormFrom, To: stormTo})
+	got, err := RetryStorms(context.Background(), chquery.New(chtest.MigratedDB(t)), RetryStormsQuery{From: stormFrom, To: stormTo})
 	if err != nil || got == nil || len(got) != 0 {
 		t.Errorf("empty database: %v, %v; want an empty non-nil list", got, err)
 	}
@@ -262,7 +263,7 @@ func TestRetryStormsCanceled(t *testing.T) {
 	db := chtest.MigratedDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := RetryStorms(ctx, db, RetryStormsQuery{From: stormFrom, To: stormTo})
+	_, err := RetryStorms(ctx, chquery.New(db), RetryStormsQuery{From: stormFrom, To: stormTo})
 	if err == nil || !strings.Contains(err.Error(), "find retry storms") {
 		t.Errorf("canceled: %v", err)
 	}
