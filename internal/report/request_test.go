@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
@@ -195,17 +194,13 @@ func TestLookupRequest(t *testing.T) {
 // insertOrphanBody stores an error body whose access record was never logged.
 func insertOrphanBody(t *testing.T, db *chstore.DB, id string, at time.Time) {
 	t.Helper()
-	b := chstore.NewRequestBatch(1)
-	var r accesslog.Record
-	r.Reset()
-	r.TimeMs, r.RequestID, r.Status = at.UnixMilli(), []byte(id), 500
-	b.Append(&r, chstore.KindErrorBody, &errbody.Envelope{
-		Shape: errbody.ShapeErrorObject, Code: "internal", RetryAfter: -1, Status: 500, Raw: "{}",
-		Fields: []errbody.FieldError{{Field: "email", Message: "invalid"}, {Field: "name", Message: "required"}},
-	}, chstore.Meta{Source: "errors.log"})
-	if err := db.InsertRequests(context.Background(), b, at); err != nil {
-		t.Fatal(err)
-	}
+	chtest.NewRows().Add(chtest.Request{
+		ID: id, Time: at, Kind: chstore.KindErrorBody, Status: 500, Source: "errors.log",
+		Body: &errbody.Envelope{
+			Shape: errbody.ShapeErrorObject, Code: "internal", RetryAfter: -1, Status: 500, Raw: "{}",
+			Fields: []errbody.FieldError{{Field: "email", Message: "invalid"}, {Field: "name", Message: "required"}},
+		},
+	}).Insert(t, db, at)
 }
 
 func TestRequestDetailJSON(t *testing.T) {
