@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/chquery"
+	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/ratelimit"
 	"github.com/ratescope/ratescope/internal/report"
@@ -62,30 +63,11 @@ func TestConformance(t *testing.T) {
 		seen[text] = true
 		names[s.Name]++
 		t.Run(fmt.Sprintf("%s#%d", s.Name, names[s.Name]), func(t *testing.T) {
-			bound, err := scanRowsOf(fx.db.Conn.Query(ctx, s.SQL, s.Args...))
+			n, err := compare(ctx, fx.db, ch, s)
 			if err != nil {
-				t.Fatalf("18.16, bound: %v\n%s", err, text)
+				t.Fatal(err)
 			}
-			old, err := scanRowsOf(fx.db.Conn.Query(ctx, text))
-			if err != nil {
-				t.Fatalf("18.16, as text: %v\n%s", err, text)
-			}
-			cur, err := ch.rows(text)
-			if err != nil {
-				t.Fatalf("chDB: %v\n%s", err, text)
-			}
-			if !ordered(s.SQL) {
-				slices.Sort(bound)
-				slices.Sort(old)
-				slices.Sort(cur)
-			}
-			if d := diff(bound, old); d != "" {
-				t.Errorf("18.16: the statement as text returns other rows than bound: %s\n%s", d, text)
-			}
-			if d := diff(old, cur); d != "" {
-				t.Errorf("18.16 and chDB %s differ: %s\n%s", ver, d, text)
-			}
-			if len(old) > 0 {
+			if n > 0 {
 				withRows[s.Name] = true
 			}
 		})
@@ -99,6 +81,40 @@ func TestConformance(t *testing.T) {
 	for _, n := range slices.Sorted(mapKeys(names)) {
 		t.Logf("  %-20s %d", n, names[n])
 	}
+}
+
+// compare runs s on 18.16 bound and as text, and on chDB as text, and
+// returns how many rows it returned, or an error describing how the three
+// results differ.
+func compare(ctx context.Context, db *chstore.DB, ch *current, s chquery.Statement) (int, error) {
+	text, err := s.Text()
+	if err != nil {
+		return 0, err
+	}
+	bound, err := scanRowsOf(db.Conn.Query(ctx, s.SQL, s.Args...))
+	if err != nil {
+		return 0, fmt.Errorf("18.16, bound: %w\n%s", err, text)
+	}
+	old, err := scanRowsOf(db.Conn.Query(ctx, text))
+	if err != nil {
+		return 0, fmt.Errorf("18.16, as text: %w\n%s", err, text)
+	}
+	cur, err := ch.rows(text)
+	if err != nil {
+		return 0, fmt.Errorf("chDB: %w\n%s", err, text)
+	}
+	if !ordered(s.SQL) {
+		slices.Sort(bound)
+		slices.Sort(old)
+		slices.Sort(cur)
+	}
+	if d := diff(bound, old); d != "" {
+		return 0, fmt.Errorf("18.16: the statement as text returns other rows than bound: %s\n%s", d, text)
+	}
+	if d := diff(old, cur); d != "" {
+		return 0, fmt.Errorf("18.16 and chDB differ: %s\n%s", d, text)
+	}
+	return len(old), nil
 }
 
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
@@ -162,7 +178,7 @@ func runMatrix(t *testing.T, rd *chquery.Reader, fx *fixture) {
 	// and without --partner, over the whole sample; the default over the
 	// late window.
 	for _, by := range keyLists([]report.Key{report.KeyCode, report.KeyStatus, report.KeyPartner, report.KeyRoute}) {
-		for _, p := range []string{"", partner} {
+		for _, p := range []string{"", partner, oddPartner} {
 			if _, err := report.ErrorCounts(ctx, rd, report.ErrorsQuery{From: full[0], To: full[1], By: by, Partner: p}); err != nil {
 				t.Fatalf("errors --by %v: %v", by, err)
 			}
@@ -184,8 +200,10 @@ func runMatrix(t *testing.T, rd *chquery.Reader, fx *fixture) {
 	if len(storms) == 0 {
 		t.Fatal("the sample has no retry storms")
 	}
-	if _, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: full[0], To: full[1], Partner: storms[0].Partner}); err != nil {
-		t.Fatalf("retry-storms --partner: %v", err)
+	for _, p := range []string{storms[0].Partner, oddPartner} {
+		if _, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: full[0], To: full[1], Partner: p}); err != nil {
+			t.Fatalf("retry-storms --partner: %v", err)
+		}
 	}
 
 	// rate-limits with the example plans and the sample's own, over the
@@ -210,6 +228,7 @@ func runMatrix(t *testing.T, rd *chquery.Reader, fx *fixture) {
 		ids = append(ids, storms[i].FirstRequestID)
 	}
 	ids = append(ids, sampleIDs(t, fx)...)
+	ids = append(ids, edgeIDs...)
 	for _, id := range ids {
 		if _, err := report.LookupRequest(ctx, rd, id); err != nil && !errors.Is(err, report.ErrUnknownRequest) {
 			t.Fatalf("request %s: %v", id, err)
