@@ -24,8 +24,21 @@ type current struct {
 var (
 	engineOnce sync.Once
 	engine     *current
+	engineDir  string
 	engineErr  error
 )
+
+// TestMain closes the chDB session and removes its data after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if engine != nil {
+		engine.s.Close()
+	}
+	if engineDir != "" {
+		_ = os.RemoveAll(engineDir)
+	}
+	os.Exit(code)
+}
 
 // chDB opens the shared session on first use. chDB reads a config.xml from
 // the working directory when there is one, so the session starts from an
@@ -38,6 +51,7 @@ func chDB(t *testing.T) *current {
 			engineErr = err
 			return
 		}
+		engineDir = dir
 		wd, err := os.Getwd()
 		if err != nil {
 			engineErr = err
