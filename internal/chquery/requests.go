@@ -78,6 +78,12 @@ func CodeRule(bodyCode, errorType, flags string) string {
 	return "multiIf(" + bodyCode + " != '', " + bodyCode + ", " + errorType + " != '', " + errorType + ", " + flags + ")"
 }
 
+// retryAfterRule is the wait a request's response asked for (layer-1
+// names): the larger of the Retry-After header and the error body's
+// retryAfter (the access record's own body wins over a separately logged
+// one), -1 without either.
+const retryAfterRule = "toInt32(greatest(a_retry_after, if(a_bodies > 0, a_err_retry_after, if(b_rows > 0, b_err_retry_after, -1))))"
+
 // rules is layer 2 of the assembly (see fold).
 var rules = `
     rid,
@@ -91,7 +97,7 @@ var rules = `
     ` + accessOr("method") + ` AS r_method,
     ` + accessOr("flags") + ` AS r_flags,
     ` + CodeRule(bodyCode, accessOr("error_type"), accessOr("flags")) + ` AS r_code,
-    toInt32(greatest(a_retry_after, if(a_bodies > 0, a_err_retry_after, if(b_rows > 0, b_err_retry_after, -1)))) AS r_retry_after`
+    ` + retryAfterRule + ` AS r_retry_after`
 
 // assembled appends the subquery of assembled requests (see fold) over the
 // rows that where selects, keeping those that having selects (nil: all).

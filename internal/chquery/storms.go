@@ -23,10 +23,10 @@ func (t Tables) sequenceHash() string {
 // StormRows selects, one row per request, the access records that can
 // belong to a logical request with retries, ordered by sequence and time:
 // seq (UInt64, the sequence hash), missing_key (UInt8), time_ms,
-// request_id, status, flags and effective_retry_after (Int32: the largest
-// of the Retry-After header and the retryAfter of the inline or separately
-// logged error body; -1 without any). With partner set, only its access
-// records.
+// request_id, status, flags and effective_retry_after (Int32: the rule of
+// fold, retryAfterRule: the larger of the Retry-After header and the error
+// body's retryAfter, the inline body winning over a separately logged one;
+// -1 without either). With partner set, only its access records.
 //
 // A retry comes at most 60 s after a failure of its sequence, and every
 // attempt of a logical request but the last is a failure, so every attempt
@@ -41,11 +41,13 @@ func (t Tables) sequenceHash() string {
 // id. (A hash collision can only keep a row too many, which changes no
 // chain either.)
 //
-// Rows are folded by request id as fold does, so copies never count twice;
-// where rows of one request disagree the latest of each kind by time_ms
-// wins. Unlike fold, this statement reads only the few columns the retry
-// analysis needs, and reads the error bodies in a subquery of their own,
-// so only their few columns are read across the whole table.
+// Rows are folded by request id with fold's layer-1 names and rules, so
+// copies never count twice; where rows of one request disagree the latest
+// of each kind by time_ms wins. Unlike fold, this statement reads only the
+// few columns the retry analysis needs, and reads the separately logged
+// error bodies in a subquery of their own, only those with a positive
+// retryAfter (the others change nothing), so only their few columns are
+// read across the whole table.
 //
 // Written for ClickHouse's quirks: no alias shadows a column at a level
 // that reads the table (aliases reach into WHERE and PREWHERE); the UNION
@@ -63,7 +65,7 @@ func (t Tables) StormRows(from, to time.Time, partner string) Statement {
 	var b Builder
 	b.SQL(`
 SELECT seq, missing_key, a_time_ms, request_id, a_status, a_flags,
-    toInt32(greatest(a_retry_after, if(b_rows > 0, b_retry_after, -1))) AS effective_retry_after
+    `, retryAfterRule, ` AS effective_retry_after
 FROM
 (
     SELECT
@@ -75,23 +77,27 @@ FROM
         argMaxIf(r_status, time_ms, r_kind = 1) AS a_status,
         argMaxIf(r_flags, time_ms, r_kind = 1) AS a_flags,
         argMaxIf(r_retry_after, time_ms, r_kind = 1) AS a_retry_after,
+        countIf(r_kind = 1 AND r_body = 1) AS a_bodies,
+        argMaxIf(r_body_retry_after, time_ms, r_kind = 1 AND r_body = 1) AS a_err_retry_after,
         countIf(r_kind = 2) AS b_rows,
-        argMaxIf(r_retry_after, time_ms, r_kind = 2) AS b_retry_after
+        argMaxIf(r_body_retry_after, time_ms, r_kind = 2) AS b_err_retry_after
     FROM
     (
-        SELECT request_id, r_kind, time_ms, r_seq, r_missing_key, r_status, r_flags, r_retry_after
+        SELECT request_id, r_kind, time_ms, r_seq, r_missing_key, r_status, r_flags, r_retry_after, r_body, r_body_retry_after
         FROM
         (
             SELECT request_id, materialize(toUInt8(1)) AS r_kind, time_ms, `, t.sequenceHash(), ` AS r_seq,
                 `, missingKeySQL, ` AS r_missing_key, cityHash64(r_seq, `, minuteSQL, `) AS r_probe,
-                status AS r_status, response_flags AS r_flags, greatest(retry_after, err_retry_after) AS r_retry_after
+                status AS r_status, response_flags AS r_flags, retry_after AS r_retry_after,
+                toUInt8(err_shape != '') AS r_body, err_retry_after AS r_body_retry_after
             FROM `, t.Requests(), `
             PREWHERE `)
 	inWindow(&b).SQL(`
             UNION ALL
             SELECT request_id, materialize(toUInt8(2)) AS r_kind, time_ms, materialize(toUInt64(0)) AS r_seq,
                 materialize(toUInt8(0)) AS r_missing_key, cityHash64(request_id) AS r_probe,
-                materialize(toUInt16(0)) AS r_status, materialize('') AS r_flags, b_retry_after AS r_retry_after
+                materialize(toUInt16(0)) AS r_status, materialize('') AS r_flags, materialize(toInt32(-1)) AS r_retry_after,
+                materialize(toUInt8(1)) AS r_body, b_retry_after AS r_body_retry_after
             FROM
             (
                 SELECT request_id, time_ms, err_retry_after AS b_retry_after
