@@ -172,6 +172,15 @@ func runMatrix(t *testing.T, rd *chquery.Reader, fx *fixture) {
 		if _, err := report.Summarize(ctx, rd, w[0], w[1]); err != nil {
 			t.Fatalf("summary: %v", err)
 		}
+		// The assembled requests themselves, one row each: what every
+		// errors statement groups.
+		for _, errorsOnly := range []bool{false, true} {
+			rows, err := rd.Query(ctx, rd.Tables().RequestList(w[0], w[1], errorsOnly))
+			if err != nil {
+				t.Fatalf("requests: %v", err)
+			}
+			rows.Close()
+		}
 	}
 
 	// errors: every --by list (each order of each non-empty key set), with
