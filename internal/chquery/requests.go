@@ -22,7 +22,7 @@ import (
 //
 //	r_status       the access record's status; for an orphan body the
 //	               body line's status, else the status the body claims
-//	r_partner, r_route, r_method, r_error_type, r_flags
+//	r_partner, r_route, r_method, r_flags
 //	               the access record's, for an orphan body its own row's
 //	r_code         the body's code (the access record's own body wins over
 //	               a separately logged one), else the gateway error type,
@@ -72,9 +72,9 @@ func accessOr(field string) string {
 // bodyCode is the error body's code: the access record's own body wins.
 const bodyCode = "if(a_bodies > 0, a_code, b_code)"
 
-// CodeRule is the code of a request from its body's code, gateway error
+// codeRule is the code of a request from its body's code, gateway error
 // type and Envoy response flags (expressions): the first that is not empty.
-func CodeRule(bodyCode, errorType, flags string) string {
+func codeRule(bodyCode, errorType, flags string) string {
 	return "multiIf(" + bodyCode + " != '', " + bodyCode + ", " + errorType + " != '', " + errorType + ", " + flags + ")"
 }
 
@@ -96,7 +96,7 @@ var rules = `
     ` + accessOr("route") + ` AS r_route,
     ` + accessOr("method") + ` AS r_method,
     ` + accessOr("flags") + ` AS r_flags,
-    ` + CodeRule(bodyCode, accessOr("error_type"), accessOr("flags")) + ` AS r_code,
+    ` + codeRule(bodyCode, accessOr("error_type"), accessOr("flags")) + ` AS r_code,
     ` + retryAfterRule + ` AS r_retry_after`
 
 // assembled appends the subquery of assembled requests (see fold) over the
