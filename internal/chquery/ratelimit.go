@@ -105,19 +105,23 @@ func (t Tables) quotaExceeded(b *Builder, from, to time.Time) *Builder {
 	return b.SQL(" AND upper(err_code) = '", quotaCode, "'))")
 }
 
-// RateLimitSeries counts each partner's requests per second and class in
-// [from, to): one row (k, n) per group, ordered by k, where k packs high
-// to low the 1-based partner index (p), the second's offset from from,
-// and the class (bit i set: the request satisfies matchers[i]), each
-// shifted by as many bits as the fields below it take (32 for the second,
-// len(matchers) for the class); n counts distinct requests (rid). Only the
-// partners of p are read.
+// MsBits is how many bits the millisecond offset takes in the keys of
+// RateLimitSeries and RateLimitIPs: 2^40 ms is about 34 years of window.
+const MsBits = 40
+
+// RateLimitSeries counts each partner's requests per millisecond (time_ms)
+// and class in [from, to): one row (k, n) per group, ordered by k, where k
+// packs high to low the 1-based partner index (p), the millisecond's offset
+// from from, and the class (bit i set: the request satisfies matchers[i]),
+// each shifted by as many bits as the fields below it take (MsBits for the
+// millisecond, len(matchers) for the class); n counts distinct requests
+// (rid). Only the partners of p are read.
 func (t Tables) RateLimitSeries(p PartnerIndex, matchers []Match, from, to time.Time) Statement {
 	m := uint(len(matchers))
 	var b Builder
 	b.SQL("SELECT k, n FROM (SELECT toUInt64(")
-	t.partnerNumber(&b, p).SQL(") * ").Arg(uint64(1) << (32 + m))
-	b.SQL(" + toUInt64(toUInt32(time) - ").Arg(from.Unix()).SQL(") * ").Arg(uint64(1) << m)
+	t.partnerNumber(&b, p).SQL(") * ").Arg(uint64(1) << (MsBits + m))
+	b.SQL(" + toUInt64(time_ms - ").Arg(from.UnixMilli()).SQL(") * ").Arg(uint64(1) << m)
 	for i, mt := range matchers {
 		b.SQL(" + toUInt64(")
 		match(&b, mt).SQL(") * ").Arg(uint64(1) << i)
@@ -174,15 +178,16 @@ const wafFiltered = "WAF_FILTERED"
 // counting it here too would flag every client IP of a throttled partner.
 const ipThrottledSQL = "(error_type = '" + wafFiltered + "')"
 
-// RateLimitIPs counts, per client IP and second of [from, to), the
-// distinct requests of each class: h (a 64-bit hash of the IP), k, ip, n,
-// ordered by h and k, where k packs high to low the second's offset from
-// from, whether the request was rejected (ipThrottledSQL) and the class
-// (bit i: it satisfies lims[i]). Only requests some limit matches are read.
+// RateLimitIPs counts, per client IP and millisecond (time_ms) of
+// [from, to), the distinct requests of each class: h (a 64-bit hash of the
+// IP), k, ip, n, ordered by h and k, where k packs high to low the
+// millisecond's offset from from, whether the request was rejected
+// (ipThrottledSQL) and the class (bit i: it satisfies lims[i]). Only
+// requests some limit matches are read.
 func (t Tables) RateLimitIPs(lims []Match, from, to time.Time) Statement {
 	nl := uint(len(lims))
 	var b Builder
-	b.SQL("SELECT h, k, ip, n FROM (SELECT cityHash64(client_ip) AS h, toUInt64(toUInt32(time) - ").Arg(from.Unix()).SQL(") * ").Arg(uint64(1) << (nl + 1))
+	b.SQL("SELECT h, k, ip, n FROM (SELECT cityHash64(client_ip) AS h, toUInt64(time_ms - ").Arg(from.UnixMilli()).SQL(") * ").Arg(uint64(1) << (nl + 1))
 	b.SQL(" + toUInt64(", ipThrottledSQL, ") * ").Arg(uint64(1) << nl)
 	for i := range lims {
 		b.SQL(" + toUInt64(")

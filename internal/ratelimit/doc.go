@@ -21,17 +21,18 @@
 //
 // Compute reads the access records of the window (error bodies logged apart
 // only add their code), deduplicated by request id, from ClickHouse as
-// per-second counts, and derives for each partner and limit:
+// per-millisecond counts (time_ms, the precision the logs carry), and
+// derives for each partner and limit:
 //
 //   - sustained (token bucket): highest count in any 60 s ÷ (60 × rate);
 //   - burst (token bucket): 1 − lowest level ÷ burst of a simulated bucket
-//     (Bucket: full at the first request, refilled at rate per second up
-//     to burst, a token per request, throttled requests take none; a
-//     second's requests are taken together at its start, so a sub-second
-//     burst is seen whole, and a bucket run dry by more than its tokens
-//     gives a utilization above 1);
+//     (Bucket: full at the first request, refilled continuously at rate
+//     per second up to burst — rate ÷ 1000 per millisecond, as API
+//     Gateway refills — a token per request, throttled requests take
+//     none; one millisecond's requests are taken together, and a bucket
+//     run dry by more than its tokens gives a utilization above 1);
 //   - window: highest count in any sliding window of the limit's length,
-//     windows starting on whole seconds (Window) ÷ limit;
+//     sliding at millisecond precision (Window) ÷ limit;
 //   - quota: the month's requests so far (from the start of the window's
 //     end's calendar month, UTC, to the window's end), projected linearly
 //     to the month's end (Project) ÷ quota;
@@ -52,7 +53,7 @@
 // # Performance
 //
 // ClickHouse only counts, grouped by one packed UInt64 key — partner,
-// second, and the set of matches a request satisfies — and streams the
+// millisecond, and the set of matches a request satisfies — and streams the
 // counts sorted, partner after partner (client IP after client IP), so
 // memory holds one subject's windows at a time. The statements are built in
 // package chquery (RateLimitSeries, RateLimitTotals, RateLimitMonth,

@@ -15,18 +15,21 @@ type ipState struct {
 }
 
 // ips measures every client IP against the per-IP limits. The query
-// streams, per IP and second, the requests of each class (which limits'
+// streams, per IP and millisecond, the requests of each class (which limits'
 // matches they satisfy, and whether they were rejected), IP after IP:
-// grouped by a 64-bit hash of the IP and one UInt64 packing the second's
+// grouped by a 64-bit hash of the IP and one UInt64 packing the millisecond's
 // offset from the window's start with the class (the keys ClickHouse
 // groups fastest by), so only one IP's state is held at a time. Requests
 // are counted by distinct request id within each group: the copies of a
-// request loaded twice share its IP, second and class. A request counts as
+// request loaded twice share its IP, millisecond and class. A request counts as
 // rejected when the WAF blocked it (chquery.RateLimitIPs): a 429 on the
 // same paths comes from the partner's own limits.
 func (c *computation) ips(ctx context.Context) ([]Row, error) {
 	lims := c.plans.IPLimits
 	nl := uint(len(lims))
+	if int(nl)+1 > 64-chquery.MsBits {
+		return nil, fmt.Errorf("%s: too many per-IP limits (%d)", c.plans.File, nl)
+	}
 	ms := make([]chquery.Match, nl)
 	for i := range lims {
 		ms[i] = lims[i].Match.chMatch()
@@ -78,7 +81,7 @@ func (c *computation) ips(ctx context.Context) ([]Row, error) {
 			}
 			started, prev, cur = true, h, ip
 		}
-		sec, rejected := int64(k>>(nl+1)), k>>nl&1 == 1
+		at, rejected := int64(k>>(nl+1)), k>>nl&1 == 1
 		for i := range states {
 			if k>>i&1 == 0 {
 				continue
@@ -88,7 +91,7 @@ func (c *computation) ips(ctx context.Context) ([]Row, error) {
 			if rejected {
 				s.throttled += n
 			}
-			s.win.Add(sec, n)
+			s.win.Add(at, n)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/bits"
 
 	"github.com/ratescope/ratescope/internal/chquery"
@@ -102,20 +101,20 @@ func (c *computation) partners(ctx context.Context) ([]Row, error) {
 	return rows, nil
 }
 
-// partnerSeries streams each partner's requests per second and class
+// partnerSeries streams each partner's requests per millisecond and class
 // (which of the limits' matches they satisfy), partner after partner, and
 // calls finish with each partner's measured state (by 0-based index) as
-// soon as its last second is read. Only one partner's state is held at a
+// soon as its last millisecond is read. Only one partner's state is held at a
 // time.
 //
 // Requests are the access records in the window, counted by distinct
 // request id (chquery's dedup). ClickHouse only counts per (partner,
-// second, class), grouped by one UInt64 (partner index, second offset from
+// millisecond, class), grouped by one UInt64 (partner index, millisecond offset from
 // the window's start and class, packed high to low: the key it groups and
 // sorts fastest by); which limits count which class is decided here.
 func (c *computation) partnerSeries(ctx context.Context, finish func(int, *partnerState)) error {
 	m := uint(len(c.sels.matchers))
-	if bits.Len(uint(len(c.plans.Partners)))+int(m) > 32 {
+	if bits.Len(uint(len(c.plans.Partners)))+int(m) > 64-chquery.MsBits {
 		return fmt.Errorf("%s: too many partners (%d) for %d distinct matches", c.plans.File, len(c.plans.Partners), m)
 	}
 	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitSeries(c.partnerIndex(), c.sels.chMatchers(), c.from, c.to))
@@ -125,15 +124,15 @@ func (c *computation) partnerSeries(ctx context.Context, finish func(int, *partn
 	defer rows.Close()
 	var k, n uint64
 	dest := []any{&k, &n}
-	monthOff := c.monthStart.Unix() - c.from.Unix()
+	monthOff := c.monthStart.UnixMilli() - c.from.UnixMilli()
 	cur := -1
 	var ps *partnerState
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read rate-limit series: %w", err)
 		}
-		p := int(k>>(32+m)) - 1
-		sec := int64(k >> m & math.MaxUint32)
+		p := int(k>>(chquery.MsBits+m)) - 1
+		ms := int64(k >> m & (1<<chquery.MsBits - 1))
 		cls := class(k & (1<<m - 1))
 		if p < 0 || p >= len(c.plans.Partners) {
 			continue // not a partner of the plans file: the WHERE clause keeps none
@@ -151,13 +150,13 @@ func (c *computation) partnerSeries(ctx context.Context, finish func(int, *partn
 			}
 			s.requests += n
 			if s.bucket != nil {
-				s.bucket.Add(sec, n)
+				s.bucket.Add(ms, n)
 			}
 			if s.win != nil {
-				s.win.Add(sec, n)
+				s.win.Add(ms, n)
 			}
 		}
-		if sec >= monthOff {
+		if ms >= monthOff {
 			ps.month += n
 		}
 	}

@@ -5,30 +5,31 @@ import (
 	"time"
 )
 
-// The simulations below consume a subject's traffic as per-second counts,
-// in increasing order of the second, and never hold more than one window
-// of it. Seconds are any monotonic whole-second clock (offsets from the
-// report window's start).
+// The simulations below consume a subject's traffic as per-millisecond
+// counts — the precision the logs carry (time_ms) — in increasing order of
+// the millisecond, and never hold more than one window of it.
+// Milliseconds are any monotonic clock (offsets from the report window's
+// start).
 
 // Bucket simulates a token bucket as API Gateway runs one: it holds up to
-// Burst tokens, refills at Rate tokens per second, and each request takes a
-// token; a request that finds none is throttled and takes nothing. The
-// bucket starts full.
+// Burst tokens, refills continuously at Rate tokens per second, and each
+// request takes a token; a request that finds none is throttled and takes
+// nothing. The bucket starts full.
 //
-// Requests are counted per second and all of a second's requests are taken
-// at its start, before that second's refill: a second's burst is seen
-// whole, however it was spread within the second. The bucket's level just
-// after a second's requests (negative when some found no token) is tracked;
+// Requests are counted per millisecond: the bucket refills by Rate ÷ 1000
+// for every millisecond that passed since the previous requests, then the
+// millisecond's requests are taken together. The bucket's level just after
+// a millisecond's requests (negative when some found no token) is tracked;
 // its lowest value gives the burst utilization.
 type Bucket struct {
 	Rate  float64
 	Burst float64
 
 	started bool
-	sec     int64  // the second being counted
+	ms      int64  // the millisecond being counted
 	pending uint64 // its requests so far
 	level   float64
-	low     float64 // lowest level after a second's requests, may be < 0
+	low     float64 // lowest level after a millisecond's requests, may be < 0
 }
 
 // NewBucket returns a full bucket.
@@ -36,24 +37,24 @@ func NewBucket(rate float64, burst int64) *Bucket {
 	return &Bucket{Rate: rate, Burst: float64(burst)}
 }
 
-// Add counts n requests at second sec. Seconds must not decrease; several
-// calls for one second add up.
-func (b *Bucket) Add(sec int64, n uint64) {
+// Add counts n requests at millisecond ms. Milliseconds must not decrease;
+// several calls for one millisecond add up.
+func (b *Bucket) Add(ms int64, n uint64) {
 	if n == 0 {
 		return
 	}
 	switch {
 	case !b.started:
 		b.started, b.level, b.low = true, b.Burst, b.Burst
-	case sec != b.sec:
+	case ms != b.ms:
 		b.flush()
-		b.level = math.Min(b.Burst, b.level+b.Rate*float64(sec-b.sec))
+		b.level = math.Min(b.Burst, b.level+b.Rate*float64(ms-b.ms)/1000)
 	}
-	b.sec = sec
+	b.ms = ms
 	b.pending += n
 }
 
-// flush takes the pending second's requests from the bucket.
+// flush takes the pending millisecond's requests from the bucket.
 func (b *Bucket) flush() {
 	if b.pending == 0 {
 		return
@@ -76,42 +77,42 @@ func (b *Bucket) Utilization() float64 {
 	return (b.Burst - low) / b.Burst
 }
 
-// Window finds the highest count of requests in any window of Per whole
-// seconds: the windows start on whole seconds, so a window of 60 s covers
-// the counts of 60 consecutive seconds.
+// Window finds the highest count of requests in any window of Per
+// milliseconds, sliding at millisecond precision: a window of 60 s counts
+// the requests of any 60,000 consecutive milliseconds.
 type Window struct {
-	Per int64 // seconds, ≥ 1
+	Per int64 // milliseconds, ≥ 1
 
-	secs   []int64
+	mss    []int64
 	counts []uint64
 	head   int
 	sum    uint64
 	peak   uint64
 }
 
-// NewWindow returns a sliding window of per (whole seconds, at least 1).
+// NewWindow returns a sliding window of per (whole milliseconds, at least 1).
 func NewWindow(per time.Duration) *Window {
-	return &Window{Per: max(int64(per/time.Second), 1)}
+	return &Window{Per: max(int64(per/time.Millisecond), 1)}
 }
 
-// Add counts n requests at second sec (sec must not decrease).
-func (w *Window) Add(sec int64, n uint64) {
+// Add counts n requests at millisecond ms (ms must not decrease).
+func (w *Window) Add(ms int64, n uint64) {
 	if n == 0 {
 		return
 	}
-	for w.head < len(w.secs) && w.secs[w.head] <= sec-w.Per {
+	for w.head < len(w.mss) && w.mss[w.head] <= ms-w.Per {
 		w.sum -= w.counts[w.head]
 		w.head++
 	}
-	if w.head > 1024 && w.head*2 > len(w.secs) {
-		w.secs = append(w.secs[:0], w.secs[w.head:]...)
+	if w.head > 1024 && w.head*2 > len(w.mss) {
+		w.mss = append(w.mss[:0], w.mss[w.head:]...)
 		w.counts = append(w.counts[:0], w.counts[w.head:]...)
 		w.head = 0
 	}
-	if k := len(w.secs) - 1; k >= w.head && w.secs[k] == sec {
+	if k := len(w.mss) - 1; k >= w.head && w.mss[k] == ms {
 		w.counts[k] += n
 	} else {
-		w.secs = append(w.secs, sec)
+		w.mss = append(w.mss, ms)
 		w.counts = append(w.counts, n)
 	}
 	w.sum += n
@@ -123,7 +124,7 @@ func (w *Window) Peak() uint64 { return w.peak }
 
 // Reset empties the window for another subject, keeping its memory.
 func (w *Window) Reset() {
-	w.secs, w.counts = w.secs[:0], w.counts[:0]
+	w.mss, w.counts = w.mss[:0], w.counts[:0]
 	w.head, w.sum, w.peak = 0, 0, 0
 }
 

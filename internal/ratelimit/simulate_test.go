@@ -1,45 +1,109 @@
 package ratelimit
 
 import (
+	"math"
 	"testing"
 	"time"
 )
 
-// step is n requests at second sec.
+// step is n requests at millisecond ms.
 type step struct {
-	sec int64
-	n   uint64
+	ms int64
+	n  uint64
 }
+
+// sec is the millisecond of whole second s.
+func sec(s int64) int64 { return s * 1000 }
 
 func TestBucket(t *testing.T) {
 	f := func(name string, rate float64, burst int64, steps []step, want float64) {
 		t.Helper()
 		b := NewBucket(rate, burst)
 		for _, s := range steps {
-			b.Add(s.sec, s.n)
+			b.Add(s.ms, s.n)
 		}
-		if got := b.Utilization(); got != want {
+		if got := b.Utilization(); math.Abs(got-want) > 1e-9 {
 			t.Errorf("%s: utilization %v, want %v", name, got, want)
 		}
 	}
 	f("no requests", 20, 40, nil, 0)
 	f("one request", 20, 40, []step{{0, 1}}, 1.0/40)
-	f("drains 90% at once", 20, 40, []step{{5, 36}}, 0.9)
+	f("drains 90% at once", 20, 40, []step{{sec(5), 36}}, 0.9)
 	f("exactly empties the bucket", 20, 40, []step{{0, 40}}, 1)
 	f("one request too many", 20, 40, []step{{0, 41}}, 41.0/40)
 	// Steady at the rate: 20 taken, 20 refilled, the level never below 20.
-	f("steady at the rate", 20, 40, []step{{0, 20}, {1, 20}, {2, 20}, {3, 20}}, 0.5)
+	f("steady at the rate", 20, 40, []step{{0, 20}, {sec(1), 20}, {sec(2), 20}, {sec(3), 20}}, 0.5)
 	// Refill is capped at the burst: a long idle gap refills only to 40.
-	f("refill capped", 20, 40, []step{{0, 30}, {100, 30}}, 0.75)
+	f("refill capped", 20, 40, []step{{0, 30}, {sec(100), 30}}, 0.75)
 	// A partial refill: 40 → 10, one second later 30 → 0.
-	f("partial refill", 20, 40, []step{{0, 30}, {1, 30}}, 1)
+	f("partial refill", 20, 40, []step{{0, 30}, {sec(1), 30}}, 1)
 	// Past the rate: throttled requests take no token, so the deficit
 	// does not accumulate: 40→10, 30→0, 20→-10 (floored to 0), 20→-10.
-	f("past the rate", 20, 40, []step{{0, 30}, {1, 30}, {2, 30}, {3, 30}}, 1.25)
-	// One second's requests delivered in parts add up before they are taken.
-	f("one second in parts", 20, 40, []step{{0, 15}, {1, 30}, {1, 20}}, 50.0/40) // 25 + 20 capped at 40, less 50
-	f("fractional rate", 0.5, 2, []step{{0, 2}, {2, 1}, {3, 1}}, 1.25)
+	f("past the rate", 20, 40, []step{{0, 30}, {sec(1), 30}, {sec(2), 30}, {sec(3), 30}}, 1.25)
+	// One millisecond's requests delivered in parts add up before they are taken.
+	f("one millisecond in parts", 20, 40, []step{{0, 15}, {sec(1), 30}, {sec(1), 20}}, 50.0/40) // 25 + 20 capped at 40, less 50
+	f("fractional rate", 0.5, 2, []step{{0, 2}, {sec(2), 1}, {sec(3), 1}}, 1.25)
 	f("zero burst (rate 0) reports nothing", 0, 0, []step{{0, 3}}, 0)
+	// Refill runs between the requests of one second: 40 requests 50 ms
+	// apart at 20 rps take one token and get one back each time.
+	var spread []step
+	for i := range int64(40) {
+		spread = append(spread, step{i * 50, 1})
+	}
+	f("a second spread at the rate", 20, 40, spread, 1.0/40)
+	// 10 ms at 20 rps refills 0.2 tokens: 40 → 20, then 20.2 → 0.2.
+	f("millisecond refill", 20, 40, []step{{0, 20}, {10, 20}}, (40-0.2)/40)
+}
+
+// TestBucketStates holds the three bucket cases of the state rules: the
+// bursty partner the per-second simulation wrongly called over, a bucket
+// drained to exactly 20 %, and one that throttles.
+func TestBucketStates(t *testing.T) {
+	f := func(name string, steps []step, wantUtil float64, wantState State) {
+		t.Helper()
+		b := NewBucket(20, 40)
+		for _, s := range steps {
+			b.Add(s.ms, s.n)
+		}
+		got := b.Utilization()
+		if math.Abs(got-wantUtil) > 0.01 {
+			t.Errorf("%s: utilization %v, want ≈ %v", name, got, wantUtil)
+		}
+		var c computation
+		c.warn = 0.8
+		if st := c.verdict(Row{Utilization: round6(got)}, false, 1).State; st != wantState {
+			t.Errorf("%s: state %s (utilization %v), want %s", name, st, got, wantState)
+		}
+	}
+	// A baseline of 5 rps (one request every 200 ms) plus 38 requests
+	// spread over 100 ms (starting 50 ms after a baseline request) every
+	// two minutes: about 2 tokens come back during the burst, so the
+	// bucket's lowest level is about 4 tokens and 1 − 4 ÷ 40 ≈ 0.9: near,
+	// never throttled. Counted per whole second it was 43 requests in one
+	// second: over.
+	var bursty []step
+	for ms := int64(0); ms < 10*60*1000; ms++ {
+		n := uint64(0)
+		if ms%200 == 0 {
+			n++ // baseline
+		}
+		if off := ms%120000 - 60050; off >= 0 && off < 100 {
+			// request i of the burst is at floor(i × 100 ÷ 38) ms
+			for i := int64(0); i < 38; i++ {
+				if i*100/38 == off {
+					n++
+				}
+			}
+		}
+		if n > 0 {
+			bursty = append(bursty, step{ms, n})
+		}
+	}
+	f("5 rps baseline and 38 within 100 ms every 2 min", bursty, 0.9, StateNear)
+	// Exactly 32 of 40 tokens taken at once: the level bottoms at 8 = 20 %.
+	f("drained to exactly 20 %", []step{{sec(3), 32}}, 0.8, StateNear)
+	// 50 requests within 200 ms: only 40 + 4 tokens were there.
+	f("throttles", []step{{0, 25}, {200, 25}}, 1.15, StateOver)
 }
 
 func TestWindow(t *testing.T) {
@@ -47,33 +111,36 @@ func TestWindow(t *testing.T) {
 		t.Helper()
 		w := NewWindow(per)
 		for _, s := range steps {
-			w.Add(s.sec, s.n)
+			w.Add(s.ms, s.n)
 		}
 		if got := w.Peak(); got != want {
 			t.Errorf("%s: peak %d, want %d", name, got, want)
 		}
 	}
 	f("empty", time.Minute, nil, 0)
-	f("one second", time.Minute, []step{{10, 7}}, 7)
-	f("within a window", time.Minute, []step{{0, 5}, {59, 4}}, 9)
-	f("just outside", time.Minute, []step{{0, 5}, {60, 4}}, 5)
+	f("one second", time.Minute, []step{{sec(10), 7}}, 7)
+	f("within a window", time.Minute, []step{{0, 5}, {sec(59), 4}}, 9)
+	f("just outside", time.Minute, []step{{0, 5}, {sec(60), 4}}, 5)
+	// Millisecond precision: 59.999 s apart is inside one minute.
+	f("one millisecond inside", time.Minute, []step{{0, 5}, {59999, 4}}, 9)
+	f("sliding within a second", time.Second, []step{{500, 3}, {1400, 3}, {1600, 3}}, 6)
 	// Sliding, not fixed: 5 late in one minute, 4 early in the next.
-	f("across minute boundaries", time.Minute, []step{{40, 5}, {70, 4}}, 9)
-	f("the busiest window wins", time.Minute, []step{{0, 3}, {30, 3}, {200, 2}, {210, 2}, {220, 2}, {230, 2}}, 8)
-	f("same second twice", time.Minute, []step{{5, 2}, {5, 3}}, 5)
-	f("one-second windows", time.Second, []step{{0, 4}, {1, 5}, {2, 1}}, 5)
-	f("five minutes", 5*time.Minute, []step{{0, 10}, {299, 10}, {300, 10}}, 20)
-	// Many seconds: the window compacts its queue without losing counts.
+	f("across minute boundaries", time.Minute, []step{{sec(40), 5}, {sec(70), 4}}, 9)
+	f("the busiest window wins", time.Minute, []step{{0, 3}, {sec(30), 3}, {sec(200), 2}, {sec(210), 2}, {sec(220), 2}, {sec(230), 2}}, 8)
+	f("same millisecond twice", time.Minute, []step{{5, 2}, {5, 3}}, 5)
+	f("one-second windows", time.Second, []step{{0, 4}, {sec(1), 5}, {sec(2), 1}}, 5)
+	f("five minutes", 5*time.Minute, []step{{0, 10}, {sec(299), 10}, {sec(300), 10}}, 20)
+	// Many milliseconds: the window compacts its queue without losing counts.
 	var many []step
 	for s := range int64(5000) {
-		many = append(many, step{s, 1})
+		many = append(many, step{sec(s), 1})
 	}
 	f("long run", 100*time.Second, many, 100)
 
 	w := NewWindow(time.Minute)
 	w.Add(0, 9)
 	w.Reset()
-	w.Add(1000, 2)
+	w.Add(sec(1000), 2)
 	if w.Peak() != 2 {
 		t.Errorf("after Reset: peak %d, want 2", w.Peak())
 	}
