@@ -19,14 +19,42 @@ const (
 // partner's: the cols, then count() AS requests, sorted by count, largest
 // first, then by the cols. cols must be Col… constants: they are spliced
 // into the SQL.
-func (t Tables) ErrorCounts(from, to time.Time, cols []string, partner string) Statement {
+//
+// The minutes of cover are counted from the per-minute rollups, the rest
+// of the window from the requests themselves; an empty cover reads only
+// the requests.
+func (t Tables) ErrorCounts(from, to time.Time, cols []string, partner string, cover Cover) Statement {
 	list := strings.Join(cols, ", ")
 	var b Builder
-	b.SQL("SELECT ", list, ", count() AS requests\nFROM (")
-	t.requests(&b, from, to, true)
+	if cover.Empty() {
+		b.SQL("SELECT ", list, ", count() AS requests\nFROM (")
+		t.requests(&b, from, to, true, cover)
+		b.SQL("\n)\nWHERE r_status >= 400")
+		if partner != "" {
+			b.SQL(" AND r_partner = ").Arg(partner)
+		}
+		return b.SQL("\nGROUP BY ", list, "\nORDER BY requests DESC, ", list).Statement("errors.counts")
+	}
+	b.SQL("SELECT ", list, ", sum(n) AS requests\nFROM (\nSELECT ", list, ", count() AS n\nFROM (")
+	t.requests(&b, from, to, true, cover)
 	b.SQL("\n)\nWHERE r_status >= 400")
 	if partner != "" {
 		b.SQL(" AND r_partner = ").Arg(partner)
 	}
-	return b.SQL("\nGROUP BY ", list, "\nORDER BY requests DESC, ", list).Statement("errors.counts")
+	b.SQL("\nGROUP BY ", list, "\nUNION ALL\nSELECT ")
+	rcols := make([]string, len(cols))
+	for i, c := range cols {
+		rcols[i] = rollupColumn[c]
+		if i > 0 {
+			b.SQL(", ")
+		}
+		b.SQL(rcols[i], " AS ", c)
+	}
+	b.SQL(", sum(requests) AS n FROM ", t.Rollup(), " WHERE status >= 400 AND ")
+	cover.inside(&b, "minute")
+	if partner != "" {
+		b.SQL(" AND partner = ").Arg(partner)
+	}
+	b.SQL(" GROUP BY ", strings.Join(rcols, ", "), "\n)\nGROUP BY ", list, "\nORDER BY requests DESC, ", list)
+	return b.Statement("errors.counts")
 }

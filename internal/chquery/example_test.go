@@ -11,7 +11,7 @@ import (
 func ExampleStatement_Text() {
 	t := chquery.Tables{Database: "ratescope"}
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	s := t.SummaryPartners(from, from.Add(24*time.Hour))
+	s := t.SummaryPartners(from, from.Add(24*time.Hour), chquery.Cover{})
 	text, err := s.Text()
 	if err != nil {
 		panic(err)

@@ -30,7 +30,7 @@ func TestReader(t *testing.T) {
 	rd := plain.WithRecorder(&rec)
 	ctx := context.Background()
 
-	rows, err := rd.Query(ctx, rd.Tables().SummaryPartners(from, to))
+	rows, err := rd.Query(ctx, rd.Tables().SummaryPartners(from, to, chquery.Cover{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +48,13 @@ func TestReader(t *testing.T) {
 		t.Errorf("partners = %v", partners)
 	}
 	var n, errs, client, server, throttled uint64
-	if err := rd.QueryRow(ctx, rd.Tables().SummaryAccess(from, to)).Scan(&n, &errs, &client, &server, &throttled); err != nil {
+	if err := rd.QueryRow(ctx, rd.Tables().SummaryAccess(from, to, chquery.Cover{})).Scan(&n, &errs, &client, &server, &throttled); err != nil {
 		t.Fatal(err)
 	}
 	if n != 2 || errs != 1 || server != 1 {
 		t.Errorf("requests/errors/server errors = %d/%d/%d, want 2/1/1", n, errs, server)
 	}
-	more, err := plain.Query(ctx, plain.Tables().SummaryPartners(from, to))
+	more, err := plain.Query(ctx, plain.Tables().SummaryPartners(from, to, chquery.Cover{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,10 @@ import (
 //	r_retry_after  the largest of the Retry-After header and the body's
 //	               retryAfter (same body precedence), -1 without any
 //	r_time_ms      the access record's time_ms
+//	r_time         the time the request belongs to a window by: its
+//	               access record's, for an orphan body the body's
+//	r_error_type   the gateway's error type (access record, else body row)
+//	r_latency      the access record's latency
 //
 // plus rid, request_id, a_rows (0: an orphan body) and a_time.
 func (t Tables) fold() string {
@@ -48,10 +52,12 @@ func (t Tables) fold() string {
         argMaxIf(error_type, time_ms, kind = 1) AS a_error_type,
         argMaxIf(response_flags, time_ms, kind = 1) AS a_flags,
         argMaxIf(retry_after, time_ms, kind = 1) AS a_retry_after,
+        argMaxIf(latency_ms, time_ms, kind = 1) AS a_latency,
         countIf(kind = 1 AND err_shape != '') AS a_bodies,
         argMaxIf(err_code, time_ms, kind = 1 AND err_shape != '') AS a_code,
         argMaxIf(err_retry_after, time_ms, kind = 1 AND err_shape != '') AS a_err_retry_after,
         countIf(kind = 2) AS b_rows,
+        argMaxIf(time, time_ms, kind = 2) AS b_time,
         argMaxIf(status, time_ms, kind = 2) AS b_status,
         argMaxIf(err_status, time_ms, kind = 2) AS b_err_status,
         argMaxIf(` + p + `, time_ms, kind = 2) AS b_partner,
@@ -97,7 +103,14 @@ var rules = `
     ` + accessOr("method") + ` AS r_method,
     ` + accessOr("flags") + ` AS r_flags,
     ` + codeRule(bodyCode, accessOr("error_type"), accessOr("flags")) + ` AS r_code,
-    ` + retryAfterRule + ` AS r_retry_after`
+    ` + retryAfterRule + ` AS r_retry_after,
+    ` + timeRule + ` AS r_time,
+    ` + accessOr("error_type") + ` AS r_error_type,
+    a_latency AS r_latency`
+
+// timeRule is the time a request belongs to a window by (layer-1 names):
+// its access record's, for an orphan body the body's.
+const timeRule = "if(a_rows > 0, a_time, b_time)"
 
 // assembled appends the subquery of assembled requests (see fold) over the
 // rows that where selects, keeping those that having selects (nil: all).
@@ -125,22 +138,31 @@ func window(b *Builder, col string, from, to time.Time) *Builder {
 // error body in the window needs them (to tell an orphan body from an
 // attached one): the result then holds every error request but not every
 // other one, so use it only under a filter r_status >= 400.
-func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool) *Builder {
+//
+// The minutes of cover are left out of the window (the rollups answer for
+// them): the result holds the requests whose time (r_time) lies in the
+// window but not in cover.
+func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool, cover Cover) *Builder {
+	win := func(b *Builder, col string) *Builder {
+		window(b, col, from, to)
+		return cover.outside(b, col)
+	}
 	var where Builder
 	where.SQL("(")
-	window(&where, "time", from, to)
+	win(&where, "time")
 	if errorsOnly {
 		where.SQL(" AND (kind = 2 OR status >= 400)")
 	}
 	where.SQL(")\n       OR (kind = 2 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 1 AND ")
-	window(&where, "time", from, to)
+	win(&where, "time")
 	where.SQL(" AND status >= 400))\n       OR (kind = 1 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 2 AND ")
-	window(&where, "time", from, to)
+	win(&where, "time")
 	where.SQL("))")
 	var having Builder
-	having.SQL("a_rows = 0 OR (")
+	having.SQL("(a_rows = 0 OR (")
 	window(&having, "a_time", from, to)
-	having.SQL(")")
+	having.SQL("))")
+	cover.outside(&having, "r_time")
 	return t.assembled(b, &where, &having)
 }
 
@@ -149,6 +171,6 @@ func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool) *Build
 func (t Tables) RequestList(from, to time.Time, errorsOnly bool) Statement {
 	var b Builder
 	b.SQL("SELECT request_id, r_status, r_code, r_partner, r_route FROM (")
-	t.requests(&b, from, to, errorsOnly)
+	t.requests(&b, from, to, errorsOnly, Cover{})
 	return b.SQL(")").Statement("requests.list")
 }

@@ -84,14 +84,23 @@ func TestStatementsBalanced(t *testing.T) {
 	seq := Sequence{Partner: secret, ClientIP: "1.2.3.4", Method: "POST", Route: "/r", IdempotencyKey: "k"}
 	m := Match{Method: "POST", Path: "/p", PathPrefix: "/q"}
 	p := PartnerIndex{IDs: []string{secret}, Index: []uint32{1}}
+	cover := Cover{From: from.Add(time.Minute), To: to, Days: []uint32{20260301}}
 	for _, s := range []Statement{
 		tb.RequestList(from, to, false),
 		tb.RequestList(from, to, true),
-		tb.SummaryAccess(from, to),
-		tb.SummaryOrphans(from, to),
-		tb.SummaryPartners(from, to),
+		tb.SummaryAccess(from, to, Cover{}),
+		tb.SummaryAccess(from, to, cover),
+		tb.SummaryOrphans(from, to, cover),
+		tb.SummaryPartners(from, to, cover),
+		tb.SummaryRollup(cover),
 		tb.RejectedLines(from, to),
-		tb.ErrorCounts(from, to, []string{ColCode, ColStatus}, secret),
+		tb.ErrorCounts(from, to, []string{ColCode, ColStatus}, secret, Cover{}),
+		tb.ErrorCounts(from, to, []string{ColCode, ColStatus}, secret, cover),
+		tb.RollupBuild(from, to),
+		tb.RollupChecks(),
+		tb.RollupLinked([]uint32{20260301, 20260302}, from),
+		tb.RollupDays(from, to),
+		tb.ServerNow(),
 		tb.RequestRows(secret),
 		tb.SequenceAttempts(&seq, from, to),
 		tb.StormRows(from, to, secret),

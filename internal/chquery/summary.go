@@ -4,8 +4,9 @@ import "time"
 
 // SummaryAccess counts the window's access records by distinct request id
 // (rid) per status class: requests, errors (>= 400), client errors
-// (400–499), server errors (>= 500), throttled (429).
-func (t Tables) SummaryAccess(from, to time.Time) Statement {
+// (400–499), server errors (>= 500), throttled (429). The minutes of cover
+// are left out (SummaryRollup counts them).
+func (t Tables) SummaryAccess(from, to time.Time, cover Cover) Statement {
 	var b Builder
 	b.SQL(`SELECT
     uniqExact(rid),
@@ -15,6 +16,7 @@ func (t Tables) SummaryAccess(from, to time.Time) Statement {
     uniqExactIf(rid, status = 429)
 FROM `, t.Requests(), " WHERE kind = 1 AND ")
 	window(&b, "time", from, to)
+	cover.outside(&b, "time")
 	return b.Statement("summary.access")
 }
 
@@ -26,11 +28,13 @@ const OrphanSlack = 24 * time.Hour
 // has no access record within OrphanSlack of the window, as SummaryAccess
 // counts access records, and lists their distinct non-empty partners
 // (sorted). Bodies are few, so the sets are small; the slack bounds the
-// scan for access records to the partitions near the window.
-func (t Tables) SummaryOrphans(from, to time.Time) Statement {
+// scan for access records to the partitions near the window. The minutes
+// of cover are left out (SummaryRollup counts them).
+func (t Tables) SummaryOrphans(from, to time.Time, cover Cover) Statement {
 	var where Builder
 	where.SQL("kind = 2 AND ")
 	window(&where, "time", from, to)
+	cover.outside(&where, "time")
 	where.SQL("\n      AND rid ", t.NotIn(), "\n          (SELECT rid FROM ", t.Requests(), "\n           WHERE kind = 1 AND ")
 	window(&where, "time", from.Add(-OrphanSlack), to.Add(OrphanSlack))
 	where.SQL(" AND rid ", t.In(), "\n               (SELECT rid FROM ", t.Requests(), " WHERE kind = 2 AND ")
@@ -45,11 +49,12 @@ FROM (`)
 }
 
 // SummaryPartners lists the distinct non-empty partners of the window's
-// access records.
-func (t Tables) SummaryPartners(from, to time.Time) Statement {
+// access records, leaving out the minutes of cover.
+func (t Tables) SummaryPartners(from, to time.Time, cover Cover) Statement {
 	var b Builder
 	b.SQL("SELECT ", t.Partner(), " AS p FROM ", t.Requests(), " WHERE kind = 1 AND ")
 	window(&b, "time", from, to)
+	cover.outside(&b, "time")
 	return b.SQL(" AND p != '' GROUP BY p").Statement("summary.partners")
 }
 

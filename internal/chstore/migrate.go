@@ -64,6 +64,23 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return db.migrate(ctx, migs)
 }
 
+// MigrateTo applies the embedded migrations up to version (inclusive),
+// leaving the database at the schema an older release created: what
+// upgrade tests start from.
+func (db *DB) MigrateTo(ctx context.Context, version int) error {
+	migs, err := schema.Migrations(db.schemaOptions())
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var upTo []schema.Migration
+	for _, m := range migs {
+		if m.Version <= version {
+			upTo = append(upTo, m)
+		}
+	}
+	return db.migrate(ctx, upTo)
+}
+
 func (db *DB) migrate(ctx context.Context, migs []schema.Migration) error {
 	boot, err := schema.Bootstrap(db.schemaOptions())
 	if err != nil {

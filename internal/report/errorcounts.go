@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/chquery"
+	"github.com/ratescope/ratescope/internal/rollup"
 )
 
 // Key is a dimension error requests are grouped by.
@@ -65,6 +66,10 @@ type ErrorsQuery struct {
 	From, To time.Time // the window [From, To)
 	By       []Key     // grouping keys, in output order; at least one
 	Partner  string    // when set, only this partner's requests
+	// NoRollups reads every request of the window from the requests
+	// table, never from the per-minute rollups (the result is the same;
+	// tests compare the two).
+	NoRollups bool
 }
 
 // ErrorRow is one group of error requests. Only the fields named by the
@@ -180,7 +185,15 @@ func ErrorCounts(ctx context.Context, rd *chquery.Reader, q ErrorsQuery) (ErrorB
 		}
 		cols[i] = c
 	}
-	rows, err := rd.Query(ctx, rd.Tables().ErrorCounts(q.From, q.To, cols, q.Partner))
+	var cover chquery.Cover
+	if !q.NoRollups {
+		c, err := rollup.CoverOf(ctx, rd, q.From, q.To)
+		if err != nil {
+			return ErrorBreakdown{}, fmt.Errorf("count errors: %w", err)
+		}
+		cover = c
+	}
+	rows, err := rd.Query(ctx, rd.Tables().ErrorCounts(q.From, q.To, cols, q.Partner, cover))
 	if err != nil {
 		return ErrorBreakdown{}, fmt.Errorf("count errors: %w", err)
 	}

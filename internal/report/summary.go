@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/chquery"
+	"github.com/ratescope/ratescope/internal/rollup"
 )
 
 // Summary is the overview of one window. Its JSON encoding is the stable
@@ -46,18 +47,55 @@ type Summary struct {
 // whose access lines disagree on the status (not mere copies) counts in
 // each class they show, and a body whose access record lies more than a
 // day outside the window counts as an orphan.
+//
+// The whole minutes of the window on days whose per-minute rollup is
+// complete (rollup.CoverOf) are counted from the rollups, where every
+// request is already assembled; the rest as above.
 func Summarize(ctx context.Context, rd *chquery.Reader, from, to time.Time) (Summary, error) {
+	return summarize(ctx, rd, from, to, true)
+}
+
+// SummarizeRaw is Summarize reading every request from the requests
+// table, never from the rollups: the same result, for tests and
+// benchmarks to compare with.
+func SummarizeRaw(ctx context.Context, rd *chquery.Reader, from, to time.Time) (Summary, error) {
+	return summarize(ctx, rd, from, to, false)
+}
+
+func summarize(ctx context.Context, rd *chquery.Reader, from, to time.Time, rollups bool) (Summary, error) {
 	s := Summary{From: from.UTC(), To: to.UTC()}
 	t := rd.Tables()
+	var cover chquery.Cover
+	if rollups {
+		c, err := rollup.CoverOf(ctx, rd, from, to)
+		if err != nil {
+			return Summary{}, fmt.Errorf("summarize: %w", err)
+		}
+		cover = c
+	}
 	// Access records: distinct ids per status class, by 64-bit hash.
-	if err := rd.QueryRow(ctx, t.SummaryAccess(from, to)).Scan(&s.Requests, &s.Errors, &s.ClientErrors, &s.ServerErrors, &s.Throttled); err != nil {
+	if err := rd.QueryRow(ctx, t.SummaryAccess(from, to, cover)).Scan(&s.Requests, &s.Errors, &s.ClientErrors, &s.ServerErrors, &s.Throttled); err != nil {
 		return Summary{}, fmt.Errorf("summarize requests: %w", err)
 	}
 	// Orphan bodies are requests too, disjoint from the access records.
 	var o Summary
 	var orphanPartners []string
-	if err := rd.QueryRow(ctx, t.SummaryOrphans(from, to)).Scan(&o.Requests, &o.Errors, &o.ClientErrors, &o.ServerErrors, &o.Throttled, &orphanPartners); err != nil {
+	if err := rd.QueryRow(ctx, t.SummaryOrphans(from, to, cover)).Scan(&o.Requests, &o.Errors, &o.ClientErrors, &o.ServerErrors, &o.Throttled, &orphanPartners); err != nil {
 		return Summary{}, fmt.Errorf("summarize orphan error bodies: %w", err)
+	}
+	if !cover.Empty() {
+		// The covered minutes: assembled requests, orphans included.
+		var r Summary
+		var rolled []string
+		if err := rd.QueryRow(ctx, t.SummaryRollup(cover)).Scan(&r.Requests, &r.Errors, &r.ClientErrors, &r.ServerErrors, &r.Throttled, &rolled); err != nil {
+			return Summary{}, fmt.Errorf("summarize rollups: %w", err)
+		}
+		o.Requests += r.Requests
+		o.Errors += r.Errors
+		o.ClientErrors += r.ClientErrors
+		o.ServerErrors += r.ServerErrors
+		o.Throttled += r.Throttled
+		orphanPartners = append(orphanPartners, rolled...)
 	}
 	s.Requests += o.Requests
 	s.Errors += o.Errors
@@ -67,7 +105,7 @@ func Summarize(ctx context.Context, rd *chquery.Reader, from, to time.Time) (Sum
 	if s.Requests > 0 {
 		s.ErrorRate = float64(s.Errors) / float64(s.Requests)
 	}
-	partners, err := accessPartners(ctx, rd, from, to)
+	partners, err := accessPartners(ctx, rd, from, to, cover)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -83,8 +121,8 @@ func Summarize(ctx context.Context, rd *chquery.Reader, from, to time.Time) (Sum
 
 // accessPartners returns the distinct non-empty partners of the window's
 // access records.
-func accessPartners(ctx context.Context, rd *chquery.Reader, from, to time.Time) (map[string]struct{}, error) {
-	rows, err := rd.Query(ctx, rd.Tables().SummaryPartners(from, to))
+func accessPartners(ctx context.Context, rd *chquery.Reader, from, to time.Time, cover chquery.Cover) (map[string]struct{}, error) {
+	rows, err := rd.Query(ctx, rd.Tables().SummaryPartners(from, to, cover))
 	if err != nil {
 		return nil, fmt.Errorf("list partners: %w", err)
 	}

@@ -1,0 +1,133 @@
+package chquery
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Cover is the part of a report's window that the per-minute rollups
+// (table requests_1m) answer for: the minutes in [From, To) — whole
+// minutes — of the days in Days (YYYYMMDD, UTC) whose rollup is known to
+// be complete (internal/rollup decides which). The zero Cover covers
+// nothing: a statement given it reads only the requests table.
+type Cover struct {
+	From, To time.Time
+	Days     []uint32
+}
+
+// Empty reports whether c covers nothing.
+func (c Cover) Empty() bool { return len(c.Days) == 0 || !c.From.Before(c.To) }
+
+// inside appends the boolean expression "col lies in c" (c not empty).
+func (c Cover) inside(b *Builder, col string) *Builder {
+	b.SQL("(")
+	window(b, col, c.From, c.To)
+	return b.SQL(" AND toYYYYMMDD(", col, ") IN (", daysList(c.Days), "))")
+}
+
+// outside appends " AND NOT (col lies in c)", nothing when c is empty.
+func (c Cover) outside(b *Builder, col string) *Builder {
+	if c.Empty() {
+		return b
+	}
+	b.SQL(" AND NOT ")
+	return c.inside(b, col)
+}
+
+// daysList writes a list of YYYYMMDD numbers as SQL (numbers only: no
+// placeholder needed, and the list stays readable in a panel's SQL).
+func daysList(ds []uint32) string {
+	var sb strings.Builder
+	for i, d := range ds {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(strconv.FormatUint(uint64(d), 10))
+	}
+	return sb.String()
+}
+
+// Rollup is the per-minute rollup table, qualified with the database.
+func (t Tables) Rollup() string { return t.table("requests_1m") }
+
+// RollupBuilds is the table of rollup refreshes, qualified.
+func (t Tables) RollupBuilds() string { return t.table("rollup_builds") }
+
+// RollupColumns are the columns RollupBuild returns, in order: the
+// requests_1m columns an INSERT names.
+const RollupColumns = "minute, partner, route, method, status, code, error_type, requests, latency"
+
+// RollupBuild computes the per-minute rollup of the requests of [from,
+// to) (see requests: one row per request id, its body attached wherever
+// it was logged), grouped by minute, partner, route, method, status, code
+// and error type: the columns RollupColumns names, requests counting the
+// distinct requests, latency their quantilesTDigest(0.5, 0.99) state.
+// internal/rollup inserts it, a day at a time.
+func (t Tables) RollupBuild(from, to time.Time) Statement {
+	var b Builder
+	b.SQL("SELECT toStartOfMinute(r_time) AS minute, r_partner, r_route, r_method, r_status, r_code, r_error_type, count(), quantilesTDigestState(0.5, 0.99)(r_latency)\nFROM (")
+	t.requests(&b, from, to, false, Cover{})
+	b.SQL(")\nGROUP BY minute, r_partner, r_route, r_method, r_status, r_code, r_error_type")
+	return b.Statement("rollup.build")
+}
+
+// RollupChecks lists, per day (YYYYMMDD) that has a rollup, when the last
+// refresh pass found it complete and how many rows of the requests table
+// the day held then: day, checked_at, rows. Sorted by day.
+func (t Tables) RollupChecks() Statement {
+	var b Builder
+	b.SQL("SELECT day, max(checked_at), argMax(rows, checked_at) FROM ", t.RollupBuilds(), " GROUP BY day ORDER BY day")
+	return b.Statement("rollup.checks")
+}
+
+// RollupLinked lists the days (YYYYMMDD) holding rows of the request ids
+// that have a row on one of days ingested at or after since: the days
+// whose rollup a change to those days may change too (a late error body
+// filed on another day than its access record changes the access record's
+// day). Sorted.
+func (t Tables) RollupLinked(days []uint32, since time.Time) Statement {
+	var b Builder
+	b.SQL("SELECT toYYYYMMDD(time) AS d FROM ", t.Requests(), " WHERE rid ", t.In(),
+		" (SELECT rid FROM ", t.Requests(), " WHERE toYYYYMMDD(time) IN (", daysList(days), ") AND ingested_at >= ").Arg(since)
+	return b.SQL(") GROUP BY d ORDER BY d").Statement("rollup.linked")
+}
+
+// RollupDays counts the rows of the requests table per day (YYYYMMDD) in
+// [from, to): day, rows, sorted by day.
+func (t Tables) RollupDays(from, to time.Time) Statement {
+	var b Builder
+	b.SQL("SELECT toYYYYMMDD(time) AS d, count() FROM ", t.Requests(), " WHERE ")
+	window(&b, "time", from, to)
+	return b.SQL(" GROUP BY d ORDER BY d").Statement("rollup.days")
+}
+
+// SummaryRollup counts the requests of cover from the rollups, per status
+// class as SummaryAccess does (requests, errors, client errors, server
+// errors, throttled), and lists their distinct non-empty partners
+// (sorted).
+func (t Tables) SummaryRollup(cover Cover) Statement {
+	var b Builder
+	b.SQL(`SELECT sum(requests), sumIf(requests, status >= 400), sumIf(requests, status >= 400 AND status < 500),
+    sumIf(requests, status >= 500), sumIf(requests, status = 429), arraySort(groupUniqArrayIf(partner, partner != ''))
+FROM `, t.Rollup(), " WHERE ")
+	cover.inside(&b, "minute")
+	return b.Statement("summary.rollup")
+}
+
+// rollupColumn maps the assembled requests' columns the errors report
+// groups by (Col…) to the rollup's.
+var rollupColumn = map[string]string{
+	ColCode:    "code",
+	ColStatus:  "status",
+	ColPartner: "partner",
+	ColRoute:   "route",
+}
+
+// ServerNow reads the server's clock: now() as a DateTime. Rollup
+// refreshes stamp their checks with it, so ingest clocks and the
+// server's are compared only through the safety margin.
+func (t Tables) ServerNow() Statement {
+	var b Builder
+	return b.SQL("SELECT now()").Statement("rollup.now")
+}

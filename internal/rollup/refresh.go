@@ -1,0 +1,261 @@
+package rollup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/chquery"
+	"github.com/ratescope/ratescope/internal/chstore"
+)
+
+// Margin is how much earlier than a check a row may carry as ingested_at
+// and still have been committed after it: the longest an insert may take
+// plus the clock skew between an ingester and the server.
+const Margin = 5 * time.Minute
+
+// Result says what a refresh pass did.
+type Result struct {
+	// Rebuilt lists the days (YYYYMMDD) whose rollup was rebuilt.
+	Rebuilt []uint32
+	// Checked counts the days found complete without a rebuild.
+	Checked int
+	// Requests counts the requests rolled up in the rebuilt days.
+	Requests uint64
+	// Took is the pass's duration.
+	Took time.Duration
+}
+
+// Refresh runs one refresh pass over the whole database (see the package
+// doc): it rebuilds every day whose rollup is missing or stale and records
+// the others as complete. Passes must not run concurrently on one
+// database.
+func Refresh(ctx context.Context, db *chstore.DB) (Result, error) {
+	start := time.Now()
+	rd := chquery.New(db)
+	st, err := readState(ctx, rd)
+	if err != nil {
+		return Result{}, err
+	}
+	days := map[uint32]bool{}
+	for d := range st.rows {
+		days[d] = true
+	}
+	for d := range st.checks {
+		days[d] = true // a day that lost its rows (partition dropped) rolls up to nothing
+	}
+	var res Result
+	var clean []uint32
+	for _, d := range slices.Sorted(maps.Keys(days)) {
+		if st.isClean(d) {
+			clean = append(clean, d)
+			continue
+		}
+		n, err := build(ctx, db, rd, d, st.now, st.rows[d])
+		if err != nil {
+			return res, err
+		}
+		res.Rebuilt = append(res.Rebuilt, d)
+		res.Requests += n
+	}
+	if err := recordChecks(ctx, db, clean, st); err != nil {
+		return res, err
+	}
+	res.Checked = len(clean)
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+// check is a day's last check.
+type check struct {
+	at   time.Time
+	rows uint64
+}
+
+// state is what a pass or a reader knows about the rollups.
+type state struct {
+	now    time.Time         // the server's clock at the start
+	rows   map[uint32]uint64 // rows per day
+	checks map[uint32]check  // last check of each day with a rollup
+	stale  map[uint32]bool   // days whose rollup is not complete
+}
+
+// isClean reports whether day d's rollup is complete.
+func (s *state) isClean(d uint32) bool {
+	_, ok := s.checks[d]
+	return ok && !s.stale[d]
+}
+
+// readState reads the server's clock, the checks and the row counts of
+// every day, and finds the stale days: those never checked, those whose
+// row count changed since, and those sharing a request id with a row of
+// one of these ingested since its day's check (less Margin).
+func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
+	t := rd.Tables()
+	st := &state{checks: map[uint32]check{}, rows: map[uint32]uint64{}, stale: map[uint32]bool{}}
+	if err := rd.QueryRow(ctx, t.ServerNow()).Scan(&st.now); err != nil {
+		return nil, fmt.Errorf("read the server's clock: %w", err)
+	}
+	rows, err := rd.Query(ctx, t.RollupChecks())
+	if err != nil {
+		return nil, fmt.Errorf("read rollup checks: %w", err)
+	}
+	for rows.Next() {
+		var d uint32
+		var c check
+		if err := rows.Scan(&d, &c.at, &c.rows); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read rollup checks: %w", err)
+		}
+		st.checks[d] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read rollup checks: %w", err)
+	}
+	if err := scanCounts(ctx, rd, t.RollupDays(time.Unix(0, 0), time.Unix(math.MaxUint32, 0)), func(d uint32, n uint64) { st.rows[d] = n }); err != nil {
+		return nil, fmt.Errorf("count rows per day: %w", err)
+	}
+	var changed []uint32
+	var since time.Time
+	first := true
+	for d, n := range st.rows {
+		c, ok := st.checks[d]
+		if ok && c.rows == n {
+			continue
+		}
+		changed = append(changed, d)
+		at := time.Unix(0, 0)
+		if ok {
+			at = c.at.Add(-Margin)
+		}
+		if first || at.Before(since) {
+			since, first = at, false
+		}
+	}
+	for d, c := range st.checks {
+		if _, ok := st.rows[d]; !ok && c.rows != 0 {
+			st.stale[d] = true // its rows are gone: it rolls up to nothing
+		}
+	}
+	if len(changed) == 0 {
+		return st, nil
+	}
+	slices.Sort(changed)
+	for _, d := range changed {
+		st.stale[d] = true
+	}
+	err = scanCounts(ctx, rd, t.RollupLinked(changed, since), func(d uint32, _ uint64) { st.stale[d] = true })
+	if err != nil {
+		return nil, fmt.Errorf("find linked days: %w", err)
+	}
+	return st, nil
+}
+
+// build rebuilds day d's rollup as of now: into a scratch table, then
+// swapped in whole. It returns the requests rolled up.
+func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, now time.Time, rows uint64) (uint64, error) {
+	from, err := dayStart(d)
+	if err != nil {
+		return 0, err
+	}
+	t := rd.Tables()
+	scratch := db.Table("requests_1m_build_" + strconv.FormatUint(uint64(d), 10) + "_" + strconv.FormatInt(time.Now().UnixNano(), 36))
+	if err := db.Conn.Exec(ctx, "CREATE TABLE "+scratch+" AS "+t.Rollup()); err != nil {
+		return 0, fmt.Errorf("rollup %d: create scratch table: %w", d, err)
+	}
+	defer func() {
+		// A fresh context: the scratch table goes even when ctx ended.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = db.Conn.Exec(dctx, "DROP TABLE IF EXISTS "+scratch)
+	}()
+	s := t.RollupBuild(from, from.AddDate(0, 0, 1))
+	if err := db.Conn.Exec(ctx, "INSERT INTO "+scratch+" ("+chquery.RollupColumns+") "+s.SQL, s.Args...); err != nil {
+		return 0, fmt.Errorf("rollup %d: build: %w", d, err)
+	}
+	var n uint64
+	if err := db.Conn.QueryRow(ctx, "SELECT sum(requests) FROM "+scratch).Scan(&n); err != nil {
+		return 0, fmt.Errorf("rollup %d: count: %w", d, err)
+	}
+	part := strconv.FormatUint(uint64(d), 10)
+	swap := "ALTER TABLE " + t.Rollup() + " REPLACE PARTITION " + part + " FROM " + scratch
+	if n == 0 {
+		swap = "ALTER TABLE " + t.Rollup() + " DROP PARTITION " + part
+	}
+	if err := db.Conn.Exec(ctx, swap); err != nil {
+		return 0, fmt.Errorf("rollup %d: swap in: %w", d, err)
+	}
+	if err := record(ctx, db, []uint32{d}, map[uint32]uint64{d: rows}, now, now, n); err != nil {
+		return 0, fmt.Errorf("rollup %d: %w", d, err)
+	}
+	return n, nil
+}
+
+// recordChecks records that days were complete as of the pass's start.
+func recordChecks(ctx context.Context, db *chstore.DB, days []uint32, st *state) error {
+	if len(days) == 0 {
+		return nil
+	}
+	if err := record(ctx, db, days, st.rows, st.now, time.Unix(0, 0), 0); err != nil {
+		return fmt.Errorf("rollup checks: %w", err)
+	}
+	return nil
+}
+
+// record inserts a rollup_builds row for each day.
+func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]uint64, checked, built time.Time, n uint64) error {
+	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("rollup_builds")+" (day, checked_at, built_at, rows, requests)")
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	for _, d := range days {
+		if err := b.Append(d, checked.UTC(), built.UTC(), rows[d], n); err != nil {
+			return errors.Join(fmt.Errorf("record: %w", err), b.Abort())
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	return nil
+}
+
+// dayStart returns the start (UTC) of day d (YYYYMMDD).
+func dayStart(d uint32) (time.Time, error) {
+	t := time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC)
+	if dayOf(t) != d {
+		return time.Time{}, fmt.Errorf("rollup: %d is not a day", d)
+	}
+	return t, nil
+}
+
+// dayOf returns t's day as YYYYMMDD (UTC).
+func dayOf(t time.Time) uint32 {
+	y, m, d := t.UTC().Date()
+	return uint32(y*10000 + int(m)*100 + d)
+}
+
+// scanCounts reads rows (day UInt32[, n UInt64]).
+func scanCounts(ctx context.Context, rd *chquery.Reader, s chquery.Statement, each func(uint32, uint64)) error {
+	rows, err := rd.Query(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols := len(rows.Columns())
+	for rows.Next() {
+		var d uint32
+		var n uint64
+		dest := []any{&d, &n}
+		if err := rows.Scan(dest[:cols]...); err != nil {
+			return err
+		}
+		each(d, n)
+	}
+	return rows.Err()
+}
