@@ -57,7 +57,7 @@ func windows(m *loggen.Manifest) [][2]time.Time {
 	return [][2]time.Time{
 		{m.Start.Add(-time.Hour), m.End.Add(time.Hour)},
 		{m.Start.Add(13*time.Hour + 17*time.Second + 250*time.Millisecond), m.End.Add(-5*time.Hour - 31*time.Second)},
-		{sampleEnd.Truncate(24*time.Hour).Add(-24 * time.Hour), sampleEnd.Truncate(24 * time.Hour)},
+		{sampleEnd.Truncate(24 * time.Hour).Add(-24 * time.Hour), sampleEnd.Truncate(24 * time.Hour)},
 	}
 }
 
