@@ -164,6 +164,16 @@ func (p *Parser) jsonTop(r *Record, k []byte, v *fastjson.Value, i int) {
 	if key.mark != 0 && (t == fastjson.TypeObject || t == fastjson.TypeNumber || t == fastjson.TypeString && !isAbsentText(v)) {
 		st.marks |= key.mark
 	}
+	if (key.slot == slotStatus || key.slot == slotTime) && isNonScalar(t) {
+		// true, [] or {} where a status or time belongs: not absent (as
+		// null is) but wrong, like "abc".
+		reason := "bad_status"
+		if key.slot == slotTime {
+			reason = "bad_time"
+		}
+		st.fail(reason, fieldDetail(k, v.MarshalTo(nil)))
+		return
+	}
 	var buf [maxFoldedKey]byte
 	switch t {
 	case fastjson.TypeObject:
@@ -302,6 +312,16 @@ func (p *Parser) claimBodyMember(i int) {
 	st.rank[slotBody] = rankExact
 	st.bodyIndex = i
 	st.filled = true
+}
+
+// isNonScalar reports whether a JSON type can never be a field's value:
+// a boolean, an array or an object.
+func isNonScalar(t fastjson.Type) bool {
+	switch t {
+	case fastjson.TypeTrue, fastjson.TypeFalse, fastjson.TypeArray, fastjson.TypeObject:
+		return true
+	}
+	return false
 }
 
 // isAbsentText reports whether a string value is "", "-" (and so absent).
@@ -448,6 +468,7 @@ func (p *Parser) applyTime(r *Record, rank int8, text []byte, number bool, stric
 	ms, prec, ok := ParseTime(text)
 	if !ok && number {
 		ms, prec, ok = epochFloat(text)
+		ok = ok && TimeInRange(ms)
 	}
 	if !ok {
 		if strictKey != nil {

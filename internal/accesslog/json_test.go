@@ -227,7 +227,7 @@ func TestParseJSONVocabulary(t *testing.T) {
 	// absent values
 	f(`{"request_id":"-","method":"","path":null,"status":"-","ip":"1.2.3.4"}`, `ip="1.2.3.4"`)
 	// booleans, arrays and objects never fill scalar fields
-	f(`{"status":[200],"method":{"name":"GET"},"request_id":true,"path":"/p"}`, `path="/p"`)
+	f(`{"status":null,"method":{"name":"GET"},"request_id":true,"path":"/p"}`, `path="/p"`) // a status of true, [] or {} is rejected: TestParseJSONErrors
 	// escaped slashes and unicode escapes come out decoded
 	f(`{"path":"\/hello.HelloService\/SayHello","user_agent":"caf\u00e9\/1"}`, `path="/hello.HelloService/SayHello" ua="café/1"`)
 }
@@ -479,6 +479,20 @@ func TestParseJSONErrors(t *testing.T) {
 	f(`{"path":"/x","status":"OK"}`, "bad_status", `"status": "OK"`)
 	f(`{"status_code":1000}`, "bad_status", `"status_code": "1000"`)
 	f(`{"status":200.0}`, "bad_status", `"status": "200.0"`)
+	// true, [] and {} are not a status (issue 14): once stored as status 0,
+	// which retry analysis reads as a network failure.
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status":true}`, "bad_status", `"status": "true"`)
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status":false}`, "bad_status", `"status": "false"`)
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status":[]}`, "bad_status", `"status": "[]"`)
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status":{}}`, "bad_status", `"status": "{}"`)
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status_code":[200]}`, "bad_status", `"status_code": "[200]"`)
+	f(`{"path":"/x","time":true,"status":200}`, "bad_time", `"time": "true"`)
+	// Real dates no access log has (issue 14): once stored as the ingest time.
+	for _, when := range []string{`"1900-01-01T00:00:00Z"`, `"2200-01-01T00:00:00Z"`, `"9999-12-31T23:59:59Z"`,
+		`"0000-01-01T00:00:00Z"`, `"1969-12-31T23:59:59Z"`, `"2106-02-07T06:28:16Z"`, `"1970-01-01T00:00:00Z"`,
+		`0`, `"0"`, `253402300800000`, `1e15`} {
+		f(`{"path":"/x","status":200,"time":`+when+`}`, "bad_time", `"time": `)
+	}
 	f(`{"time":"yesterday","path":"/x"}`, "bad_time", `"time": "yesterday"`)
 	f(`{"path":"/x","timestamp":"2026-11-31T05:13:47Z"}`, "bad_time", `"timestamp": "2026-11-31T05:13:47Z"`)
 	f(`{"error.responseType":"x","requestTimeEpoch":"soon"}`, "bad_time", `"requestTimeEpoch": "soon"`)
