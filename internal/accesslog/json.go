@@ -44,8 +44,7 @@ import (
 //     catch-all, not a template: it is ignored and the route is later
 //     derived from the path.
 //   - A line with no method, path or route and no body field, whose top
-//     level looks like an error envelope ("error", "errorCode", RFC 7807
-//     "type" with "title", or "message" with "status_code"), is a bare
+//     level looks like an error envelope (see isEnvelope), is a bare
 //     envelope: Body is the whole line.
 //   - A time, status or other value under a nested key that does not parse
 //     is ignored: nested objects hold all sorts of "status" and "time"
@@ -79,7 +78,7 @@ type jsonState struct {
 	line      []byte         // the line, trimmed
 	rank      [numSlots]int8 // rank of the key that filled each slot; 0 = unfilled
 	filled    bool           // some field other than Secret was set
-	marks     uint8          // envelope marks seen at top level
+	marks     uint16         // envelope marks seen at top level
 	bodyIndex int            // index of the top-level member holding an object/array body; -1 = none
 	retryDate int64          // Retry-After given as an HTTP-date (epoch ms); 0 = none
 }
@@ -161,7 +160,7 @@ func (p *Parser) jsonTop(r *Record, k []byte, v *fastjson.Value, i int) {
 	}
 	key := jsonVocab(k)
 	t := v.Type()
-	if key.mark != 0 && (t == fastjson.TypeObject || t == fastjson.TypeNumber || t == fastjson.TypeString && !isAbsentText(v)) {
+	if key.mark != 0 && (t == fastjson.TypeObject || t == fastjson.TypeArray || t == fastjson.TypeNumber || t == fastjson.TypeString && !isAbsentText(v)) {
 		st.marks |= key.mark
 	}
 	if (key.slot == slotStatus || key.slot == slotTime) && isNonScalar(t) {
@@ -539,11 +538,13 @@ func (p *Parser) jsonFinish(r *Record) {
 }
 
 // isEnvelope reports whether the top-level keys look like an API error
-// envelope: "error", "errorCode", RFC 7807 "type" with "title", or
-// "message" with "status_code".
+// envelope: "error", "errorCode", "errors" (JSON:API, GraphQL), "detail"
+// (Django REST framework, FastAPI), RFC 7807 "type" with "title", or
+// "message" with "status_code" or "code" (Twilio).
 func (st *jsonState) isEnvelope() bool {
 	m := st.marks
-	return m&(markError|markErrorCode) != 0 ||
+	return m&(markError|markErrorCode|markErrors|markDetail) != 0 ||
 		m&(markType|markTitle) == markType|markTitle ||
-		m&(markMessage|markStatusCode) == markMessage|markStatusCode
+		m&(markMessage|markStatusCode) == markMessage|markStatusCode ||
+		m&(markMessage|markCode) == markMessage|markCode
 }

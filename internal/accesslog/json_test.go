@@ -384,6 +384,13 @@ func TestParseJSONErrorBodies(t *testing.T) {
 	bare(`{"type":"https://example.com/probs/out-of-credit","title":"You do not have enough credit.","status":403,"detail":"Your current balance is 30, but that costs 50.","instance":"/account/12345/msgs/abc","requestId":"req-7807"}`,
 		`status=403 id="req-7807"`)
 	bare(`{"error":{"code":"UNAUTHORIZED","message":"Invalid or expired access token"},"request_id":"r-3"}`, `id="r-3"`)
+	// The public APIs' shapes (issue 9).
+	bare(`{"errors":[{"status":"422","title":"Invalid Attribute","source":{"pointer":"/data/attributes/email"}}],"request_id":"r-7"}`, `id="r-7"`)
+	bare(`{"errors":[{"message":"x","extensions":{"code":"RATE_LIMITED"}}],"data":null,"requestId":"r-8"}`, `id="r-8"`)
+	bare(`{"code":20001,"message":"Bad request","more_info":"https://www.twilio.com/docs/errors/20001","status":400,"request_id":"r-9"}`, `status=400 id="r-9"`)
+	bare(`{"ok":false,"error":"invalid_auth","request_id":"r-10"}`, `id="r-10"`)
+	bare(`{"detail":"Not found.","request_id":"r-11"}`, `id="r-11"`)
+	bare(`{"errors":[{"status":"422"}]}`, "") // no id: the ingest rejects it as body_without_request_id
 
 	// Not envelopes: a message alone, a type alone, an access line with an error.
 	f(`{"message":"upstream reset","request_id":"r-4"}`, `id="r-4"`)

@@ -54,12 +54,15 @@ const (
 // Envelope marks: top-level keys that make a line without method, path or
 // route look like a bare API error envelope.
 const (
-	markError      uint8 = 1 << iota // "error": a string code or an object
+	markError      uint16 = 1 << iota // "error": a string code or an object
 	markErrorCode                    // "errorCode"
 	markType                         // RFC 7807 "type"
 	markTitle                        // RFC 7807 "title"
 	markMessage                      // "message"
 	markStatusCode                   // "status_code"
+	markErrors                       // "errors": JSON:API, GraphQL
+	markCode                         // "code": with "message" (Twilio)
+	markDetail                       // "detail": Django REST framework, FastAPI
 )
 
 // jsonKey is what a key means.
@@ -68,13 +71,13 @@ type jsonKey struct {
 	unit    jsonUnit // for slotLatency
 	rank    int8     // at top level
 	topOnly bool     // an alias too generic to match as a nested leaf
-	mark    uint8    // envelope mark (top level only)
+	mark    uint16   // envelope mark (top level only)
 }
 
 func vocabExact(s jsonSlot) jsonKey   { return jsonKey{slot: s, rank: rankExact} }
 func vocabAlias(s jsonSlot) jsonKey   { return jsonKey{slot: s, rank: rankExact, topOnly: true} }
 func vocabLatency(u jsonUnit) jsonKey { return jsonKey{slot: slotLatency, unit: u, rank: rankExact} }
-func vocabMark(m uint8) jsonKey       { return jsonKey{mark: m} }
+func vocabMark(m uint16) jsonKey       { return jsonKey{mark: m} }
 func vocabTopLatency(u jsonUnit) jsonKey {
 	return jsonKey{slot: slotLatency, unit: u, rank: rankExact, topOnly: true}
 }
@@ -143,6 +146,9 @@ var jsonVocabulary = [...]struct {
 	{[]string{"type"}, vocabMark(markType)},
 	{[]string{"title"}, vocabMark(markTitle)},
 	{[]string{"message"}, vocabMark(markMessage)},
+	{[]string{"errors"}, vocabMark(markErrors)},
+	{[]string{"code"}, vocabMark(markCode)},
+	{[]string{"detail"}, vocabMark(markDetail)},
 }
 
 // vocabBits sizes the vocabulary's hash table: 256 slots for ~90 names
