@@ -416,7 +416,13 @@ func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *f
 		if rankLine <= st.rank[slotMethod] && rankLine <= st.rank[slotPath] {
 			return
 		}
-		method, target := splitRequest(p.keep(text))
+		method, target, ok := splitRequest(p.keep(text))
+		if !ok {
+			if strictKey != nil {
+				st.fail("bad_request_line", fieldDetail(strictKey, text))
+			}
+			return
+		}
 		if method != nil && st.claim(slotMethod, rankLine) {
 			r.Method = method
 		}

@@ -332,9 +332,8 @@ func TestParseJSONNginx(t *testing.T) {
 	// Separate method and path keys win over $request, in either order.
 	f(`{"request":"GET /a?x=1 HTTP/1.1","request_method":"PUT","request_uri":"/b"}`, `method="PUT" path="/b"`)
 	f(`{"request_uri":"/b","request":"GET /a?x=1 HTTP/1.1"}`, `method="GET" path="/b"`)
-	// Garbage in $request (a TLS hello, "hello") is neither method nor path.
-	f(`{"request":"\u0016\u0003\u0001\u0002\u0000\u0001","status":"400"}`, "status=400")
-	f(`{"request":"hello","status":"400"}`, "status=400")
+	// Garbage in $request (a TLS hello, "hello") is rejected:
+	// TestParseJSONErrors. "-" is no request at all.
 	f(`{"request":"-","status":"400"}`, "status=400")
 }
 
@@ -500,6 +499,8 @@ func TestParseJSONErrors(t *testing.T) {
 		`0`, `"0"`, `253402300800000`, `1e15`} {
 		f(`{"path":"/x","status":200,"time":`+when+`}`, "bad_time", `"time": `)
 	}
+	f(`{"request":"\u0016\u0003\u0001\u0002\u0000\u0001","status":"400"}`, "bad_request_line", `"request": "\x16\x03`)
+	f(`{"request":"hello","status":"400"}`, "bad_request_line", `"request": "hello"`)
 	f(`{"time":"yesterday","path":"/x"}`, "bad_time", `"time": "yesterday"`)
 	f(`{"path":"/x","timestamp":"2026-11-31T05:13:47Z"}`, "bad_time", `"timestamp": "2026-11-31T05:13:47Z"`)
 	f(`{"error.responseType":"x","requestTimeEpoch":"soon"}`, "bad_time", `"requestTimeEpoch": "soon"`)

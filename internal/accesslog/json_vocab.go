@@ -55,14 +55,14 @@ const (
 // route look like a bare API error envelope.
 const (
 	markError      uint16 = 1 << iota // "error": a string code or an object
-	markErrorCode                    // "errorCode"
-	markType                         // RFC 7807 "type"
-	markTitle                        // RFC 7807 "title"
-	markMessage                      // "message"
-	markStatusCode                   // "status_code"
-	markErrors                       // "errors": JSON:API, GraphQL
-	markCode                         // "code": with "message" (Twilio)
-	markDetail                       // "detail": Django REST framework, FastAPI
+	markErrorCode                     // "errorCode"
+	markType                          // RFC 7807 "type"
+	markTitle                         // RFC 7807 "title"
+	markMessage                       // "message"
+	markStatusCode                    // "status_code"
+	markErrors                        // "errors": JSON:API, GraphQL
+	markCode                          // "code": with "message" (Twilio)
+	markDetail                        // "detail": Django REST framework, FastAPI
 )
 
 // jsonKey is what a key means.
@@ -77,7 +77,7 @@ type jsonKey struct {
 func vocabExact(s jsonSlot) jsonKey   { return jsonKey{slot: s, rank: rankExact} }
 func vocabAlias(s jsonSlot) jsonKey   { return jsonKey{slot: s, rank: rankExact, topOnly: true} }
 func vocabLatency(u jsonUnit) jsonKey { return jsonKey{slot: slotLatency, unit: u, rank: rankExact} }
-func vocabMark(m uint16) jsonKey       { return jsonKey{mark: m} }
+func vocabMark(m uint16) jsonKey      { return jsonKey{mark: m} }
 func vocabTopLatency(u jsonUnit) jsonKey {
 	return jsonKey{slot: slotLatency, unit: u, rank: rankExact, topOnly: true}
 }

@@ -47,7 +47,9 @@ func (p *Parser) parseNginx(line []byte, r *Record) error {
 	if kind != fieldQuoted {
 		return &ParseError{Reason: "bad_nginx_line", Detail: "no quoted request after the time"}
 	}
-	r.Method, r.Path = splitRequest(req)
+	if r.Method, r.Path, ok = splitRequest(req); !ok {
+		return &ParseError{Reason: "bad_request_line", Detail: quoteDetail(req)}
+	}
 
 	status, kind := s.next()
 	if r.Status, ok = fieldStatus(status); !ok || kind != fieldBare || r.Status < 100 {
