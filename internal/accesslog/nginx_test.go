@@ -89,7 +89,16 @@ func TestParseNginx(t *testing.T) {
 			textRecord{Time: at(19, 0), Status: 200, Method: "GET", Path: "/legacy", ClientIP: "198.51.100.25", LatencyMs: -1, BytesSent: 5})
 	})
 	t.Run("trailing fields and junk", func(t *testing.T) {
+		// nginx's "main" format: the trailing "$http_x_forwarded_for" names
+		// the client, $remote_addr is the proxy (issue 9).
 		f(`198.51.100.26 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "203.0.113.60"`,
+			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "203.0.113.60", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
+		f(`198.51.100.26 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "2001:db8::7, 10.0.0.1"`,
+			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "2001:db8::7", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
+		// A forwarded-for list before the address wins; trailing junk is no client.
+		f(`"203.0.113.61" 10.0.0.2 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "203.0.113.62"`,
+			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "203.0.113.61", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
+		f(`198.51.100.26 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "not an address"`,
 			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "198.51.100.26", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
 		f(`198.51.100.27 - - [22/Nov/2026:05:13:21 +0000] "GET /k HTTP/1.1" 503 166 "-" "`+ua+`" "-" left over words 42`,
 			textRecord{Time: at(21, 0), Status: 503, Method: "GET", Path: "/k", ClientIP: "198.51.100.27", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
