@@ -81,6 +81,8 @@ type jsonState struct {
 	marks     uint16         // envelope marks seen at top level
 	bodyIndex int            // index of the top-level member holding an object/array body; -1 = none
 	retryDate int64          // Retry-After given as an HTTP-date (epoch ms); 0 = none
+	envoy     bool           // a key only Envoy writes was seen: "duration" is in ms
+	durationS bool           // the latency came from "duration", read as seconds
 }
 
 // parseJSON parses one JSON object line into r (which Parse has reset).
@@ -130,6 +132,7 @@ func (st *jsonState) reset(line []byte) {
 	st.marks = 0
 	st.bodyIndex = -1
 	st.retryDate = 0
+	st.envoy, st.durationS = false, false
 }
 
 // reserveScratch makes room for n more bytes in p.scratch. parseJSON calls
@@ -160,6 +163,7 @@ func (p *Parser) jsonTop(r *Record, k []byte, v *fastjson.Value, i int) {
 	}
 	key := jsonVocab(k)
 	t := v.Type()
+	st.envoy = st.envoy || key.envoy
 	if key.mark != 0 && (t == fastjson.TypeObject || t == fastjson.TypeArray || t == fastjson.TypeNumber || t == fastjson.TypeString && !isAbsentText(v)) {
 		st.marks |= key.mark
 	}
@@ -385,7 +389,15 @@ func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *f
 	case slotLatency:
 		ms, ok := jsonDuration(text, unit)
 		if ok && st.claim(s, rank) {
-			r.LatencyMs = ms
+			r.LatencyMs, st.durationS = ms, unit == unitDuration
+		}
+	case slotForwarded:
+		if first := firstListEntry(text); len(first) > 0 && st.claim(slotClientIP, rank) {
+			r.ClientIP = p.keep(first)
+		}
+	case slotFlags:
+		if isResponseFlags(text) && st.claim(s, rank) {
+			r.ResponseFlags = p.keep(text)
 		}
 	case slotBytes:
 		if n, ok := fieldUint(text); ok && st.claim(s, rank) {
@@ -535,6 +547,9 @@ func (p *Parser) jsonFinish(r *Record) {
 	if r.Body == nil && !r.IsAccess() && st.isEnvelope() {
 		r.Body = line
 		st.filled = true
+	}
+	if st.envoy && st.durationS {
+		r.LatencyMs /= 1000 // Envoy's %DURATION% is milliseconds, read as seconds
 	}
 	if st.retryDate != 0 && r.TimeMs != 0 {
 		secs := (st.retryDate - r.TimeMs + 999) / 1000

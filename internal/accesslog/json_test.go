@@ -588,7 +588,7 @@ func TestJSONVocabTable(t *testing.T) {
 			}
 		}
 	}
-	for _, miss := range []string{"", "Time", "status ", "requestid", "x-request-id", "api_key", "apikey", "authorization", "http_referer", "requestTimeEpochs"} {
+	for _, miss := range []string{"", "Time", "status ", "requestid", "x-request-ID", "api_key", "apikey", "authorization", "http_referer", "requestTimeEpochs"} {
 		if got := jsonVocab([]byte(miss)); got != (jsonKey{}) {
 			t.Errorf("jsonVocab(%q) = %+v, want nothing", miss, got)
 		}
