@@ -59,8 +59,8 @@ func (p *Parser) parseALB(line []byte, r *Record) error {
 
 	var bare [9][]byte // elb client target t1 t2 t3 elb_status target_status received
 	for i := range bare {
-		f, kind := s.next()
-		if kind != fieldBare {
+		f, ok := s.nextWord()
+		if !ok {
 			return &ParseError{Reason: "bad_alb_line", Detail: "too few fields before the request"}
 		}
 		bare[i] = f
@@ -109,10 +109,11 @@ func (p *Parser) parseALB(line []byte, r *Record) error {
 }
 
 // albRequest splits the logged request ("GET https://host:443/p HTTP/1.1";
-// "- - - " when the load balancer could not read one).
+// "- - -" or "- http://host:80- -" when the load balancer could not read
+// one: an access record without method and path).
 func (p *Parser) albRequest(req []byte, r *Record) error {
-	if len(bytes.Trim(req, "- ")) == 0 {
-		return nil
+	if len(bytes.Trim(req, "- ")) == 0 || bytes.HasPrefix(req, []byte("- ")) {
+		return nil // "- - -", or "- http://host:80- -": no request could be read
 	}
 	method, target, ok := splitRequestLine(req)
 	if !ok {

@@ -59,6 +59,24 @@ func (s *fieldScanner) next() ([]byte, fieldKind) {
 	return line[start:s.pos], fieldBare
 }
 
+// nextWord returns the next run of non-space bytes, whatever they start
+// with ("[2001:db8::1]:443" is one word); ok is false at the end of the
+// line or when the word opens a quoted field.
+func (s *fieldScanner) nextWord() (word []byte, ok bool) {
+	line := s.line
+	for s.pos < len(line) && line[s.pos] == ' ' {
+		s.pos++
+	}
+	if s.pos >= len(line) || line[s.pos] == '"' {
+		return nil, false
+	}
+	start := s.pos
+	for s.pos < len(line) && line[s.pos] != ' ' {
+		s.pos++
+	}
+	return line[start:s.pos], true
+}
+
 // closingQuote returns the index of the first '"' in b that no backslash
 // escapes (one preceded by an even run of backslashes), or -1. Each
 // backslash run is looked at once, so the work is linear in len(b).
