@@ -36,7 +36,7 @@ var albTypes = [...]string{"http", "https", "h2", "grpcs", "ws", "wss"}
 
 // parseALB parses an ALB or classic ELB line into r. Rejections carry the
 // reasons bad_alb_line (fields missing or out of place), bad_time,
-// bad_status and bad_request_line.
+// bad_status, bad_bytes and bad_request_line.
 func (p *Parser) parseALB(line []byte, r *Record) error {
 	s := fieldScanner{line: trimLineEnd(line)}
 	first, kind := s.next()
@@ -76,8 +76,8 @@ func (p *Parser) parseALB(line []byte, r *Record) error {
 	if kind != fieldBare {
 		return &ParseError{Reason: "bad_alb_line", Detail: "no sent_bytes"}
 	}
-	if n, ok := fieldUint(sent); ok {
-		r.BytesSent = n
+	if r.BytesSent, ok = nginxBytes(sent); !ok {
+		return &ParseError{Reason: "bad_bytes", Detail: quoteDetail(sent)}
 	}
 	req, kind := s.next()
 	if kind != fieldQuoted {
@@ -120,12 +120,18 @@ func (p *Parser) albRequest(req []byte, r *Record) error {
 		return &ParseError{Reason: "bad_request_line", Detail: quoteDetail(req)}
 	}
 	r.Method, r.Path = method, originForm(target)
+	if len(r.Path) == 0 || r.Path[0] == '?' { // "http://host", "http://host?q": the path is "/"
+		n := len(p.scratch)
+		p.scratch = append(append(p.scratch, '/'), r.Path...)
+		r.Path = p.scratch[n:len(p.scratch):len(p.scratch)]
+	}
 	return nil
 }
 
 // originForm turns an absolute-form request target
-// ("https://host:443/p?q") into its origin form ("/p?q"); other targets
-// are returned as they are.
+// ("https://host:443/p?q") into its origin form ("/p?q"), a sub-slice of t;
+// a target with no path gives "" or its "?query" (to which the caller
+// prefixes the "/"). Other targets are returned as they are.
 func originForm(t []byte) []byte {
 	i := bytes.Index(t, []byte("://"))
 	if i <= 0 || i > 8 {
@@ -134,10 +140,7 @@ func originForm(t []byte) []byte {
 	rest := t[i+3:]
 	j := bytes.IndexAny(rest, "/?")
 	if j < 0 {
-		return []byte("/")
-	}
-	if rest[j] == '?' {
-		return append([]byte("/"), rest[j:]...)
+		return rest[len(rest):]
 	}
 	return rest[j:]
 }

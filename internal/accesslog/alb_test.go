@@ -61,8 +61,8 @@ func TestDetectALB(t *testing.T) {
 func TestOriginForm(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://api.example.com:443/v1/a?b=c": "/v1/a?b=c",
-		"http://h":                             "/",
-		"http://h?q=1":                         "/?q=1",
+		"http://h":                             "", // the parser makes it "/"
+		"http://h?q=1":                         "?q=1", // the parser prefixes the "/"
 		"/already":                             "/already",
 		"*":                                    "*",
 		"h2c://x/y":                            "/y",
