@@ -175,7 +175,9 @@ func (n *Normalizer) problem(env *Envelope, s *strs, m *members) {
 		s.code = n.addCode(m.code)
 	} else if isType(m.typ, fastjson.TypeString) {
 		t, _ := m.typ.StringBytes()
-		s.code = n.add(problemCode(t))
+		if c := problemCode(t); isCodeText(c) {
+			s.code = n.add(c)
+		}
 	}
 	s.message = n.addString(m.title)
 	s.details = n.addString(m.detail)
