@@ -128,6 +128,8 @@ var jsonVocabulary = [...]struct {
 
 	{[]string{"ip", "client_ip", "remote_addr", "sourceIp"}, vocabExact(slotClientIP)},
 	{[]string{"ClientHost"}, vocabAlias(slotClientIP)}, // Traefik
+	// Traefik's "host:port" when ClientHost is not logged (the port is dropped).
+	{[]string{"ClientAddr"}, jsonKey{slot: slotClientIP, rank: rankAlt, topOnly: true}},
 
 	{[]string{"latency_ms", "responseLatency"}, vocabLatency(unitMs)},
 	{[]string{"request_time"}, vocabLatency(unitS)},
