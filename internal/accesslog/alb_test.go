@@ -8,7 +8,7 @@ import (
 // Lines written for these tests in the field order AWS documents for
 // Application Load Balancer and Classic Load Balancer access logs.
 const (
-	albLine = `https 2026-11-22T05:13:47.123456Z app/api-lb/0123456789abcdef 203.0.113.9:51234 10.0.0.5:8080 0.001 0.250 0.000 429 429 512 98 "POST https://api.example.com:443/v1/payments?x=1 HTTP/1.1" "partner-sdk/1.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/api/0123456789abcdef "Root=1-6740c3e3-0123456789abcdef01234567" "api.example.com" "arn:aws:acm:us-east-1:111122223333:certificate/abc" 1 2026-11-22T05:13:46.872000Z "forward" "-" "-" "10.0.0.5:8080" "429" "-" "-" TID_0123`
+	albLine   = `https 2026-11-22T05:13:47.123456Z app/api-lb/0123456789abcdef 203.0.113.9:51234 10.0.0.5:8080 0.001 0.250 0.000 429 429 512 98 "POST https://api.example.com:443/v1/payments?x=1 HTTP/1.1" "partner-sdk/1.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/api/0123456789abcdef "Root=1-6740c3e3-0123456789abcdef01234567" "api.example.com" "arn:aws:acm:us-east-1:111122223333:certificate/abc" 1 2026-11-22T05:13:46.872000Z "forward" "-" "-" "10.0.0.5:8080" "429" "-" "-" TID_0123`
 	albFailed = `http 2026-11-22T05:13:48.000000Z app/api-lb/0123456789abcdef 198.51.100.7:40000 - -1 -1 -1 502 - 80 277 "GET http://api.example.com:80/v1/x HTTP/1.1" "curl/8.5.0" - - - "Root=1-6740c3e4-00000000000000000000aaaa;Self=1-xyz" "-" "-" 0 2026-11-22T05:13:47.990000Z "forward" "-" "TargetConnectionError" "-" "-" "-" "-"`
 	albIPv6   = `h2 2026-11-22T05:13:49.5Z app/api-lb/0123456789abcdef [2001:db8::1]:443 10.0.0.5:8080 0.000 0.010 0.000 200 200 40 300 "GET https://api.example.com:443/v1/y HTTP/2.0" "-" - - - "Root=1-6740c3e5-00000000000000000000bbbb" "-" "-" 0 2026-11-22T05:13:49.490000Z "forward" "-" "-" "-" "-" "-" "-"`
 	albNoReq  = `http 2026-11-22T05:13:50.000000Z app/api-lb/0123456789abcdef 198.51.100.8:40001 - -1 -1 -1 400 - 0 272 "- http://api.example.com:80- -" "-" - - - "-" "-" "-" - 2026-11-22T05:13:50.000000Z "-" "-" "-" "-" "-" "-" "-"`
@@ -61,7 +61,7 @@ func TestDetectALB(t *testing.T) {
 func TestOriginForm(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://api.example.com:443/v1/a?b=c": "/v1/a?b=c",
-		"http://h":                             "", // the parser makes it "/"
+		"http://h":                             "",     // the parser makes it "/"
 		"http://h?q=1":                         "?q=1", // the parser prefixes the "/"
 		"/already":                             "/already",
 		"*":                                    "*",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -41,6 +42,9 @@ func TestRealCorpusGolden(t *testing.T) {
 	byFormat := map[string]*tally{}
 	var got []string
 	for _, path := range files {
+		if filepath.Base(path) == bigCombined {
+			continue // 1000 lines: TestRealCombinedOracle checks them
+		}
 		key := filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path)
 		if strings.HasPrefix(path, own) {
 			key = "testdata/access/" + key
@@ -133,5 +137,71 @@ func TestRealCorpusGolden(t *testing.T) {
 	sort.Strings(formats)
 	for _, f := range formats {
 		t.Logf("%-10s %3d real lines, %3d stored with the fields above, %d rejected", f, byFormat[f].lines, byFormat[f].stored, byFormat[f].lines-byFormat[f].stored)
+	}
+}
+
+// bigCombined is the largest real file: a shop's combined log vendored
+// by lnav (testdata/SOURCES.md).
+const bigCombined = "logfile_shop_access_log.0.log"
+
+// combinedOracle reads a plain combined line with a regular expression —
+// an implementation independent of the parser's.
+var (
+	combinedOracle    = regexp.MustCompile(`^(\S+) \S+ \S+ \[([^\]]+)\] "([A-Z]+) (\S+) HTTP/[0-9.]+" (\d{3}) (\d+|-)`)
+	trailingForwarded = regexp.MustCompile(`" "((?:\d{1,3}\.){3}\d{1,3})(?:, [^"]*)?"$`)
+)
+
+// TestRealCombinedOracle compares, for every real line in nginx's combined
+// format, the parser's time, status, method, path and client IP with what
+// a regular expression reads from the line. Lines the expression does not
+// match (variants: host prefixes, forwarded-for lists, empty requests) are
+// counted and left to TestRealCorpusGolden.
+func TestRealCombinedOracle(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(chtest.RealTestdata(t), "nginx-combined", "*.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join(chtest.RepoRoot(t), "testdata", "access", "lnav", bigCombined))
+	p := accesslog.NewParser(accesslog.FormatNginx)
+	var lines, checked, forwarded int
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for line := range bytes.Lines(data) {
+			n++
+			lines++
+			line = bytes.TrimRight(line, "\n")
+			m := combinedOracle.FindSubmatch(line)
+			if m == nil {
+				continue
+			}
+			checked++
+			var r accesslog.Record
+			if err := p.Parse(line, &r); err != nil {
+				t.Errorf("%s:%d: %v", filepath.Base(path), n, err)
+				continue
+			}
+			when, err := time.Parse("02/Jan/2006:15:04:05 -0700", string(m[2]))
+			if err != nil {
+				t.Fatalf("%s:%d: oracle time: %v", filepath.Base(path), n, err)
+			}
+			got := fmt.Sprintf("%d %d %s %s %s", r.TimeMs, r.Status, r.Method, r.Path, r.ClientIP)
+			client := m[1]
+			if x := trailingForwarded.FindSubmatch(line); x != nil {
+				client = x[1] // nginx's "main" format: "$http_x_forwarded_for" last
+				forwarded++
+			}
+			want := fmt.Sprintf("%d %s %s %s %s", when.UnixMilli(), m[5], m[3], m[4], client)
+			if got != want {
+				t.Errorf("%s:%d:\n got %s\nwant %s", filepath.Base(path), n, got, want)
+			}
+		}
+	}
+	t.Logf("%d real combined lines, %d of plain combined checked against the oracle, %d with a trailing forwarded-for client", lines, checked, forwarded)
+	if checked < 1000 {
+		t.Errorf("only %d lines checked", checked)
 	}
 }
