@@ -64,6 +64,11 @@ var realBodies = map[string][]realBody{
 		{ShapeErrorsArray, "GRAPHQL_VALIDATION_FAILED", 0, "variable.episode=INVALID is not a valid Episode", "INVALID is not a valid Episode"},
 		{ShapeErrorsArray, "GRAPHQL_VALIDATION_FAILED", 0, "", "String cannot represent a non string value: 1"},
 	},
+	"github.jsonl": {
+		{ShapeMessageStatus, "", 0, "", "Resource not found"},
+		{ShapeMessageStatus, "", 0, "", "API rate limit exceeded"},
+		{ShapeMessageStatus, "", 0, "=error 1", "m"},
+	},
 	"jsonapi.jsonl": {
 		{ShapeErrorsArray, "", 422, "first-name=First name must contain at least three characters.", "Invalid Attribute"},
 		{ShapeErrorsArray, "", 400, "include=Include parameter is invalid", "BadRequest"},
