@@ -234,4 +234,3 @@ func corpusRows(t *testing.T, db *chstore.DB, source string) string {
 	sort.Strings(out)
 	return strings.Join(out, " | ")
 }
-
