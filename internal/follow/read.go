@@ -211,6 +211,21 @@ func (d *Daemon) finish(f *file) {
 		d.buffered.Add(int64(d.cur.rows() - rows))
 		d.flushCounts(f)
 	}
+	// The parts of a container-split line whose last part never came.
+	rows := d.cur.rows()
+	if out, reason := d.core.Flush(&f.src, d.cur.reqs, d.cur.rejs); out != ingest.OutcomeBlank {
+		f.read++
+		if out == ingest.OutcomeRejected {
+			if f.rejected == nil {
+				f.rejected = map[string]uint64{}
+			}
+			f.rejected[reason]++
+		} else {
+			f.parsed++
+		}
+		d.buffered.Add(int64(d.cur.rows() - rows))
+		d.flushCounts(f)
+	}
 	f.finished, f.dirty = true, true
 	d.markConsumed(time.Now())
 	d.m.FileEvents.WithLabelValues(eventFinished).Inc()

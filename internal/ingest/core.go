@@ -33,6 +33,17 @@ type Source struct {
 	// partialTooLong says the parts held outgrew MaxJoinedBytes: the joined
 	// line is rejected as line_too_long with its first bytes.
 	partialTooLong bool
+	// partialAt is the position of the last part held.
+	partialAt Line
+}
+
+// releasePartial forgets the held parts, and their memory when a long line
+// grew it.
+func (src *Source) releasePartial() {
+	src.Partial, src.partialTooLong = src.Partial[:0], false
+	if cap(src.Partial) > 64<<10 {
+		src.Partial = nil
+	}
 }
 
 // MaxJoinedBytes bounds a line joined from container-runtime parts, as
@@ -100,18 +111,18 @@ func (c *Core) Line(src *Source, line Line, reqs *chstore.RequestBatch, rejs *ch
 	if !line.TooLong {
 		if content, partial, w := c.unwrap.Unwrap(line.Bytes); w != accesslog.WrapNone {
 			if partial {
-				c.hold(src, content)
+				c.hold(src, content, line)
 				return OutcomePartial, ""
 			}
 			line.Bytes = content
 			if len(src.Partial) > 0 || src.partialTooLong {
-				c.hold(src, content)
+				c.hold(src, content, line)
 				c.joined = append(c.joined[:0], src.Partial...)
 				line.Bytes, line.TooLong = c.joined, src.partialTooLong
 				if line.TooLong {
 					line.Bytes = head(line.Bytes)
 				}
-				src.Partial, src.partialTooLong = src.Partial[:0], false
+				src.releasePartial()
 			}
 		}
 	}
@@ -139,7 +150,8 @@ func (c *Core) process(src *Source, line Line, reqs *chstore.RequestBatch, rejs 
 }
 
 // hold keeps one part of a split line in src, up to MaxJoinedBytes.
-func (c *Core) hold(src *Source, part []byte) {
+func (c *Core) hold(src *Source, part []byte, at Line) {
+	src.partialAt = Line{Offset: at.Offset, Number: at.Number}
 	if len(src.Partial)+len(part) > MaxJoinedBytes {
 		src.partialTooLong = true
 		part = part[:max(0, min(len(part), keepOfLong-len(src.Partial)))]
@@ -149,17 +161,19 @@ func (c *Core) hold(src *Source, part []byte) {
 
 // Flush processes the parts of a split line still held in src as a line of
 // their own — at the end of a file whose last line never got its final
-// part — and reports what it did (OutcomeBlank when nothing was held).
-func (c *Core) Flush(src *Source, at Line, reqs *chstore.RequestBatch, rejs *chstore.RejectBatch) (Outcome, string) {
+// part — and reports what it did (OutcomeBlank when nothing was held). The
+// line has the offset and number of the last part.
+func (c *Core) Flush(src *Source, reqs *chstore.RequestBatch, rejs *chstore.RejectBatch) (Outcome, string) {
 	if len(src.Partial) == 0 && !src.partialTooLong {
 		return OutcomeBlank, ""
 	}
+	at := src.partialAt
 	c.joined = append(c.joined[:0], src.Partial...)
 	at.Bytes, at.TooLong = c.joined, src.partialTooLong
 	if at.TooLong {
 		at.Bytes = head(at.Bytes)
 	}
-	src.Partial, src.partialTooLong = src.Partial[:0], false
+	src.releasePartial()
 	return c.process(src, at, reqs, rejs)
 }
 

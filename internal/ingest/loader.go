@@ -223,7 +223,6 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 	}
 	state := Source{Name: src.name, Format: fs.Format}
 	lr := NewLineReader(src.r, l.cfg.MaxLineBytes)
-	var last Line
 	for {
 		line, err := lr.Next()
 		var outcome Outcome
@@ -231,12 +230,11 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 		switch {
 		case errors.Is(err, io.EOF):
 			// A split line whose last part never came is a line too.
-			outcome, reason = l.core.Flush(&state, last, l.cur.reqs, l.cur.rejs)
+			outcome, reason = l.core.Flush(&state, l.cur.reqs, l.cur.rejs)
 		case err != nil:
 			return fs, fmt.Errorf("read %s: %w", src.name, err)
 		default:
 			fs.Bytes = line.Offset + int64(len(line.Bytes))
-			last = Line{Offset: line.Offset, Number: line.Number}
 			outcome, reason = l.core.Line(&state, line, l.cur.reqs, l.cur.rejs)
 		}
 		if outcome == OutcomeBlank || outcome == OutcomePartial {
