@@ -143,12 +143,18 @@ func FuzzParseTime(f *testing.F) {
 		} else if prec < 0 || prec > 9 {
 			t.Fatalf("ParseTime(%q): precision %d", s, prec)
 		}
+		if ok && !TimeInRange(ms) {
+			t.Fatalf("ParseTime(%q) = %d: outside the accepted range", s, ms)
+		}
 		// Whatever the standard library reads as RFC 3339 or CLF, ParseTime
-		// reads to the same millisecond.
+		// reads to the same millisecond — or rejects, outside the range.
 		if want, ok := stdlibTime(s); ok {
 			got, _, gotOK := ParseTime([]byte(s))
-			if !gotOK || got != want.UnixMilli() {
+			switch inRange := TimeInRange(want.UnixMilli()); {
+			case inRange && (!gotOK || got != want.UnixMilli()):
 				t.Fatalf("ParseTime(%q) = %d, %v; the time package reads %d (%s)", s, got, gotOK, want.UnixMilli(), want)
+			case !inRange && gotOK:
+				t.Fatalf("ParseTime(%q) = %d, accepted; the time package reads %s, outside the range", s, got, want)
 			}
 		}
 	})
