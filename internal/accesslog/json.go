@@ -560,12 +560,13 @@ func (p *Parser) jsonFinish(r *Record) {
 
 // isEnvelope reports whether the top-level keys look like an API error
 // envelope: "error", "errorCode", "errors" (JSON:API, GraphQL), "detail"
-// (Django REST framework, FastAPI), RFC 7807 "type" with "title", or
-// "message" with "status_code" or "code" (Twilio).
+// (Django REST framework, FastAPI), RFC 7807 "type" or a status with
+// "title", or "message" with "status_code" or "code" (Twilio).
 func (st *jsonState) isEnvelope() bool {
 	m := st.marks
 	return m&(markError|markErrorCode|markErrors|markDetail) != 0 ||
 		m&(markType|markTitle) == markType|markTitle ||
+		m&markTitle != 0 && st.rank[slotStatus] > 0 || // RFC 7807 without a type
 		m&(markMessage|markStatusCode) == markMessage|markStatusCode ||
 		m&(markMessage|markCode) == markMessage|markCode
 }

@@ -389,6 +389,7 @@ func TestParseJSONErrorBodies(t *testing.T) {
 	bare(`{"code":20001,"message":"Bad request","more_info":"https://www.twilio.com/docs/errors/20001","status":400,"request_id":"r-9"}`, `status=400 id="r-9"`)
 	bare(`{"ok":false,"error":"invalid_auth","request_id":"r-10"}`, `id="r-10"`)
 	bare(`{"detail":"Not found.","request_id":"r-11"}`, `id="r-11"`)
+	bare(`{"title":"Service Unavailable","status":503,"request_id":"r-12"}`, `status=503 id="r-12"`)
 	bare(`{"errors":[{"status":"422"}]}`, "") // no id: the ingest rejects it as body_without_request_id
 
 	// Not envelopes: a message alone, a type alone, an access line with an error.

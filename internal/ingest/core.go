@@ -190,10 +190,16 @@ func (c *Core) line(src *Source, line Line, meta *chstore.Meta, reqs *chstore.Re
 	}
 	if err != nil {
 		var pe *accesslog.ParseError
-		if errors.As(err, &pe) {
-			return 0, pe.Reason
+		if !errors.As(err, &pe) {
+			return 0, "parse_error"
 		}
-		return 0, "parse_error"
+		if pe.Reason == "no_fields" && c.norm.isErrorBody(line.Bytes) {
+			// A bare error body of a shape the access-log vocabulary does
+			// not mark (GitHub's {"message","documentation_url"}): one
+			// reason for every bare body that names no request.
+			return 0, ReasonBodyNoRequestID
+		}
+		return 0, pe.Reason
 	}
 	kind, env, synthetic, reason := c.norm.normalize(&c.rec, p.LineFormat(), line.Bytes, &src.Chain)
 	if reason != "" {

@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -71,4 +73,32 @@ func TestCoreJoinsContainerParts(t *testing.T) {
 	if len(src.Partial) != 0 {
 		t.Errorf("%d bytes still held after the line", len(src.Partial))
 	}
+}
+
+// TestBareBodiesWithoutRequestID: a line that is only an error body and
+// names no request is rejected with one reason, whatever its shape (issue
+// 9: it was no_fields for some shapes, body_without_request_id for others).
+func TestBareBodiesWithoutRequestID(t *testing.T) {
+	core := NewCore([]byte("k"))
+	reqs, rejs := chstore.NewRequestBatch(16), chstore.NewRejectBatch(16)
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "bodies", "*.jsonl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no bodies: %v", err)
+	}
+	n := 0
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := &Source{Name: path, Format: accesslog.FormatJSONL}
+		for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			n++
+			got, reason := core.Line(src, Line{Bytes: []byte(line), Number: uint64(i + 1)}, reqs, rejs)
+			if got != OutcomeRejected || reason != ReasonBodyNoRequestID {
+				t.Errorf("%s:%d: %v %q, want rejected %s", filepath.Base(path), i+1, got, reason, ReasonBodyNoRequestID)
+			}
+		}
+	}
+	t.Logf("%d real bare bodies, each rejected %s", n, ReasonBodyNoRequestID)
 }
