@@ -13,9 +13,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
+	"github.com/ratescope/ratescope/internal/loggen"
 )
 
 // corpusFiles lists every fixture of log lines the project has: the shared
@@ -38,6 +40,20 @@ func corpusFiles(t *testing.T) []string {
 		}
 		files = append(files, m...)
 	}
+	// The generated sample of every format (make demo's), with its gzip
+	// archive, bad lines and secrets.
+	sample := t.TempDir()
+	if _, err := loggen.Generate(context.Background(), sample, loggen.Config{Seed: 9, End: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), Requests: 2000}); err != nil {
+		t.Fatalf("generate a sample: %v", err)
+	}
+	for _, pattern := range []string{"*.log", "*.jsonl", "*.gz"} {
+		m, err := filepath.Glob(filepath.Join(sample, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	files = append(files, filepath.Join(root, "cmd", "report", "testdata", "retries.jsonl"))
 	if len(files) < 30 {
 		t.Fatalf("only %d corpus files found", len(files))
 	}
