@@ -392,7 +392,8 @@ func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *f
 			r.LatencyMs, st.durationS = ms, unit == unitDuration
 		}
 	case slotForwarded:
-		if first := firstListEntry(text); len(first) > 0 && st.claim(slotClientIP, rank) {
+		// Only an address: "unknown" or a host name leaves the other keys.
+		if first := firstListEntry(text); isIPAddr(first) && st.claim(slotClientIP, rank) {
 			r.ClientIP = p.keep(first)
 		}
 	case slotFlags:

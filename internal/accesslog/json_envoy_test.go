@@ -28,6 +28,9 @@ func TestParseEnvoyJSON(t *testing.T) {
 	f("nginx json: forwarded-for beats remote_addr",
 		`{"time_iso8601":"2026-11-22T05:13:47+00:00","remote_addr":"10.0.0.2","http_x_forwarded_for":"198.51.100.4, 10.0.0.1","request":"GET /y HTTP/1.1","status":"200"}`,
 		`time=2026-11-22T05:13:47.000Z/0 status=200 method="GET" path="/y" ip="198.51.100.4"`)
+	f("nginx json: a forwarded-for that is no address leaves remote_addr",
+		`{"time_iso8601":"2026-11-22T05:13:47+00:00","remote_addr":"10.0.0.3","http_x_forwarded_for":"unknown, 10.0.0.1","request":"GET /y HTTP/1.1","status":"200"}`,
+		`time=2026-11-22T05:13:47.000Z/0 status=200 method="GET" path="/y" ip="10.0.0.3"`)
 	f("nginx json: forwarded-for '-' leaves remote_addr",
 		`{"time_iso8601":"2026-11-22T05:13:47+00:00","remote_addr":"10.0.0.2:5555","http_x_forwarded_for":"-","request":"GET /y HTTP/1.1","status":"200"}`,
 		`time=2026-11-22T05:13:47.000Z/0 status=200 method="GET" path="/y" ip="10.0.0.2"`)
