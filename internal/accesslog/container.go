@@ -58,8 +58,15 @@ func (u *Unwrapper) Unwrap(line []byte) (content []byte, partial bool, w Wrapper
 	if err != nil {
 		return line, false, WrapNone
 	}
-	logV := v.Get("log")
-	if logV == nil || logV.Type() != fastjson.TypeString {
+	// Docker writes "log", "stream" and "time" (and, with some options,
+	// "attrs"): a JSON access line that merely starts with a "log" key is
+	// not a wrapper.
+	logV, stream, when := v.Get("log"), v.GetStringBytes("stream"), v.Get("time")
+	if logV == nil || logV.Type() != fastjson.TypeString || when == nil || when.Type() != fastjson.TypeString ||
+		(string(stream) != "stdout" && string(stream) != "stderr") {
+		return line, false, WrapNone
+	}
+	if o, _ := v.Object(); o.Len() > 4 {
 		return line, false, WrapNone
 	}
 	s, _ := logV.StringBytes()
