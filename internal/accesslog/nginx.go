@@ -180,17 +180,21 @@ func nginxTail(s *fieldScanner, r *Record, forwarded bool) {
 	}
 	r.UserAgent = dashToNil(f)
 	if f, kind = s.next(); kind == fieldQuoted && !forwarded {
-		if first := firstListEntry(f); isIPAddr(first) {
+		// A bare address only: "10.0.0.5:8080" is an $upstream_addr.
+		if first := firstListEntry(f); isBareIP(first) {
 			r.ClientIP = first
 		}
 	}
 }
 
-// isIPAddr reports whether b is an IPv4 or IPv6 address (an IPv6 address
-// may be bracketed or carry a port, as forwarded-for entries sometimes do).
-func isIPAddr(b []byte) bool {
-	b = hostOnly(b)
-	if len(b) == 0 || len(b) > len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255") {
+// isIPAddr reports whether b is an IPv4 or IPv6 address, possibly
+// bracketed or with a port (Istio's %DOWNSTREAM_REMOTE_ADDRESS%).
+func isIPAddr(b []byte) bool { return isBareIP(hostOnly(b)) }
+
+// isBareIP reports whether b is an IPv4 or IPv6 address with no port, as
+// an X-Forwarded-For entry is.
+func isBareIP(b []byte) bool {
+	if len(b) == 0 || len(b) > len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%eth0") {
 		return false
 	}
 	_, err := netip.ParseAddr(string(b))

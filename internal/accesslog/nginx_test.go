@@ -98,6 +98,8 @@ func TestParseNginx(t *testing.T) {
 		// A forwarded-for list before the address wins; trailing junk is no client.
 		f(`"203.0.113.61" 10.0.0.2 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "203.0.113.62"`,
 			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "203.0.113.61", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
+		f(`198.51.100.26 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "10.0.0.5:8080"`, // $upstream_addr
+			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "198.51.100.26", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
 		f(`198.51.100.26 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "not an address"`,
 			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "198.51.100.26", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
 		f(`198.51.100.27 - - [22/Nov/2026:05:13:21 +0000] "GET /k HTTP/1.1" 503 166 "-" "`+ua+`" "-" left over words 42`,
