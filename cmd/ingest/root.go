@@ -95,7 +95,7 @@ stderr.`,
 		},
 	}
 	cli.AddClickHouseFlag(cmd, f)
-	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto, apigw, nginx, nginx-json, envoy or jsonl")
+	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto (detected per file; a file no format fits is read line by line), apigw, nginx, nginx-json, envoy, alb, jsonl or mixed")
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
 	cmd.Flags().StringVar(&opts.HashKeyFile, "hash-key-file", secret.DefaultKeyPath(), "key for hashing credentials into caller ids (created if missing; $"+secret.EnvKey+" overrides)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on success")

@@ -118,6 +118,9 @@ func RepoRoot(t testing.TB) string {
 func RealTestdata(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(RepoRoot(t), "..", "shared", "testdata", "real")
+	if env := os.Getenv("RATESCOPE_REAL_TESTDATA"); env != "" { // a worktree elsewhere
+		dir = env
+	}
 	if _, err := os.Stat(dir); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("real testdata missing at %s: %v", dir, err)

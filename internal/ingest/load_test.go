@@ -181,9 +181,8 @@ func TestLoadErrorsAreClear(t *testing.T) {
 		path string
 		want string
 	}{
-		"missing file":   {filepath.Join(dir, "nope.log"), "no such file"},
-		"directory":      {dir, "is a directory"},
-		"unknown format": {unknown, "cannot detect the log format"},
+		"missing file": {filepath.Join(dir, "nope.log"), "no such file"},
+		"directory":    {dir, "is a directory"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -193,8 +192,14 @@ func TestLoadErrorsAreClear(t *testing.T) {
 			}
 		})
 	}
-	// With a format given, the same file's lines are dead letters, not an error.
-	st, err := Load(context.Background(), db, []string{unknown}, Config{HashKey: []byte("k"), Format: accesslog.FormatNginx})
+	// A file no format fits is read line by line (issue 9): its lines are
+	// dead letters, not an error; with a format given, too.
+	st, err := Load(context.Background(), db, []string{unknown}, Config{HashKey: []byte("k")})
+	if err != nil || st.Total.Rejected != 2 || st.Total.Reasons["unknown_format"] != 2 || st.Files[0].Format != accesslog.FormatMixed {
+		t.Fatalf("undetectable file: format %v, rejected %d (%v), err %v; want mixed and 2 unknown_format dead letters",
+			st.Files[0].Format, st.Total.Rejected, st.Total.Reasons, err)
+	}
+	st, err = Load(context.Background(), db, []string{unknown}, Config{HashKey: []byte("k"), Format: accesslog.FormatNginx})
 	if err != nil || st.Total.Rejected != 2 {
 		t.Fatalf("forced nginx format: rejected %d, err %v; want 2 dead letters", st.Total.Rejected, err)
 	}
