@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/analysis"
 	"github.com/ratescope/ratescope/internal/checkpoint"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
@@ -19,24 +20,25 @@ import (
 
 // followOptions are the flags of the follow daemon.
 type followOptions struct {
-	Follow          bool
-	StateDir        string
-	MetricsAddr     string
-	FlushRows       int
-	FlushInterval   time.Duration
-	MaxBufferRows   int
-	PollInterval    time.Duration
-	RotateWait      time.Duration
-	ShutdownTimeout time.Duration
-	CheckpointEvery time.Duration
-	RetryMax        time.Duration
-	LogLevel        string
-	Patterns        []string
+	Follow           bool
+	StateDir         string
+	MetricsAddr      string
+	FlushRows        int
+	FlushInterval    time.Duration
+	MaxBufferRows    int
+	PollInterval     time.Duration
+	RotateWait       time.Duration
+	ShutdownTimeout  time.Duration
+	CheckpointEvery  time.Duration
+	RetryMax         time.Duration
+	LogLevel         string
+	AnalysisInterval time.Duration
+	Patterns         []string
 }
 
 // followOnly are the flags that mean nothing without --follow.
 var followOnly = []string{"state-dir", "metrics-addr", "flush-rows", "flush-interval", "max-buffer-rows",
-	"poll-interval", "rotate-wait", "shutdown-timeout", "checkpoint-interval", "retry-max", "log-level"}
+	"poll-interval", "rotate-wait", "shutdown-timeout", "checkpoint-interval", "retry-max", "log-level", "analysis-interval"}
 
 func addFollowFlags(cmd *cobra.Command, o *followOptions) {
 	fl := cmd.Flags()
@@ -52,6 +54,7 @@ func addFollowFlags(cmd *cobra.Command, o *followOptions) {
 	fl.DurationVar(&o.CheckpointEvery, "checkpoint-interval", time.Second, "follow: how often the checkpoint file is written (and on stop)")
 	fl.DurationVar(&o.RetryMax, "retry-max", 30*time.Second, "follow: cap of the backoff between ClickHouse retries")
 	fl.StringVar(&o.LogLevel, "log-level", "info", "follow: debug, info, warn or error (logs go to stderr)")
+	fl.DurationVar(&o.AnalysisInterval, "analysis-interval", analysis.DefaultInterval, "follow: how often the per-minute rollups are brought up to date")
 }
 
 // checkFollowFlags rejects follow-only flags without --follow and load-only
@@ -76,6 +79,8 @@ func checkFollowFlags(cmd *cobra.Command, o *followOptions) error {
 		return cli.UsageErrorf("--flush-rows must be positive")
 	case o.FlushInterval <= 0:
 		return cli.UsageErrorf("--flush-interval must be positive")
+	case o.AnalysisInterval <= 0:
+		return cli.UsageErrorf("--analysis-interval must be positive")
 	case o.MaxBufferRows < 0:
 		return cli.UsageErrorf("--max-buffer-rows must not be negative")
 	case o.MaxBufferRows > 0 && o.MaxBufferRows < o.FlushRows:
@@ -106,6 +111,7 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 	if err != nil {
 		return err
 	}
+	logger := slog.New(slog.NewTextHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{Level: level}))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d, err := follow.New(follow.Config{
@@ -125,10 +131,25 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		MetricsAddr:        o.MetricsAddr,
 		Metrics:            follow.NewMetrics(reg),
 		Gatherer:           reg,
-		Logger:             slog.New(slog.NewTextHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{Level: level})),
+		Logger:             logger,
 	})
 	if err != nil {
 		return err
 	}
-	return d.Run(ctx)
+	// The analysis pass (rollups) runs beside the daemon, on its own
+	// connection, every minute until the daemon stops.
+	actx, stopAnalysis := context.WithCancel(ctx)
+	analysisDone := make(chan struct{})
+	go func() {
+		defer close(analysisDone)
+		analysis.Loop(actx, analysis.LoopConfig{
+			Connect:  func(ctx context.Context) (*chstore.DB, error) { return chstore.Open(ctx, url) },
+			Interval: o.AnalysisInterval,
+			Logger:   logger,
+		})
+	}()
+	err = d.Run(ctx)
+	stopAnalysis()
+	<-analysisDone
+	return err
 }

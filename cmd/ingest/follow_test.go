@@ -287,7 +287,8 @@ func combinedLine(i int) string {
 
 // TestFollowSurvivesSIGKILL kills the daemon with SIGKILL while lines are
 // being written and restarts it: every request — named and synthetic ids
-// alike — is stored once, as report summary counts them.
+// alike — is stored once, as report summary counts them, and the
+// per-minute rollups the daemon's analysis pass keeps hold each once too.
 func TestFollowSurvivesSIGKILL(t *testing.T) {
 	ingest := clitest.Build(t, "ingest")
 	report := clitest.Build(t, "report")
@@ -296,7 +297,7 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 	named, anon := filepath.Join(dir, "gw.jsonl"), filepath.Join(dir, "plain.log")
 	// Checkpoints lag inserts by up to 2 s: the restart re-reads lines ClickHouse already has.
 	args := []string{"--clickhouse", url, "--state-dir", state, "--flush-rows", "2000", "--flush-interval", "100ms", "--poll-interval", "20ms",
-		"--checkpoint-interval", "2s", filepath.Join(dir, "*")}
+		"--checkpoint-interval", "2s", "--analysis-interval", "300ms", filepath.Join(dir, "*")}
 
 	w := writeLines(t, 2*time.Millisecond, 5, map[string]func(int) string{
 		named: func(i int) string { return jsonLine("k", i) },
@@ -358,6 +359,13 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 	if s["requests"] != float64(want) {
 		t.Errorf("report summary counts %v requests, want %d", s["requests"], want)
 	}
+	chtest.Eventually(t, 30*time.Second, "the rollups hold every request once", func() (bool, string) {
+		var n uint64
+		if err := db.Conn.QueryRow(context.Background(), "SELECT sum(requests) FROM "+db.Table("requests_1m")).Scan(&n); err != nil {
+			return false, err.Error()
+		}
+		return n == want, fmt.Sprintf("%d of %d", n, want)
+	})
 	if code, took := d.stop(syscall.SIGTERM, 10*time.Second); code != 0 {
 		t.Errorf("SIGTERM: exit %d after %s", code, took)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratescope/ratescope/internal/analysis"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
 )
@@ -14,8 +15,10 @@ func newMigrateCmd(f *cli.Factory) *cobra.Command {
 		Use:   "migrate",
 		Short: "Create or upgrade the ClickHouse schema",
 		Long: `Create the database and tables, or apply the migrations this binary has and
-the database lacks. Safe to run at any time; loading runs it too. A database
-whose schema is newer than this binary is refused: upgrade ratescope.`,
+the database lacks, then backfill the per-minute rollups of the rows already
+stored (days whose rollup is missing or stale). Safe to run at any time;
+loading runs it too. A database whose schema is newer than this binary is
+refused: upgrade ratescope.`,
 		Example: `  ingest migrate --clickhouse clickhouse://127.0.0.1:9000/ratescope`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -27,6 +30,13 @@ whose schema is newer than this binary is refused: upgrade ratescope.`,
 				return err
 			}
 			fmt.Fprintf(f.IOStreams.Out, "schema of database %s is at version %d\n", db.Name, chstore.SchemaVersion())
+			// Backfill what the new schema keeps (rollups of the rows
+			// already stored).
+			res, err := analysis.Pass(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(f.IOStreams.Out, res)
 			return nil
 		},
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/analysis"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/ingest"
 	"github.com/ratescope/ratescope/internal/secret"
@@ -138,7 +139,18 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if !opts.Quiet && stats.Total.Lines > 0 {
 		printStats(f.IOStreams.Out, stats, time.Since(start))
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// Bring the rollups up to date with what was loaded.
+	res, err := analysis.Pass(ctx, db)
+	if err != nil {
+		return err
+	}
+	if !opts.Quiet {
+		fmt.Fprintln(f.IOStreams.Out, res)
+	}
+	return nil
 }
 
 // printStats writes the load's summary: totals, then one row per file.
