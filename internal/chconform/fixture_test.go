@@ -15,6 +15,7 @@ import (
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/ingest"
 	"github.com/ratescope/ratescope/internal/loggen"
+	"github.com/ratescope/ratescope/internal/rollup"
 	"github.com/ratescope/ratescope/schema"
 )
 
@@ -60,6 +61,10 @@ func loadFixture(t *testing.T, ch *current) *fixture {
 		}
 		edges.Insert(t, db, m.End)
 	}
+	// The per-minute rollups, as the ingester keeps them.
+	if _, err := rollup.Refresh(ctx, db); err != nil {
+		t.Fatalf("refresh the rollups: %v", err)
+	}
 	migrateCurrent(t, ch, db.Name)
 	for _, table := range []string{"requests", "rejected"} {
 		if err := ch.exec("SYSTEM STOP MERGES " + db.Table(table)); err != nil {
@@ -67,7 +72,54 @@ func loadFixture(t *testing.T, ch *current) *fixture {
 		}
 		copyTable(t, ch, db, table)
 	}
+	copyTable(t, ch, db, "rollup_builds")
+	buildRollups(t, ch, db)
 	return fx
+}
+
+// buildRollups builds on chDB the rollup of every day 18.16 built, with
+// the same statement (chquery.RollupBuild), and requires the same rows
+// (latency states aside: each engine's t-digest is its own).
+func buildRollups(t *testing.T, ch *current, db *chstore.DB) {
+	t.Helper()
+	tb := chquery.Tables{Database: db.Name}
+	var days []uint32
+	rows := mustQuery(t, db, "SELECT DISTINCT toUInt32(toYYYYMMDD(minute)) FROM "+tb.Rollup())
+	for rows.Next() {
+		var d uint32
+		if err := rows.Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		days = append(days, d)
+	}
+	rows.Close()
+	if len(days) == 0 {
+		t.Fatal("no rollups built on 18.16")
+	}
+	for _, d := range days {
+		from := time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC)
+		text, err := tb.RollupBuild(from, from.AddDate(0, 0, 1)).Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.exec("INSERT INTO " + tb.Rollup() + " (" + chquery.RollupColumns + ") " + text); err != nil {
+			t.Fatalf("build the rollup of %d on chDB: %v\n%s", d, err, text)
+		}
+	}
+	check := "SELECT minute, partner, route, method, status, code, error_type, requests FROM " + tb.Rollup() +
+		" ORDER BY minute, partner, route, method, status, code, error_type"
+	want, err := scanRows(mustQuery(t, db, check))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ch.rows(check)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diff(want, got); d != "" {
+		t.Fatalf("rollup.build: 18.16 and chDB differ: %s", d)
+	}
+	t.Logf("rollups of %d days built alike on both: %d rows", len(days), len(want))
 }
 
 // migrateCurrent runs every migration in schema/ on chDB.

@@ -50,7 +50,10 @@ type Summary struct {
 //
 // The whole minutes of the window on days whose per-minute rollup is
 // complete (rollup.CoverOf) are counted from the rollups, where every
-// request is already assembled; the rest as above.
+// request is already assembled (so there a request whose access lines
+// disagree on the status counts once, by its latest line, and a body's
+// request is the one its access record makes at any distance); the rest
+// as above.
 func Summarize(ctx context.Context, rd *chquery.Reader, from, to time.Time) (Summary, error) {
 	return summarize(ctx, rd, from, to, true)
 }
