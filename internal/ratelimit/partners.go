@@ -273,6 +273,9 @@ func (c *computation) partnerRows(p *Partner, ps *partnerState, t *partnerTotals
 		case KindQuota:
 			r.Peak = ps.month
 			r.Utilization, r.Measure = Project(ps.month, c.to)/float64(l.Quota), MeasureQuota
+			if at, ok := Exhaustion(ps.month, l.Quota, c.to); ok {
+				r.ExhaustsAt = &at
+			}
 			r.Throttled = 0
 			if t != nil {
 				r.Throttled = t.quota

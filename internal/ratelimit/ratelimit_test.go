@@ -159,31 +159,31 @@ func scenarios() ([]fx, []Row) {
 
 	bucket, window, quota, ip := KindTokenBucket, KindWindow, KindQuota, KindIPWindow
 	want := []Row{
-		{"mcpuser", "mcp", 3, 3, StateOver, bucket, MeasureBlocked, 3},
-		{"flood", "sustained", 1.5, 10, StateOver, bucket, MeasureSustained, 1800},
-		{"quota-big", "monthly", 1.033333, 0, StateOver, quota, MeasureQuota, 500},
-		{"moov2", "AuthPolicy", 0.3, 1, StateOver, window, MeasureWindow, 3},
-		{"198.51.100.3", "waf-contact", 0.25, 1, StateOver, ip, MeasureWindow, 5},
-		{"quota-hit", "monthly", 0.020667, 2, StateOver, quota, MeasureQuota, 10},
-		{"quota-hit", "rate", 0.005, 1, StateOver, bucket, MeasureBurst, 10},
-		{"198.51.100.1", "waf-contact", 0.95, 0, StateNear, ip, MeasureWindow, 19},
-		{"headers", "ApiPolicy", 0.95, 0, StateNear, window, MeasureHeaders, 11},
-		{"acme", "sustained", 0.9, 0, StateNear, bucket, MeasureSustained, 1080},
-		{"moov", "AuthPolicy", 0.9, 0, StateNear, window, MeasureWindow, 9},
-		{"bursty", "sustained", 0.8825, 0, StateNear, bucket, MeasureBurst, 72},
-		{"steady", "sustained", 0.85, 0, StateNear, bucket, MeasureSustained, 1020},
-		{"edge-rate", "sustained", 0.8, 0, StateNear, bucket, MeasureSustained, 480},
-		{"edge8", "minute", 0.8, 0, StateNear, window, MeasureWindow, 8},
-		{"edge7", "minute", 0.7, 0, StateOK, window, MeasureWindow, 7},
-		{"moov", "ApiPolicy", 0.516667, 0, StateOK, window, MeasureWindow, 31}, // ties: by partner
-		{"quota-small", "monthly", 0.516667, 0, StateOK, quota, MeasureQuota, 500},
-		{"mcpuser", "sustained", 0.25, 0, StateOK, bucket, MeasureSustained, 300},
-		{"198.51.100.5", "waf-mcp", 0.1, 0, StateOK, ip, MeasureWindow, 10},
-		{"k-solo", "sustained", 0.1, 0, StateOK, bucket, MeasureSustained, 120},
-		{"moov2", "ApiPolicy", 0.033333, 0, StateOK, window, MeasureWindow, 2},
-		{"quota-big", "rate", 0.01, 0, StateOK, bucket, MeasureSustained, 60},
-		{"headers", "AuthPolicy", 0, 0, StateOK, window, MeasureWindow, 0},
-		{"idle", "sustained", 0, 0, StateOK, bucket, MeasureSustained, 0},
+		{"mcpuser", "mcp", 3, 3, StateOver, bucket, MeasureBlocked, 3, nil},
+		{"flood", "sustained", 1.5, 10, StateOver, bucket, MeasureSustained, 1800, nil},
+		{"quota-big", "monthly", 1.033333, 0, StateOver, quota, MeasureQuota, 500, nil},
+		{"moov2", "AuthPolicy", 0.3, 1, StateOver, window, MeasureWindow, 3, nil},
+		{"198.51.100.3", "waf-contact", 0.25, 1, StateOver, ip, MeasureWindow, 5, nil},
+		{"quota-hit", "monthly", 0.020667, 2, StateOver, quota, MeasureQuota, 10, nil},
+		{"quota-hit", "rate", 0.005, 1, StateOver, bucket, MeasureBurst, 10, nil},
+		{"198.51.100.1", "waf-contact", 0.95, 0, StateNear, ip, MeasureWindow, 19, nil},
+		{"headers", "ApiPolicy", 0.95, 0, StateNear, window, MeasureHeaders, 11, nil},
+		{"acme", "sustained", 0.9, 0, StateNear, bucket, MeasureSustained, 1080, nil},
+		{"moov", "AuthPolicy", 0.9, 0, StateNear, window, MeasureWindow, 9, nil},
+		{"bursty", "sustained", 0.8825, 0, StateNear, bucket, MeasureBurst, 72, nil},
+		{"steady", "sustained", 0.85, 0, StateNear, bucket, MeasureSustained, 1020, nil},
+		{"edge-rate", "sustained", 0.8, 0, StateNear, bucket, MeasureSustained, 480, nil},
+		{"edge8", "minute", 0.8, 0, StateNear, window, MeasureWindow, 8, nil},
+		{"edge7", "minute", 0.7, 0, StateOK, window, MeasureWindow, 7, nil},
+		{"moov", "ApiPolicy", 0.516667, 0, StateOK, window, MeasureWindow, 31, nil}, // ties: by partner
+		{"quota-small", "monthly", 0.516667, 0, StateOK, quota, MeasureQuota, 500, nil},
+		{"mcpuser", "sustained", 0.25, 0, StateOK, bucket, MeasureSustained, 300, nil},
+		{"198.51.100.5", "waf-mcp", 0.1, 0, StateOK, ip, MeasureWindow, 10, nil},
+		{"k-solo", "sustained", 0.1, 0, StateOK, bucket, MeasureSustained, 120, nil},
+		{"moov2", "ApiPolicy", 0.033333, 0, StateOK, window, MeasureWindow, 2, nil},
+		{"quota-big", "rate", 0.01, 0, StateOK, bucket, MeasureSustained, 60, nil},
+		{"headers", "AuthPolicy", 0, 0, StateOK, window, MeasureWindow, 0, nil},
+		{"idle", "sustained", 0, 0, StateOK, bucket, MeasureSustained, 0, nil},
 	}
 	return g.rows, want
 }
@@ -213,12 +213,20 @@ func TestComputeScenarios(t *testing.T) {
 				t.Errorf("%s: row %d missing: want %+v", name, i, want[i])
 			case i >= len(want):
 				t.Errorf("%s: row %d extra: %+v", name, i, got[i])
-			case got[i] != want[i]:
+			case !sameRow(got[i], want[i]):
 				t.Errorf("%s: row %d\n got %+v\nwant %+v", name, i, got[i], want[i])
 			}
 		}
 	}
 	check("loaded once", first, want)
+	for _, r := range first {
+		if r.Kind == KindQuota && r.Utilization >= 1 && r.ExhaustsAt == nil {
+			t.Errorf("%s %s: projected past its quota (%v) but no exhaustion date", r.Partner, r.Limit, r.Utilization)
+		}
+		if r.Kind != KindQuota && r.ExhaustsAt != nil {
+			t.Errorf("%s %s: an exhaustion date for a %s", r.Partner, r.Limit, r.Kind)
+		}
+	}
 
 	t.Run("loaded twice", func(t *testing.T) {
 		insert(t, db, rows)
@@ -289,4 +297,17 @@ func TestComputeEmptyWindow(t *testing.T) {
 	if err == nil || err.Error() != "rate limits: empty window 2026-03-15T00:00:00Z to 2026-03-15T00:00:00Z" {
 		t.Errorf("empty window: %v", err)
 	}
+}
+
+// sameRow compares rows, an exhaustion date by its value.
+func sameRow(a, b Row) bool {
+	ea, eb := a.ExhaustsAt, b.ExhaustsAt
+	a.ExhaustsAt, b.ExhaustsAt = nil, nil
+	if a != b {
+		return false
+	}
+	if ea == nil || eb == nil {
+		return (ea == nil) == (eb == nil) || eb == nil // a want without a date does not check it
+	}
+	return ea.Equal(*eb)
 }

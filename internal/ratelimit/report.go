@@ -78,6 +78,10 @@ type Row struct {
 	// buckets) or window of the limit's length, or the month's requests so
 	// far (quotas).
 	Peak uint64 `json:"peak"`
+	// ExhaustsAt, for a quota, is when the month's requests reach the
+	// quota at the month's rate so far (Exhaustion): absent when that is
+	// after the month's end.
+	ExhaustsAt *time.Time `json:"exhausts_at,omitempty"`
 }
 
 // Compute measures every partner of plans against its plan's limits, and

@@ -157,6 +157,24 @@ func Project(n uint64, asOf time.Time) float64 {
 	return float64(n) * end.Sub(start).Seconds() / elapsed.Seconds()
 }
 
+// Exhaustion returns when n requests counted from the start of asOf's
+// calendar month (as Project counts them) reach quota at the same rate,
+// and whether that is before the month's end. Already reached: a time at
+// or before asOf (the rate's, not the logged moment).
+func Exhaustion(n uint64, quota int64, asOf time.Time) (time.Time, bool) {
+	if n == 0 || quota <= 0 {
+		return time.Time{}, false
+	}
+	start := MonthStart(asOf.Add(-time.Nanosecond))
+	end := start.AddDate(0, 1, 0)
+	elapsed := max(asOf.Sub(start), MinElapsed)
+	at := start.Add(time.Duration(float64(elapsed) * float64(quota) / float64(n))).Truncate(time.Second)
+	if !at.Before(end) {
+		return time.Time{}, false
+	}
+	return at, true
+}
+
 // MonthStart returns the start of t's calendar month in UTC.
 func MonthStart(t time.Time) time.Time {
 	y, m, _ := t.UTC().Date()

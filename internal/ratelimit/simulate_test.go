@@ -182,6 +182,26 @@ func TestProject(t *testing.T) {
 	f(31, time.Date(2026, 4, 1, 1, 0, 0, 0, time.FixedZone("CEST", 2*3600)), 31*744.0/743)
 }
 
+func TestExhaustion(t *testing.T) {
+	mar := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
+	f := func(n uint64, quota int64, asOf time.Time, want time.Time, wantOK bool) {
+		t.Helper()
+		got, ok := Exhaustion(n, quota, asOf)
+		if ok != wantOK || (ok && !got.Equal(want)) {
+			t.Errorf("Exhaustion(%d, %d, %s) = %s, %v; want %s, %v", n, quota, asOf.Format(time.RFC3339), got, ok, want, wantOK)
+		}
+	}
+	// 1000 in 10 days: 100 a day, 2000 reached on day 20 (March 21, 00:00).
+	f(1000, 2000, mar(11, 0), mar(21, 0), true)
+	// 1000 in 10 days against 5000: 50 days, after March's end.
+	f(1000, 5000, mar(11, 0), time.Time{}, false)
+	// Already over: reached on day 5.
+	f(2000, 1000, mar(11, 0), mar(6, 0), true)
+	f(0, 1000, mar(11, 0), time.Time{}, false)
+	// Projected exactly at the month's end: not before it.
+	f(310, 310, mar(31, 0).AddDate(0, 0, 1), time.Time{}, false)
+}
+
 func TestMonthStart(t *testing.T) {
 	got := MonthStart(time.Date(2026, 3, 31, 23, 59, 59, 0, time.FixedZone("X", -3600)))
 	if want := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
