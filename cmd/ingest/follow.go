@@ -33,12 +33,13 @@ type followOptions struct {
 	RetryMax         time.Duration
 	LogLevel         string
 	AnalysisInterval time.Duration
+	AnalysisHorizon  time.Duration
 	Patterns         []string
 }
 
 // followOnly are the flags that mean nothing without --follow.
 var followOnly = []string{"state-dir", "metrics-addr", "flush-rows", "flush-interval", "max-buffer-rows",
-	"poll-interval", "rotate-wait", "shutdown-timeout", "checkpoint-interval", "retry-max", "log-level", "analysis-interval"}
+	"poll-interval", "rotate-wait", "shutdown-timeout", "checkpoint-interval", "retry-max", "log-level", "analysis-interval", "analysis-horizon"}
 
 func addFollowFlags(cmd *cobra.Command, o *followOptions) {
 	fl := cmd.Flags()
@@ -54,7 +55,8 @@ func addFollowFlags(cmd *cobra.Command, o *followOptions) {
 	fl.DurationVar(&o.CheckpointEvery, "checkpoint-interval", time.Second, "follow: how often the checkpoint file is written (and on stop)")
 	fl.DurationVar(&o.RetryMax, "retry-max", 30*time.Second, "follow: cap of the backoff between ClickHouse retries")
 	fl.StringVar(&o.LogLevel, "log-level", "info", "follow: debug, info, warn or error (logs go to stderr)")
-	fl.DurationVar(&o.AnalysisInterval, "analysis-interval", analysis.DefaultInterval, "follow: how often the per-minute rollups are brought up to date")
+	fl.DurationVar(&o.AnalysisInterval, "analysis-interval", analysis.DefaultInterval, "follow: how often the rollups and findings are brought up to date")
+	fl.DurationVar(&o.AnalysisHorizon, "analysis-horizon", analysis.DefaultHorizon, "follow: the trailing window each pass computes retry storms and rate limits over")
 }
 
 // checkFollowFlags rejects follow-only flags without --follow and load-only
@@ -81,6 +83,8 @@ func checkFollowFlags(cmd *cobra.Command, o *followOptions) error {
 		return cli.UsageErrorf("--flush-interval must be positive")
 	case o.AnalysisInterval <= 0:
 		return cli.UsageErrorf("--analysis-interval must be positive")
+	case o.AnalysisHorizon <= 0:
+		return cli.UsageErrorf("--analysis-horizon must be positive")
 	case o.MaxBufferRows < 0:
 		return cli.UsageErrorf("--max-buffer-rows must not be negative")
 	case o.MaxBufferRows > 0 && o.MaxBufferRows < o.FlushRows:
@@ -108,6 +112,10 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		return err
 	}
 	key, err := secret.LoadKey(load.HashKeyFile)
+	if err != nil {
+		return err
+	}
+	plans, err := load.loadPlans()
 	if err != nil {
 		return err
 	}
@@ -145,6 +153,7 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		analysis.Loop(actx, analysis.LoopConfig{
 			Connect:  func(ctx context.Context) (*chstore.DB, error) { return chstore.Open(ctx, url) },
 			Interval: o.AnalysisInterval,
+			Options:  analysis.Options{Plans: plans, Horizon: o.AnalysisHorizon},
 			Logger:   logger,
 		})
 	}()

@@ -16,7 +16,8 @@ func newMigrateCmd(f *cli.Factory) *cobra.Command {
 		Short: "Create or upgrade the ClickHouse schema",
 		Long: `Create the database and tables, or apply the migrations this binary has and
 the database lacks, then backfill the per-minute rollups of the rows already
-stored (days whose rollup is missing or stale). Safe to run at any time;
+stored (days whose rollup is missing or stale) and the retry-storm findings of
+those days. Safe to run at any time;
 loading runs it too. A database whose schema is newer than this binary is
 refused: upgrade ratescope.`,
 		Example: `  ingest migrate --clickhouse clickhouse://127.0.0.1:9000/ratescope`,
@@ -32,7 +33,7 @@ refused: upgrade ratescope.`,
 			fmt.Fprintf(f.IOStreams.Out, "schema of database %s is at version %d\n", db.Name, chstore.SchemaVersion())
 			// Backfill what the new schema keeps (rollups of the rows
 			// already stored).
-			res, err := analysis.Pass(cmd.Context(), db)
+			res, err := analysis.Pass(cmd.Context(), db, analysis.Options{})
 			if err != nil {
 				return err
 			}

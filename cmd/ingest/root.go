@@ -15,6 +15,7 @@ import (
 	"github.com/ratescope/ratescope/internal/analysis"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/ingest"
+	"github.com/ratescope/ratescope/internal/ratelimit"
 	"github.com/ratescope/ratescope/internal/secret"
 )
 
@@ -24,7 +25,16 @@ type loadOptions struct {
 	BatchRows   int
 	HashKeyFile string
 	Quiet       bool
+	PlansFile   string
 	Paths       []string
+}
+
+// loadPlans reads --plans, nil without it.
+func (o *loadOptions) loadPlans() (*ratelimit.Plans, error) {
+	if o.PlansFile == "" {
+		return nil, nil
+	}
+	return ratelimit.LoadPlans(o.PlansFile)
 }
 
 func newRootCmd(f *cli.Factory) *cobra.Command {
@@ -98,6 +108,7 @@ stderr.`,
 	cli.AddClickHouseFlag(cmd, f)
 	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto (detected per file; a file no format fits is read line by line), apigw, nginx, nginx-json, envoy, alb, jsonl or mixed")
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
+	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE`: keep rate-limit findings (retry storms are kept without it)")
 	cmd.Flags().StringVar(&opts.HashKeyFile, "hash-key-file", secret.DefaultKeyPath(), "key for hashing credentials into caller ids (created if missing; $"+secret.EnvKey+" overrides)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on success")
 	addFollowFlags(cmd, fopts)
@@ -122,6 +133,10 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err != nil {
 		return err
 	}
+	plans, err := opts.loadPlans()
+	if err != nil {
+		return err
+	}
 	db, err := f.DB(ctx)
 	if err != nil {
 		return err
@@ -142,8 +157,8 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err != nil {
 		return err
 	}
-	// Bring the rollups up to date with what was loaded.
-	res, err := analysis.Pass(ctx, db)
+	// Bring the rollups and findings up to date with what was loaded.
+	res, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans})
 	if err != nil {
 		return err
 	}

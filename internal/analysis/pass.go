@@ -6,25 +6,46 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/findings"
+	"github.com/ratescope/ratescope/internal/ratelimit"
 	"github.com/ratescope/ratescope/internal/rollup"
 )
 
+// Options say what a pass analyses.
+type Options struct {
+	// Plans, when set, are measured: rate-limit findings are kept.
+	Plans *ratelimit.Plans
+	// Horizon, when positive, is the window the findings are computed
+	// over: the Horizon before the server's current minute (the daemon).
+	// When zero, the window is the days whose rollup the pass rebuilt —
+	// what a one-shot load or a migration just stored.
+	Horizon time.Duration
+}
+
 // Result says what a pass did.
 type Result struct {
-	Rollups rollup.Result
-	Took    time.Duration
+	Rollups  rollup.Result
+	From, To time.Time // the findings' window (zero: none)
+	Findings findings.Result
+	Took     time.Duration
 }
 
 // String is the one-line account a command prints.
 func (r Result) String() string {
-	return fmt.Sprintf("rollups: %d day(s) rebuilt (%d requests), %d unchanged, in %s",
-		len(r.Rollups.Rebuilt), r.Rollups.Requests, r.Rollups.Checked, r.Took.Round(time.Millisecond))
+	s := fmt.Sprintf("rollups: %d day(s) rebuilt (%d requests), %d unchanged", len(r.Rollups.Rebuilt), r.Rollups.Requests, r.Rollups.Checked)
+	if !r.To.IsZero() {
+		s += fmt.Sprintf("; findings %s to %s: %d retry storm(s), %d rate-limit row(s)",
+			r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), r.Findings.Storms, r.Findings.Limits)
+	}
+	return s + fmt.Sprintf(", in %s", r.Took.Round(time.Millisecond))
 }
 
-// Pass brings the kept analyses up to date with what db stores. Passes
-// must not run concurrently on one database.
-func Pass(ctx context.Context, db *chstore.DB) (Result, error) {
+// Pass brings the kept analyses up to date with what db stores: the
+// rollups, then the findings of its window. Passes must not run
+// concurrently on one database.
+func Pass(ctx context.Context, db *chstore.DB, opts Options) (Result, error) {
 	start := time.Now()
 	var res Result
 	r, err := rollup.Refresh(ctx, db)
@@ -32,12 +53,39 @@ func Pass(ctx context.Context, db *chstore.DB) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("refresh rollups: %w", err)
 	}
+	var now time.Time
+	if err := chquery.New(db).QueryRow(ctx, chquery.New(db).Tables().ServerNow()).Scan(&now); err != nil {
+		return res, fmt.Errorf("read the server's clock: %w", err)
+	}
+	switch {
+	case opts.Horizon > 0:
+		res.To = now.UTC().Truncate(time.Minute)
+		res.From = res.To.Add(-opts.Horizon)
+	case len(r.Rebuilt) > 0:
+		res.From = dayStart(r.Rebuilt[0])
+		res.To = dayStart(r.Rebuilt[len(r.Rebuilt)-1]).AddDate(0, 0, 1)
+	}
+	if !res.To.IsZero() {
+		f, err := findings.Write(ctx, db, opts.Plans, res.From, res.To, now)
+		res.Findings = f
+		if err != nil {
+			return res, fmt.Errorf("keep findings: %w", err)
+		}
+	}
 	res.Took = time.Since(start)
 	return res, nil
 }
 
+// dayStart returns the start (UTC) of day d (YYYYMMDD).
+func dayStart(d uint32) time.Time {
+	return time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC)
+}
+
 // DefaultInterval is how often Loop runs a pass.
 const DefaultInterval = time.Minute
+
+// DefaultHorizon is the window the daemon's passes compute findings over.
+const DefaultHorizon = time.Hour
 
 // LoopConfig configures Loop.
 type LoopConfig struct {
@@ -45,7 +93,9 @@ type LoopConfig struct {
 	Connect func(context.Context) (*chstore.DB, error)
 	// Interval between passes: DefaultInterval when zero.
 	Interval time.Duration
-	Logger   *slog.Logger
+	// Options of each pass; Horizon DefaultHorizon when zero.
+	Options Options
+	Logger  *slog.Logger
 }
 
 // Loop runs a pass every interval until ctx ends, logging what each did;
@@ -54,6 +104,9 @@ type LoopConfig struct {
 func Loop(ctx context.Context, cfg LoopConfig) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultInterval
+	}
+	if cfg.Options.Horizon <= 0 {
+		cfg.Options.Horizon = DefaultHorizon
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -81,7 +134,7 @@ func Loop(ctx context.Context, cfg LoopConfig) {
 			}
 			db = c
 		}
-		res, err := Pass(ctx, db)
+		res, err := Pass(ctx, db, cfg.Options)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -91,6 +144,7 @@ func Loop(ctx context.Context, cfg LoopConfig) {
 			db = nil
 			continue
 		}
-		log.Info("analysis pass", "rebuilt_days", len(res.Rollups.Rebuilt), "rolled_up", res.Rollups.Requests, "took", res.Took.Round(time.Millisecond))
+		log.Info("analysis pass", "rebuilt_days", len(res.Rollups.Rebuilt), "rolled_up", res.Rollups.Requests,
+			"storms", res.Findings.Storms, "limit_rows", res.Findings.Limits, "took", res.Took.Round(time.Millisecond))
 	}
 }

@@ -1,0 +1,89 @@
+package analysis_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/analysis"
+	"github.com/ratescope/ratescope/internal/chquery"
+	"github.com/ratescope/ratescope/internal/chtest"
+	"github.com/ratescope/ratescope/internal/findings"
+	"github.com/ratescope/ratescope/internal/ingest"
+	"github.com/ratescope/ratescope/internal/loggen"
+	"github.com/ratescope/ratescope/internal/ratelimit"
+	"github.com/ratescope/ratescope/internal/report"
+)
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestOneShotFindingsEqualReports loads the demo sample as a one-shot
+// load does, runs its analysis pass, and requires the findings kept for
+// the loaded days to be what report retry-storms and report rate-limits
+// print for the same window — and to stay so when the pass runs again
+// after the sample is loaded a second time.
+func TestOneShotFindingsEqualReports(t *testing.T) {
+	ctx := context.Background()
+	db := chtest.MigratedDB(t)
+	dir := t.TempDir()
+	m, err := loggen.Generate(ctx, dir, loggen.Config{Seed: 3, End: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range m.Files {
+		paths = append(paths, filepath.Join(dir, f.Name))
+	}
+	plans, err := ratelimit.LoadPlans(filepath.Join(dir, "plans.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := chquery.New(db)
+	for round := range 2 {
+		if _, err := ingest.Load(ctx, db, paths, ingest.Config{HashKey: []byte("k")}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.To.IsZero() || res.From.After(m.Start) || res.To.Before(m.End) {
+			t.Fatalf("round %d: findings window %s–%s does not hold the sample %s–%s", round, res.From, res.To, m.Start, m.End)
+		}
+		storms, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: res.From, To: res.To})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(storms) == 0 {
+			t.Fatal("the sample has no storms: the comparison proves nothing")
+		}
+		kept, err := findings.Storms(ctx, rd, res.From, res.To, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := jsonOf(t, kept), jsonOf(t, storms); got != want {
+			t.Errorf("round %d: kept storms differ from report retry-storms:\n kept   %s\n report %s", round, got, want)
+		}
+		rows, err := ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: res.From, To: res.To})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keptRows, err := findings.Limits(ctx, rd, res.From, res.To)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := jsonOf(t, keptRows), jsonOf(t, rows); got != want {
+			t.Errorf("round %d: kept rate-limit rows differ from report rate-limits:\n kept   %s\n report %s", round, got, want)
+		}
+		t.Logf("round %d: %s", round, res)
+	}
+}

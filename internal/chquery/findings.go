@@ -1,0 +1,53 @@
+package chquery
+
+import "time"
+
+// StormFindings is the storm findings table, qualified.
+func (t Tables) StormFindings() string { return t.table("storm_findings") }
+
+// LimitFindings is the limit findings table, qualified.
+func (t Tables) LimitFindings() string { return t.table("limit_findings") }
+
+// FindingsStorms reads the kept retry storms (storm_findings) that lie in
+// [from, to) — first attempt at or after from, last before to — each at
+// its latest pass, optionally only partner's: partner, client_ip, method,
+// route, idempotency_key, start_ms, end_ms, attempts, retries,
+// median_gap_ms, violations, first_request_id.
+func (t Tables) FindingsStorms(from, to time.Time, partner string) Statement {
+	var b Builder
+	b.SQL(`SELECT partner, client_ip, method, route, idempotency_key, start_ms,
+    argMax(end_ms, updated_at) AS e, argMax(attempts, updated_at), argMax(retries, updated_at),
+    argMax(median_gap_ms, updated_at), argMax(violations, updated_at), argMax(first_request_id, updated_at)
+FROM `, t.StormFindings(), " WHERE ")
+	window(&b, "start", from, to)
+	b.SQL(" AND start_ms >= ").Arg(from.UnixMilli())
+	if partner != "" {
+		b.SQL(" AND partner = ").Arg(partner)
+	}
+	b.SQL("\nGROUP BY partner, client_ip, method, route, idempotency_key, start_ms\nHAVING e < ").Arg(to.UnixMilli())
+	return b.Statement("findings.storms")
+}
+
+// FindingsLimits reads the kept rate-limit rows (limit_findings) of the
+// pass whose window is [from, to), each at its latest computation:
+// partner, limit_name, kind, measure, utilization, throttled, state,
+// peak, exhausts_at (0: none).
+func (t Tables) FindingsLimits(from, to time.Time) Statement {
+	var b Builder
+	b.SQL(`SELECT partner, limit_name, argMax(kind, computed_at), argMax(measure, computed_at), argMax(utilization, computed_at),
+    argMax(throttled, computed_at), argMax(state, computed_at), argMax(peak, computed_at), argMax(exhausts_at, computed_at)
+FROM `, t.LimitFindings(), " WHERE window_to = ").Arg(to.UTC()).SQL(" AND window_from = ").Arg(from.UTC())
+	return b.SQL("\nGROUP BY partner, limit_name").Statement("findings.limits")
+}
+
+// FindingsLimitSeries reads, per partner and limit, the utilization,
+// throttled count and state of every pass whose window ended in [from,
+// to): the headroom minute by minute. window_to, partner, limit_name,
+// utilization, throttled, state, sorted by window_to.
+func (t Tables) FindingsLimitSeries(from, to time.Time) Statement {
+	var b Builder
+	b.SQL(`SELECT window_to, partner, limit_name, argMax(utilization, computed_at), argMax(throttled, computed_at), argMax(state, computed_at)
+FROM `, t.LimitFindings(), " WHERE ")
+	window(&b, "window_to", from, to)
+	return b.SQL("\nGROUP BY window_to, partner, limit_name\nORDER BY window_to, partner, limit_name").Statement("findings.limit_series")
+}

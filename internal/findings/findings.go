@@ -1,0 +1,164 @@
+package findings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/chquery"
+	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/ratelimit"
+	"github.com/ratescope/ratescope/internal/report"
+	"github.com/ratescope/ratescope/internal/retry"
+)
+
+// Result says what Write stored.
+type Result struct {
+	Storms int // storms written
+	Limits int // rate-limit rows written
+}
+
+// Write computes the retry storms and (when plans is not nil) the
+// rate-limit rows of [from, to) as the reports do, and stores them,
+// stamped at. from and to are whole seconds.
+func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, from, to, at time.Time) (Result, error) {
+	rd := chquery.New(db)
+	var res Result
+	storms, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: from, To: to})
+	if err != nil {
+		return res, err
+	}
+	if err := writeStorms(ctx, db, storms, at); err != nil {
+		return res, err
+	}
+	res.Storms = len(storms)
+	if plans == nil {
+		return res, nil
+	}
+	rows, err := ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: from, To: to})
+	if err != nil {
+		return res, err
+	}
+	if err := writeLimits(ctx, db, rows, from, to, at); err != nil {
+		return res, err
+	}
+	res.Limits = len(rows)
+	return res, nil
+}
+
+func writeStorms(ctx context.Context, db *chstore.DB, storms []retry.Storm, at time.Time) error {
+	if len(storms) == 0 {
+		return nil
+	}
+	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("storm_findings")+
+		" (start, start_ms, end_ms, partner, client_ip, method, route, idempotency_key, attempts, retries, median_gap_ms, violations, first_request_id, updated_at)")
+	if err != nil {
+		return fmt.Errorf("write storm findings: %w", err)
+	}
+	for _, s := range storms {
+		v := make([]string, len(s.Violations))
+		for i, x := range s.Violations {
+			v[i] = string(x)
+		}
+		if err := b.Append(s.Start.UTC().Truncate(time.Second), s.Start.UnixMilli(), s.End.UnixMilli(), s.Partner, s.ClientIP, s.Method, s.Route,
+			s.IdempotencyKey, uint64(s.Attempts), uint64(s.Retries), s.MedianGapMs, v, s.FirstRequestID, at.UTC()); err != nil {
+			return errors.Join(fmt.Errorf("write storm findings: %w", err), b.Abort())
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("write storm findings: %w", err)
+	}
+	return nil
+}
+
+func writeLimits(ctx context.Context, db *chstore.DB, rows []ratelimit.Row, from, to, at time.Time) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("limit_findings")+
+		" (window_to, window_from, partner, limit_name, kind, measure, utilization, throttled, state, peak, exhausts_at, computed_at)")
+	if err != nil {
+		return fmt.Errorf("write limit findings: %w", err)
+	}
+	for _, r := range rows {
+		ex := time.Unix(0, 0).UTC()
+		if r.ExhaustsAt != nil {
+			ex = r.ExhaustsAt.UTC()
+		}
+		if err := b.Append(to.UTC(), from.UTC(), r.Partner, r.Limit, string(r.Kind), string(r.Measure), r.Utilization, r.Throttled,
+			string(r.State), r.Peak, ex, at.UTC()); err != nil {
+			return errors.Join(fmt.Errorf("write limit findings: %w", err), b.Abort())
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("write limit findings: %w", err)
+	}
+	return nil
+}
+
+// Storms reads the kept storms that lie in [from, to) (optionally only
+// partner's), sorted as report retry-storms sorts them.
+func Storms(ctx context.Context, rd *chquery.Reader, from, to time.Time, partner string) ([]retry.Storm, error) {
+	rows, err := rd.Query(ctx, rd.Tables().FindingsStorms(from, to, partner))
+	if err != nil {
+		return nil, fmt.Errorf("read storm findings: %w", err)
+	}
+	defer rows.Close()
+	out := []retry.Storm{}
+	for rows.Next() {
+		var (
+			s                 retry.Storm
+			startMs, endMs    int64
+			attempts, retries uint64
+			violations        []string
+		)
+		if err := rows.Scan(&s.Partner, &s.ClientIP, &s.Method, &s.Route, &s.IdempotencyKey, &startMs, &endMs, &attempts, &retries,
+			&s.MedianGapMs, &violations, &s.FirstRequestID); err != nil {
+			return nil, fmt.Errorf("read storm findings: %w", err)
+		}
+		s.Start, s.End = time.UnixMilli(startMs).UTC(), time.UnixMilli(endMs).UTC()
+		s.Attempts, s.Retries = int(attempts), int(retries)
+		for _, v := range violations {
+			s.Violations = append(s.Violations, retry.Violation(v))
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read storm findings: %w", err)
+	}
+	retry.SortStorms(out)
+	return out, nil
+}
+
+// Limits reads the kept rate-limit rows of the pass over [from, to),
+// sorted as report rate-limits sorts them.
+func Limits(ctx context.Context, rd *chquery.Reader, from, to time.Time) ([]ratelimit.Row, error) {
+	rows, err := rd.Query(ctx, rd.Tables().FindingsLimits(from, to))
+	if err != nil {
+		return nil, fmt.Errorf("read limit findings: %w", err)
+	}
+	defer rows.Close()
+	out := []ratelimit.Row{}
+	for rows.Next() {
+		var (
+			r                    ratelimit.Row
+			kind, measure, state string
+			ex                   time.Time
+		)
+		if err := rows.Scan(&r.Partner, &r.Limit, &kind, &measure, &r.Utilization, &r.Throttled, &state, &r.Peak, &ex); err != nil {
+			return nil, fmt.Errorf("read limit findings: %w", err)
+		}
+		r.Kind, r.Measure, r.State = ratelimit.Kind(kind), ratelimit.Measure(measure), ratelimit.State(state)
+		if ex.Unix() > 0 {
+			ex = ex.UTC()
+			r.ExhaustsAt = &ex
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read limit findings: %w", err)
+	}
+	ratelimit.SortRows(out)
+	return out, nil
+}
