@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/chquery"
+	"github.com/ratescope/ratescope/internal/chtest"
+	"github.com/ratescope/ratescope/internal/clitest"
+	"github.com/ratescope/ratescope/internal/findings"
+	"github.com/ratescope/ratescope/internal/ratelimit"
+	"github.com/ratescope/ratescope/internal/report"
+)
+
+// stormLine is attempt i of a client retrying a POST after 503s without
+// backing off (250 ms apart) and without an idempotency key, from t0.
+func stormLine(t0 time.Time, i int) string {
+	return fmt.Sprintf(`{"time":"%s","request_id":"storm-%d","method":"POST","path":"/v1/orders","status":503,"partner":"k-storm","client_ip":"10.9.0.1"}`,
+		t0.Add(time.Duration(i)*250*time.Millisecond).UTC().Format("2006-01-02T15:04:05.000Z"), i)
+}
+
+// TestFollowKeepsAGrowingStorm writes a retry storm into a followed file
+// in two parts while the daemon runs: its analysis pass keeps the storm
+// with the first part's attempts, then updates the same storm with all of
+// them; at the end the kept storms and rate-limit rows of the pass's
+// window are what report retry-storms and report rate-limits give for it.
+func TestFollowKeepsAGrowingStorm(t *testing.T) {
+	ingest := clitest.Build(t, "ingest")
+	url := chtest.NewURL(t)
+	dir, state := t.TempDir(), t.TempDir()
+	plansFile := filepath.Join(dir, "plans.yaml")
+	if err := os.WriteFile(plansFile, []byte("plans:\n  std:\n    - {name: sustained, rate: 2, burst: 4}\npartners:\n  - {name: storm, keys: [k-storm], plan: std}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logFile := filepath.Join(dir, "logs", "gw.jsonl")
+	if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The storm lies in the past minutes, so that each pass's window (up
+	// to the current minute) holds what was written of it.
+	t0 := time.Now().UTC().Add(-5 * time.Minute)
+	write := func(from, to int) {
+		f, err := os.OpenFile(logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := from; i < to; i++ {
+			fmt.Fprintln(f, stormLine(t0, i))
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(0, 12)
+	d := startDaemon(t, ingest, "--clickhouse", url, "--state-dir", state, "--flush-interval", "100ms", "--poll-interval", "20ms",
+		"--analysis-interval", "300ms", "--analysis-horizon", "30m", "--plans", plansFile, filepath.Join(dir, "logs", "*.jsonl"))
+	db := openDB(t, url)
+	rd := chquery.New(db)
+	ctx := context.Background()
+	keptAttempts := func() (int, string) {
+		s, err := findings.Storms(ctx, rd, t0.Add(-time.Hour), time.Now().Add(time.Hour), "k-storm")
+		if err != nil || len(s) == 0 {
+			return 0, fmt.Sprint(len(s), err)
+		}
+		b, _ := json.Marshal(s)
+		return s[0].Attempts, string(b)
+	}
+	chtest.Eventually(t, 30*time.Second, "the storm kept with 12 attempts", func() (bool, string) {
+		n, st := keptAttempts()
+		return n == 12, st
+	})
+	write(12, 30)
+	chtest.Eventually(t, 30*time.Second, "the same storm updated to 30 attempts", func() (bool, string) {
+		n, st := keptAttempts()
+		return n == 30, st
+	})
+	all, err := findings.Storms(ctx, rd, t0.Add(-time.Hour), time.Now().Add(time.Hour), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 {
+		t.Errorf("kept %d storms, want the one storm, updated: %+v", len(all), all)
+	}
+	// The window of the latest pass, from its rate-limit rows.
+	var from, to time.Time
+	if err := db.Conn.QueryRow(ctx, "SELECT window_from, window_to FROM "+db.Table("limit_findings")+" ORDER BY computed_at DESC, window_to DESC LIMIT 1").Scan(&from, &to); err != nil {
+		t.Fatal(err)
+	}
+	storms, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := findings.Storms(ctx, rd, from, to, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := mustJSON(t, kept), mustJSON(t, storms); a != b {
+		t.Errorf("window %s–%s: kept storms %s, report retry-storms %s", from, to, a, b)
+	}
+	plans, err := ratelimit.LoadPlans(plansFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keptRows, err := findings.Limits(ctx, rd, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := mustJSON(t, keptRows), mustJSON(t, rows); a != b {
+		t.Errorf("window %s–%s: kept rate-limit rows %s, report rate-limits %s", from, to, a, b)
+	}
+	if code, took := d.stop(syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("SIGTERM: exit %d after %s", code, took)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
