@@ -16,6 +16,7 @@ import (
 	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
+	"github.com/ratescope/ratescope/internal/findings"
 	"github.com/ratescope/ratescope/internal/ratelimit"
 	"github.com/ratescope/ratescope/internal/report"
 	"github.com/ratescope/ratescope/internal/retry"
@@ -237,6 +238,25 @@ func runMatrix(t *testing.T, rd *chquery.Reader, fx *fixture) {
 		if _, err := report.ErrorCounts(ctx, rd, report.ErrorsQuery{From: late[0], To: late[1], By: report.DefaultKeys(), NoRollups: raw}); err != nil {
 			t.Fatalf("errors: %v", err)
 		}
+	}
+
+	// The kept findings: storms of each window and of the pass's, with a
+	// partner; the pass's rate-limit rows and their series.
+	for _, w := range append(windows, [2]time.Time{fx.passFrom, fx.passTo}) {
+		if _, err := findings.Storms(ctx, rd, w[0], w[1], ""); err != nil {
+			t.Fatalf("storm findings: %v", err)
+		}
+	}
+	if _, err := findings.Storms(ctx, rd, fx.passFrom, fx.passTo, oddPartner); err != nil {
+		t.Fatalf("storm findings: %v", err)
+	}
+	if _, err := findings.Limits(ctx, rd, fx.passFrom, fx.passTo); err != nil {
+		t.Fatalf("limit findings: %v", err)
+	}
+	if rows, err := rd.Query(ctx, rd.Tables().FindingsLimitSeries(fx.passFrom, fx.passTo.Add(time.Minute))); err != nil {
+		t.Fatalf("limit series: %v", err)
+	} else {
+		rows.Close()
 	}
 
 	// retry-storms, with and without --partner.

@@ -15,7 +15,8 @@ import (
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/ingest"
 	"github.com/ratescope/ratescope/internal/loggen"
-	"github.com/ratescope/ratescope/internal/rollup"
+	"github.com/ratescope/ratescope/internal/analysis"
+	"github.com/ratescope/ratescope/internal/ratelimit"
 	"github.com/ratescope/ratescope/schema"
 )
 
@@ -27,6 +28,8 @@ type fixture struct {
 	db       *chstore.DB // on 18.16
 	dir      string      // the sample
 	manifest *loggen.Manifest
+	// passFrom, passTo: the window of the analysis pass's findings.
+	passFrom, passTo time.Time
 }
 
 // sampleEnd is the generated sample's end; fixed, so runs are alike.
@@ -61,10 +64,17 @@ func loadFixture(t *testing.T, ch *current) *fixture {
 		}
 		edges.Insert(t, db, m.End)
 	}
-	// The per-minute rollups, as the ingester keeps them.
-	if _, err := rollup.Refresh(ctx, db); err != nil {
-		t.Fatalf("refresh the rollups: %v", err)
+	// The per-minute rollups and the findings, as a one-shot load keeps
+	// them.
+	plans, err := ratelimit.LoadPlans(filepath.Join(fx.dir, "plans.yaml"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	res, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans})
+	if err != nil {
+		t.Fatalf("analysis pass: %v", err)
+	}
+	fx.passFrom, fx.passTo = res.From, res.To
 	migrateCurrent(t, ch, db.Name)
 	for _, table := range []string{"requests", "rejected"} {
 		if err := ch.exec("SYSTEM STOP MERGES " + db.Table(table)); err != nil {
@@ -72,7 +82,9 @@ func loadFixture(t *testing.T, ch *current) *fixture {
 		}
 		copyTable(t, ch, db, table)
 	}
-	copyTable(t, ch, db, "rollup_builds")
+	for _, table := range []string{"rollup_builds", "storm_findings", "limit_findings"} {
+		copyTable(t, ch, db, table)
+	}
 	buildRollups(t, ch, db)
 	return fx
 }
