@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratescope/ratescope/internal/analysis"
 	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/ingest"
 	"github.com/ratescope/ratescope/internal/loggen"
-	"github.com/ratescope/ratescope/internal/analysis"
 	"github.com/ratescope/ratescope/internal/ratelimit"
 	"github.com/ratescope/ratescope/schema"
 )
