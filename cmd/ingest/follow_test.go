@@ -288,7 +288,7 @@ func combinedLine(i int) string {
 // TestFollowSurvivesSIGKILL kills the daemon with SIGKILL while lines are
 // being written and restarts it: every request — named and synthetic ids
 // alike — is stored once, as report summary counts them, and the
-// per-minute rollups the daemon's analysis pass keeps hold each once too.
+// hourly rollups the daemon's analysis pass keeps hold each once too.
 func TestFollowSurvivesSIGKILL(t *testing.T) {
 	ingest := clitest.Build(t, "ingest")
 	report := clitest.Build(t, "report")
@@ -361,7 +361,7 @@ func TestFollowSurvivesSIGKILL(t *testing.T) {
 	}
 	chtest.Eventually(t, 30*time.Second, "the rollups hold every request once", func() (bool, string) {
 		var n uint64
-		if err := db.Conn.QueryRow(context.Background(), "SELECT sum(requests) FROM "+db.Table("requests_1m")).Scan(&n); err != nil {
+		if err := db.Conn.QueryRow(context.Background(), "SELECT sum(requests) FROM "+db.Table("requests_1h")).Scan(&n); err != nil {
 			return false, err.Error()
 		}
 		return n == want, fmt.Sprintf("%d of %d", n, want)

@@ -15,7 +15,7 @@ func newMigrateCmd(f *cli.Factory) *cobra.Command {
 		Use:   "migrate",
 		Short: "Create or upgrade the ClickHouse schema",
 		Long: `Create the database and tables, or apply the migrations this binary has and
-the database lacks, then backfill the per-minute rollups of the rows already
+the database lacks, then backfill the hourly rollups of the rows already
 stored (days whose rollup is missing or stale) and the retry-storm findings of
 those days. Safe to run at any time;
 loading runs it too. A database whose schema is newer than this binary is

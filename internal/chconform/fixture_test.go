@@ -64,7 +64,7 @@ func loadFixture(t *testing.T, ch *current) *fixture {
 		}
 		edges.Insert(t, db, m.End)
 	}
-	// The per-minute rollups and the findings, as a one-shot load keeps
+	// The hourly rollups and the findings, as a one-shot load keeps
 	// them.
 	plans, err := ratelimit.LoadPlans(filepath.Join(fx.dir, "plans.yaml"))
 	if err != nil {
@@ -96,7 +96,7 @@ func buildRollups(t *testing.T, ch *current, db *chstore.DB) {
 	t.Helper()
 	tb := chquery.Tables{Database: db.Name}
 	var days []uint32
-	rows := mustQuery(t, db, "SELECT DISTINCT toUInt32(toYYYYMMDD(minute)) FROM "+tb.Rollup())
+	rows := mustQuery(t, db, "SELECT DISTINCT toUInt32(toYYYYMMDD(hour)) FROM "+tb.Rollup())
 	for rows.Next() {
 		var d uint32
 		if err := rows.Scan(&d); err != nil {
@@ -118,8 +118,8 @@ func buildRollups(t *testing.T, ch *current, db *chstore.DB) {
 			t.Fatalf("build the rollup of %d on chDB: %v\n%s", d, err, text)
 		}
 	}
-	check := "SELECT minute, partner, route, method, status, code, error_type, requests FROM " + tb.Rollup() +
-		" ORDER BY minute, partner, route, method, status, code, error_type"
+	check := "SELECT hour, partner, route, method, status, code, error_type, requests FROM " + tb.Rollup() +
+		" ORDER BY hour, partner, route, method, status, code, error_type"
 	want, err := scanRows(mustQuery(t, db, check))
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ const (
 // first, then by the cols. cols must be Col… constants: they are spliced
 // into the SQL.
 //
-// The minutes of cover are counted from the per-minute rollups, the rest
+// The hours of cover are counted from the hourly rollups, the rest
 // of the window from the requests themselves; an empty cover reads only
 // the requests.
 func (t Tables) ErrorCounts(from, to time.Time, cols []string, partner string, cover Cover) Statement {
@@ -51,7 +51,7 @@ func (t Tables) ErrorCounts(from, to time.Time, cols []string, partner string, c
 		b.SQL(rcols[i], " AS ", c)
 	}
 	b.SQL(", sum(requests) AS n FROM ", t.Rollup(), " WHERE status >= 400 AND ")
-	cover.inside(&b, "minute")
+	cover.inside(&b, "hour")
 	if partner != "" {
 		b.SQL(" AND partner = ").Arg(partner)
 	}

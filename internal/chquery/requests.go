@@ -144,8 +144,7 @@ func window(b *Builder, col string, from, to time.Time) *Builder {
 // window but not in cover.
 func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool, cover Cover) *Builder {
 	win := func(b *Builder, col string) *Builder {
-		window(b, col, from, to)
-		return cover.outside(b, col)
+		return cover.rest(b, col, from, to)
 	}
 	var where Builder
 	where.SQL("(")

@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// Cover is the part of a report's window that the per-minute rollups
-// (table requests_1m) answer for: the minutes in [From, To) — whole
-// minutes — of the days in Days (YYYYMMDD, UTC) whose rollup is known to
+// Cover is the part of a report's window that the hourly rollups
+// (table requests_1h) answer for: the hours in [From, To) — whole
+// hours — of the days in Days (YYYYMMDD, UTC) whose rollup is known to
 // be complete (internal/rollup decides which). The zero Cover covers
 // nothing: a statement given it reads only the requests table.
 type Cover struct {
@@ -35,6 +35,79 @@ func (c Cover) outside(b *Builder, col string) *Builder {
 	return c.inside(b, col)
 }
 
+// rest appends the boolean expression "col lies in [from, to) but not in
+// c" as a disjunction of time ranges, so that ClickHouse prunes the
+// partitions the rollups answer for; "0" when nothing is left.
+func (c Cover) rest(b *Builder, col string, from, to time.Time) *Builder {
+	if c.Empty() {
+		return window(b, col, from, to)
+	}
+	covered := map[uint32]bool{}
+	for _, d := range c.Days {
+		covered[d] = true
+	}
+	type span struct{ from, to time.Time }
+	var spans []span
+	add := func(f, t time.Time) {
+		if !f.Before(t) {
+			return
+		}
+		if n := len(spans); n > 0 && spans[n-1].to.Equal(f) {
+			spans[n-1].to = t
+			return
+		}
+		spans = append(spans, span{f, t})
+	}
+	// Walk [from, to) a day at a time, leaving out each covered day's
+	// part of [c.From, c.To).
+	for at := from.UTC(); at.Before(to); {
+		next := at.Truncate(24 * time.Hour).Add(24 * time.Hour)
+		if next.After(to) {
+			next = to
+		}
+		y, m, d := at.Date()
+		if covered[uint32(y*10000+int(m)*100+d)] {
+			lo, hi := maxTime(at, c.From), minTime(next, c.To)
+			if lo.Before(hi) {
+				add(at, lo)
+				add(hi, next)
+			} else {
+				add(at, next)
+			}
+		} else {
+			add(at, next)
+		}
+		at = next
+	}
+	if len(spans) == 0 {
+		return b.SQL("0")
+	}
+	b.SQL("(")
+	for i, s := range spans {
+		if i > 0 {
+			b.SQL(" OR ")
+		}
+		b.SQL("(")
+		window(b, col, s.from, s.to)
+		b.SQL(")")
+	}
+	return b.SQL(")")
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 // daysList writes a list of YYYYMMDD numbers as SQL (numbers only: no
 // placeholder needed, and the list stays readable in a panel's SQL).
 func daysList(ds []uint32) string {
@@ -48,27 +121,27 @@ func daysList(ds []uint32) string {
 	return sb.String()
 }
 
-// Rollup is the per-minute rollup table, qualified with the database.
-func (t Tables) Rollup() string { return t.table("requests_1m") }
+// Rollup is the hourly rollup table, qualified with the database.
+func (t Tables) Rollup() string { return t.table("requests_1h") }
 
 // RollupBuilds is the table of rollup refreshes, qualified.
 func (t Tables) RollupBuilds() string { return t.table("rollup_builds") }
 
 // RollupColumns are the columns RollupBuild returns, in order: the
-// requests_1m columns an INSERT names.
-const RollupColumns = "minute, partner, route, method, status, code, error_type, requests, latency"
+// requests_1h columns an INSERT names.
+const RollupColumns = "hour, partner, route, method, status, code, error_type, requests, latency"
 
-// RollupBuild computes the per-minute rollup of the requests of [from,
+// RollupBuild computes the hourly rollup of the requests of [from,
 // to) (see requests: one row per request id, its body attached wherever
-// it was logged), grouped by minute, partner, route, method, status, code
+// it was logged), grouped by hour, partner, route, method, status, code
 // and error type: the columns RollupColumns names, requests counting the
 // distinct requests, latency their quantilesTDigest(0.5, 0.99) state.
 // internal/rollup inserts it, a day at a time.
 func (t Tables) RollupBuild(from, to time.Time) Statement {
 	var b Builder
-	b.SQL("SELECT toStartOfMinute(r_time) AS minute, r_partner, r_route, r_method, r_status, r_code, r_error_type, count(), quantilesTDigestState(0.5, 0.99)(r_latency)\nFROM (")
+	b.SQL("SELECT toStartOfHour(r_time) AS hour, r_partner, r_route, r_method, r_status, r_code, r_error_type, count(), quantilesTDigestState(0.5, 0.99)(r_latency)\nFROM (")
 	t.requests(&b, from, to, false, Cover{})
-	b.SQL(")\nGROUP BY minute, r_partner, r_route, r_method, r_status, r_code, r_error_type")
+	b.SQL(")\nGROUP BY hour, r_partner, r_route, r_method, r_status, r_code, r_error_type")
 	return b.Statement("rollup.build")
 }
 
@@ -111,7 +184,7 @@ func (t Tables) SummaryRollup(cover Cover) Statement {
 	b.SQL(`SELECT sum(requests), sumIf(requests, status >= 400), sumIf(requests, status >= 400 AND status < 500),
     sumIf(requests, status >= 500), sumIf(requests, status = 429), arraySort(groupUniqArrayIf(partner, partner != ''))
 FROM `, t.Rollup(), " WHERE ")
-	cover.inside(&b, "minute")
+	cover.inside(&b, "hour")
 	return b.Statement("summary.rollup")
 }
 

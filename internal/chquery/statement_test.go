@@ -1,6 +1,7 @@
 package chquery
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,4 +127,28 @@ func TestStatementsBalanced(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCoverRest(t *testing.T) {
+	day := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
+	f := func(name string, c Cover, from, to time.Time, want string) {
+		t.Helper()
+		var b Builder
+		c.rest(&b, "time", from, to)
+		got, err := b.Statement("t").Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+	lit := func(t time.Time) string { return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ")" }
+	w := func(a, b time.Time) string { return "(time >= " + lit(a) + " AND time < " + lit(b) + ")" }
+	f("no cover", Cover{}, day(1, 5), day(3, 7), "time >= "+lit(day(1, 5))+" AND time < "+lit(day(3, 7)))
+	// Days 1–3, the 2nd covered from 06:00 to its end: the rest is 1st
+	// 05:00 to 2nd 06:00, and the 3rd.
+	f("one day covered", Cover{From: day(2, 6), To: day(3, 7), Days: []uint32{20260302}}, day(1, 5), day(3, 7),
+		"("+w(day(1, 5), day(2, 6))+" OR "+w(day(3, 0), day(3, 7))+")")
+	f("all covered", Cover{From: day(1, 0), To: day(2, 0), Days: []uint32{20260301}}, day(1, 0), day(2, 0), "0")
 }

@@ -4,7 +4,7 @@ import "time"
 
 // SummaryAccess counts the window's access records by distinct request id
 // (rid) per status class: requests, errors (>= 400), client errors
-// (400–499), server errors (>= 500), throttled (429). The minutes of cover
+// (400–499), server errors (>= 500), throttled (429). The hours of cover
 // are left out (SummaryRollup counts them).
 func (t Tables) SummaryAccess(from, to time.Time, cover Cover) Statement {
 	var b Builder
@@ -15,8 +15,7 @@ func (t Tables) SummaryAccess(from, to time.Time, cover Cover) Statement {
     uniqExactIf(rid, status >= 500),
     uniqExactIf(rid, status = 429)
 FROM `, t.Requests(), " WHERE kind = 1 AND ")
-	window(&b, "time", from, to)
-	cover.outside(&b, "time")
+	cover.rest(&b, "time", from, to)
 	return b.Statement("summary.access")
 }
 
@@ -33,8 +32,7 @@ const OrphanSlack = 24 * time.Hour
 func (t Tables) SummaryOrphans(from, to time.Time, cover Cover) Statement {
 	var where Builder
 	where.SQL("kind = 2 AND ")
-	window(&where, "time", from, to)
-	cover.outside(&where, "time")
+	cover.rest(&where, "time", from, to)
 	where.SQL("\n      AND rid ", t.NotIn(), "\n          (SELECT rid FROM ", t.Requests(), "\n           WHERE kind = 1 AND ")
 	window(&where, "time", from.Add(-OrphanSlack), to.Add(OrphanSlack))
 	where.SQL(" AND rid ", t.In(), "\n               (SELECT rid FROM ", t.Requests(), " WHERE kind = 2 AND ")
@@ -49,12 +47,11 @@ FROM (`)
 }
 
 // SummaryPartners lists the distinct non-empty partners of the window's
-// access records, leaving out the minutes of cover.
+// access records, leaving out the hours of cover.
 func (t Tables) SummaryPartners(from, to time.Time, cover Cover) Statement {
 	var b Builder
 	b.SQL("SELECT ", t.Partner(), " AS p FROM ", t.Requests(), " WHERE kind = 1 AND ")
-	window(&b, "time", from, to)
-	cover.outside(&b, "time")
+	cover.rest(&b, "time", from, to)
 	return b.SQL(" AND p != '' GROUP BY p").Statement("summary.partners")
 }
 

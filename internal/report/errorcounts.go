@@ -67,7 +67,7 @@ type ErrorsQuery struct {
 	By       []Key     // grouping keys, in output order; at least one
 	Partner  string    // when set, only this partner's requests
 	// NoRollups reads every request of the window from the requests
-	// table, never from the per-minute rollups (the result is the same;
+	// table, never from the hourly rollups (the result is the same;
 	// tests compare the two).
 	NoRollups bool
 }

@@ -48,7 +48,7 @@ type Summary struct {
 // each class they show, and a body whose access record lies more than a
 // day outside the window counts as an orphan.
 //
-// The whole minutes of the window on days whose per-minute rollup is
+// The whole hours of the window on days whose hourly rollup is
 // complete (rollup.CoverOf) are counted from the rollups, where every
 // request is already assembled (so there a request whose access lines
 // disagree on the status counts once, by its latest line, and a body's
@@ -87,7 +87,7 @@ func summarize(ctx context.Context, rd *chquery.Reader, from, to time.Time, roll
 		return Summary{}, fmt.Errorf("summarize orphan error bodies: %w", err)
 	}
 	if !cover.Empty() {
-		// The covered minutes: assembled requests, orphans included.
+		// The covered hours: assembled requests, orphans included.
 		var r Summary
 		var rolled []string
 		if err := rd.QueryRow(ctx, t.SummaryRollup(cover)).Scan(&r.Requests, &r.Errors, &r.ClientErrors, &r.ServerErrors, &r.Throttled, &rolled); err != nil {

@@ -8,11 +8,11 @@ import (
 )
 
 // CoverOf returns the part of the window [from, to) that the rollups
-// answer for exactly: its whole minutes on the days whose rollup is
+// answer for exactly: its whole hours on the days whose rollup is
 // complete (see the package doc). It writes nothing. The zero Cover (read
 // everything from the requests) comes back when no day qualifies.
 func CoverOf(ctx context.Context, rd *chquery.Reader, from, to time.Time) (chquery.Cover, error) {
-	c := chquery.Cover{From: ceilMinute(from), To: to.UTC().Truncate(time.Minute)}
+	c := chquery.Cover{From: ceilHour(from), To: to.UTC().Truncate(time.Hour)}
 	if !c.From.Before(c.To) {
 		return chquery.Cover{}, nil
 	}
@@ -35,11 +35,11 @@ func CoverOf(ctx context.Context, rd *chquery.Reader, from, to time.Time) (chque
 	return c, nil
 }
 
-// ceilMinute returns the first whole minute at or after t (UTC).
-func ceilMinute(t time.Time) time.Time {
-	m := t.UTC().Truncate(time.Minute)
-	if m.Before(t) {
-		m = m.Add(time.Minute)
+// ceilHour returns the first whole hour at or after t (UTC).
+func ceilHour(t time.Time) time.Time {
+	h := t.UTC().Truncate(time.Hour)
+	if h.Before(t) {
+		h = h.Add(time.Hour)
 	}
-	return m
+	return h
 }

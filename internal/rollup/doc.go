@@ -1,12 +1,12 @@
-// Package rollup keeps the per-minute rollups of the requests (table
-// requests_1m, schema/0002_rollups.sql) exact, and tells readers which
+// Package rollup keeps the hourly rollups of the requests (table
+// requests_1h, schema/0002_rollups.sql) exact, and tells readers which
 // part of a window they may answer from them.
 //
 // # Why rebuild instead of a materialized view
 //
 // A materialized view sees inserted blocks, never the ReplacingMergeTree's
 // dedup, so a file loaded twice counts twice; and a request's code, status
-// class and even its minute come from the fold of all its rows (an error
+// class and even its hour come from the fold of all its rows (an error
 // body arriving minutes later changes the code; an orphan body becomes an
 // attached one), which no insert-time aggregate can revise. Counting
 // distinct request-id hashes per bucket (uniqState) fixes the first but

@@ -165,7 +165,7 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 		return 0, err
 	}
 	t := rd.Tables()
-	scratch := db.Table("requests_1m_build_" + strconv.FormatUint(uint64(d), 10) + "_" + strconv.FormatInt(time.Now().UnixNano(), 36))
+	scratch := db.Table("requests_1h_build_" + strconv.FormatUint(uint64(d), 10) + "_" + strconv.FormatInt(time.Now().UnixNano(), 36))
 	if err := db.Conn.Exec(ctx, "CREATE TABLE "+scratch+" AS "+t.Rollup()); err != nil {
 		return 0, fmt.Errorf("rollup %d: create scratch table: %w", d, err)
 	}

@@ -52,7 +52,7 @@ func refresh(t *testing.T, db *chstore.DB) rollup.Result {
 }
 
 // windows are the report windows compared: the whole sample, a window
-// cutting through minutes and days, and one day.
+// cutting through hours and days, and one day.
 func windows(m *loggen.Manifest) [][2]time.Time {
 	return [][2]time.Time{
 		{m.Start.Add(-time.Hour), m.End.Add(time.Hour)},
@@ -121,7 +121,7 @@ func assertExact(t *testing.T, db *chstore.DB, m *loggen.Manifest, wantCovered b
 func rolledUp(t *testing.T, db *chstore.DB) (rolled, distinct uint64) {
 	t.Helper()
 	ctx := context.Background()
-	if err := db.Conn.QueryRow(ctx, "SELECT sum(requests) FROM "+db.Table("requests_1m")).Scan(&rolled); err != nil {
+	if err := db.Conn.QueryRow(ctx, "SELECT sum(requests) FROM "+db.Table("requests_1h")).Scan(&rolled); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Conn.QueryRow(ctx, "SELECT uniqExact(rid) FROM "+db.Table("requests")).Scan(&distinct); err != nil {
