@@ -424,7 +424,7 @@ func TestFollowShutdownWhileClickHouseDown(t *testing.T) {
 func TestFollowClickHouseOutage(t *testing.T) {
 	ingest := clitest.Build(t, "ingest")
 	server := startPrivateClickHouse(t)
-	url := "clickhouse://127.0.0.1:19000/rs_outage"
+	url := fmt.Sprintf("clickhouse://127.0.0.1:%d/rs_outage", server.tcpPort)
 	dir, state := t.TempDir(), t.TempDir()
 	path := filepath.Join(dir, "busy.jsonl")
 	const maxBuffer = 2000
@@ -494,13 +494,20 @@ func TestFollowClickHouseOutage(t *testing.T) {
 	}
 }
 
-// privateClickHouse is a ClickHouse server of the test's own on
-// 127.0.0.1:19000, which the test may stop: never the shared one.
-type privateClickHouse struct{ script, dir string }
+// privateClickHouse is a ClickHouse server of the test's own on free
+// ports of 127.0.0.1, which the test may stop: never the shared one.
+// Free ports, not fixed ones, so parallel runs of the test don't collide.
+type privateClickHouse struct {
+	script, dir       string
+	tcpPort, httpPort int
+}
 
 func startPrivateClickHouse(t *testing.T) *privateClickHouse {
 	t.Helper()
 	s := &privateClickHouse{script: filepath.Join(chtest.RepoRoot(t), "scripts", "clickhouse-local.sh"), dir: t.TempDir()}
+	// clickhouse-local.sh also listens on tcp+9 (interserver): keep it free too.
+	s.tcpPort = freePort(t, func(p int) bool { return portFree(p+9) && portFree(p+1) })
+	s.httpPort = s.tcpPort + 1
 	s.start(t)
 	t.Cleanup(func() { s.stop(t) })
 	return s
@@ -509,14 +516,42 @@ func startPrivateClickHouse(t *testing.T) *privateClickHouse {
 func (s *privateClickHouse) run(t *testing.T, verb string) {
 	t.Helper()
 	cmd := exec.Command(s.script, verb, s.dir)
-	cmd.Env = append(os.Environ(), "CH_TCP_PORT=19000", "CH_HTTP_PORT=18123")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("CH_TCP_PORT=%d", s.tcpPort), fmt.Sprintf("CH_HTTP_PORT=%d", s.httpPort))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("clickhouse-local.sh %s: %v\n%s", verb, err, out)
 	}
 }
 
 func (s *privateClickHouse) start(t *testing.T) { s.run(t, "start") }
-func (s *privateClickHouse) stop(t *testing.T)  { s.run(t, "stop") }
+
+// freePort returns a port of 127.0.0.1 that nothing listens on and for
+// which also(port) holds, asking the kernel for one rather than fixing it.
+func freePort(t *testing.T, also func(int) bool) int {
+	t.Helper()
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("find a free port: %v", err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if p+9 < 65536 && also(p) {
+			return p
+		}
+	}
+	t.Fatal("no free port for a private ClickHouse after 50 tries")
+	return 0
+}
+
+func portFree(p int) bool {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+	if err != nil {
+		return false
+	}
+	_ = l.Close()
+	return true
+}
+func (s *privateClickHouse) stop(t *testing.T) { s.run(t, "stop") }
 
 // TestFollowRefusesNewerSchema: a database migrated by a newer ratescope
 // stops the daemon at once with one line saying so — no retry fixes it.
