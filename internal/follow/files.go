@@ -117,8 +117,12 @@ func (d *Daemon) reconcile(now time.Time) {
 		}
 		if f.path != path {
 			d.log.Info("file renamed", "from", f.path, "to", path)
-			d.m.FileBytesBehind.DeleteLabelValues(f.path)
+			d.m.FileBytesBehind.DeleteLabelValues(pathLabel(f.path))
 			f.path = path
+			// The checkpoint names the file too: write it under the new name
+			// at the next handoff, even if no line comes.
+			f.dirty = true
+			d.markConsumed(now)
 		}
 	}
 	for _, id := range difference(found, d.files) {
@@ -137,7 +141,7 @@ func (d *Daemon) reconcile(now time.Time) {
 func (d *Daemon) startDraining(f *file, now time.Time, why string) {
 	f.draining, f.idleSince = true, now
 	d.m.FileEvents.WithLabelValues(eventRotated).Inc()
-	d.m.FileBytesBehind.DeleteLabelValues(f.path)
+	d.m.FileBytesBehind.DeleteLabelValues(pathLabel(f.path))
 	d.log.Info("reading file to its end", "path", f.path, "why", why)
 }
 
@@ -202,7 +206,7 @@ func (d *Daemon) skip(f *file, event, why string) {
 	d.skipped[f.id] = why
 	f.gone = true
 	d.m.FileEvents.WithLabelValues(event).Inc()
-	d.m.FileBytesBehind.DeleteLabelValues(f.path)
+	d.m.FileBytesBehind.DeleteLabelValues(pathLabel(f.path))
 	_ = f.t.Close()
 	delete(d.files, f.id)
 	d.sortFiles()
