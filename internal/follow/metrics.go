@@ -21,6 +21,7 @@ type Metrics struct {
 	FileEvents        *prometheus.CounterVec // event
 	ClickHouseErrors  *prometheus.CounterVec // op
 	ClickHouseRetries prometheus.Counter
+	SlowInserts       *prometheus.CounterVec // table
 	LastInsert        prometheus.Gauge
 	CheckpointErrors  prometheus.Counter
 }
@@ -93,6 +94,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Name: "clickhouse_retries_total",
 			Help: "Retries of a failed ClickHouse operation after a backoff.",
 		}),
+		SlowInserts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "slow_inserts_total",
+			Help: "Inserts still unanswered after 10 s (a hung or overloaded ClickHouse), by table; each is counted once, whether it then succeeds or fails.",
+		}, []string{"table"}),
 		LastInsert: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "last_insert_timestamp_seconds",
 			Help: "When ClickHouse last accepted an insert (Unix time).",
@@ -104,6 +109,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.LinesRead, m.LinesParsed, m.LinesRejected, m.RowsInserted, m.BatchesInserted,
 		m.InsertDuration, m.BufferRows, m.BufferMaxRows, m.FileBytesBehind, m.FilesFollowed, m.FileEvents,
-		m.ClickHouseErrors, m.ClickHouseRetries, m.LastInsert, m.CheckpointErrors)
+		m.ClickHouseErrors, m.ClickHouseRetries, m.SlowInserts, m.LastInsert, m.CheckpointErrors)
 	return m
 }
