@@ -226,7 +226,7 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 		if err != nil {
 			return fs, fmt.Errorf("read %s: %w", src.name, err)
 		}
-		fs.Bytes = line.Offset + int64(len(line.Bytes))
+		fs.Bytes = lr.Offset() // not the line's length: an over-long line keeps only its head
 		outcome, reason := l.core.Line(&state, line, l.cur.reqs, l.cur.rejs)
 		if outcome == OutcomeBlank {
 			continue
