@@ -605,6 +605,14 @@ func TestFollowFlags(t *testing.T) {
 	fails("bad database name in the URL", 1, `database name "no-such-db" must be letters, digits and underscores`,
 		"--follow", "--state-dir", t.TempDir(), "--clickhouse", "clickhouse://u:topsecret@127.0.0.1:9000/no-such-db", "x.log")
 	fails("corrupt checkpoint", 1, "checkpoint file "+filepath.Join(state, checkpoint.FileName)+": corrupt", "--follow", "--state-dir", state, "x.log")
+	huge := t.TempDir()
+	if err := os.WriteFile(filepath.Join(huge, checkpoint.FileName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(huge, checkpoint.FileName), 1<<30); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	fails("huge checkpoint", 1, "checkpoint file "+filepath.Join(huge, checkpoint.FileName)+" is larger than 64 MiB", "--follow", "--state-dir", huge, "x.log")
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,10 @@ func TestBinary(t *testing.T) {
 	fails("unreachable ClickHouse", 1, "cannot reach ClickHouse at 127.0.0.1:1", fixture("access.jsonl"))
 	fails("wrong credentials", 1, `rejected user "nosuchuser"`, "--clickhouse", badUser.String(), fixture("access.jsonl"))
 	fails("undetectable format", 1, "cannot detect the log format of "+weird, "--clickhouse", dbURL, weird)
+	t.Run("endless hash key file", func(t *testing.T) {
+		r := clitest.Cmd{Env: []string{"RATESCOPE_HASH_KEY="}}.Run(t, ingest, "--hash-key-file", "/dev/zero", "--clickhouse", dbURL, fixture("access.jsonl"))
+		clitest.WantOneLineError(t, r, "ingest", 1, "hash key file /dev/zero is larger than 4 KiB")
+	})
 
 	files := []string{fixture("access.jsonl"), fixture("errors.jsonl"), fixture("combined.log.gz")}
 	summary := func(t *testing.T) map[string]any {

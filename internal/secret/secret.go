@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/ratescope/ratescope/internal/readlimit"
 )
 
 // EnvKey names the environment variable that supplies the hashing key
@@ -53,6 +55,9 @@ func (h *Hasher) AppendID(dst, cred []byte) []byte {
 	return hex.AppendEncode(dst, h.sum[:8])
 }
 
+// MaxKeyFileBytes bounds the hash key file: a key is 64 hex digits.
+const MaxKeyFileBytes = 4 << 10
+
 // LoadKey returns the hashing key: $RATESCOPE_HASH_KEY when set, else the
 // contents of path, which is created (mode 0600, 32 random bytes, hex) when
 // it does not exist yet. Keep the file: a new key gives every hashed caller
@@ -61,7 +66,10 @@ func LoadKey(path string) ([]byte, error) {
 	if k := os.Getenv(EnvKey); k != "" {
 		return []byte(k), nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := readlimit.File(path, "hash key file", MaxKeyFileBytes)
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return nil, err
+	}
 	if err == nil {
 		b = bytes.TrimSpace(b)
 		if len(b) == 0 {
