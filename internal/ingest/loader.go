@@ -204,7 +204,7 @@ func (l *loader) flush(ctx context.Context) {
 
 // loadFile reads one source into the current batches.
 func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
-	src, err := openSource(path, l.cfg.Stdin)
+	src, err := openSource(ctx, path, l.cfg.Stdin)
 	if err != nil {
 		return FileStats{}, err
 	}
@@ -224,6 +224,9 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 			break
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return fs, context.Cause(ctx)
+			}
 			return fs, fmt.Errorf("read %s: %w", src.name, err)
 		}
 		fs.Bytes = lr.Offset() // not the line's length: an over-long line keeps only its head
