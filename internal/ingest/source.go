@@ -225,4 +225,3 @@ func spoolGzip(ctx context.Context, f io.Reader, name string, closeFn func() err
 	}
 	return tmp, closeBoth, nil
 }
-
