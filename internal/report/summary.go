@@ -87,8 +87,12 @@ FROM (` + strings.ReplaceAll(orphansSQL, "{requests}", t) + `)`
 		partners[p] = struct{}{}
 	}
 	s.Partners = uint64(len(partners))
-	q = "SELECT count() FROM (SELECT source, `offset` FROM " + db.Table("rejected") +
-		" WHERE time >= ? AND time < ? GROUP BY source, `offset`, cityHash64(raw))"
+	// A rejected line is identified by its content and position, not by
+	// the file it was read from: a rotated, gzipped or linked copy of a
+	// file re-read under another name holds the same lines at the same
+	// offsets, and counts once — as id-less accepted lines fold.
+	q = "SELECT count() FROM (SELECT `offset` FROM " + db.Table("rejected") +
+		" WHERE time >= ? AND time < ? GROUP BY `offset`, cityHash64(raw))"
 	if err := db.Conn.QueryRow(ctx, q, from, to).Scan(&s.RejectedLines); err != nil {
 		return Summary{}, fmt.Errorf("count rejected lines: %w", err)
 	}
