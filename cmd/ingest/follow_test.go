@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,8 +59,16 @@ var metricsAddrRE = regexp.MustCompile(`msg="serving metrics" addr=(\S+)`)
 // startDaemon runs bin --follow with args, metrics on a free port.
 func startDaemon(t *testing.T, bin string, args ...string) *daemon {
 	t.Helper()
+	return startDaemonVia(t, nil, bin, args...)
+}
+
+// startDaemonVia is startDaemon through a launcher that execs it
+// (prlimit --nofile=64:64 --, say), so the daemon keeps the launcher's pid.
+func startDaemonVia(t *testing.T, launcher []string, bin string, args ...string) *daemon {
+	t.Helper()
 	d := &daemon{t: t, addr: make(chan string, 1), exited: make(chan struct{})}
-	d.cmd = exec.Command(bin, append([]string{"--follow", "--metrics-addr", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
+	argv := append(append(slices.Clone(launcher), bin, "--follow", "--metrics-addr", "127.0.0.1:0", "--log-level", "debug"), args...)
+	d.cmd = exec.Command(argv[0], argv[1:]...)
 	d.cmd.Env = append(os.Environ(), "RATESCOPE_HASH_KEY=test-key")
 	pr, pw := io.Pipe()
 	d.cmd.Stderr = pw

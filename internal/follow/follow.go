@@ -143,6 +143,7 @@ type Daemon struct {
 	order         []*file                // files, in FileID order
 	skipped       map[tail.FileID]string // compressed or undetectable files: why
 	openErrs      map[string]string      // path → the open error last logged for it
+	fd            fdState                // running out of file descriptors
 	cur           *batch
 	curSince      time.Time // when the first line went into cur (zero: none)
 	handed        []*file   // scratch of handoff
