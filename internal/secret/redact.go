@@ -173,7 +173,7 @@ func isAuthScheme(b []byte) bool {
 func AppendRedacted(dst, s []byte) ([]byte, bool) {
 	n0 := len(dst)
 	changed := false
-	if bytes.IndexAny(s, "=:") >= 0 {
+	if bytes.ContainsAny(s, "=:") {
 		last := 0
 		for i := 0; ; {
 			sp, next, ok := nextNamedValue(s, i)
@@ -219,7 +219,7 @@ func RedactText(s []byte) []byte {
 // scrubbed there. Values shorter than 4 bytes are skipped: they would
 // match innocent text.
 func NamedValues(s []byte, fn func(v []byte)) {
-	if bytes.IndexAny(s, "=:") < 0 {
+	if !bytes.ContainsAny(s, "=:") {
 		return
 	}
 	for i := 0; ; {
