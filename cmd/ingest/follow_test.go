@@ -146,7 +146,7 @@ func (d *daemon) alive() bool {
 
 func scrapeMetrics(t *testing.T, base string) map[string]*dto.MetricFamily {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(base + "/metrics") // a daemon out of descriptors may never answer
 	if err != nil {
 		t.Fatal(err)
 	}
