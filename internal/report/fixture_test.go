@@ -136,22 +136,26 @@ func fixture() []request {
 	}
 }
 
-// rejectedLine is a row of the rejected table.
+// rejectedLine is a row of the rejected table. A line is identified by
+// its content and offset, not by the file it was read from.
 type rejectedLine struct {
 	ingestedAt time.Time
 	source     string
 	offset     uint64
+	raw        string
 }
 
 // rejectedFixture holds 3 distinct lines rejected in the window: one
-// rejected twice (a file loaded again), one rejected outside the window.
+// rejected twice (a file loaded again), one read again from a copy of its
+// file under another name, one rejected outside the window.
 func rejectedFixture() []rejectedLine {
 	return []rejectedLine{
-		{at(1, 0, 0), "a.log", 10},
-		{at(2, 0, 0), "a.log", 10},
-		{at(1, 0, 0), "a.log", 20},
-		{at(1, 0, 0), "b.log", 10},
-		{winTo.Add(time.Hour), "c.log", 10},
+		{at(1, 0, 0), "a.log", 10, "{"},
+		{at(2, 0, 0), "a.log", 10, "{"},
+		{at(1, 0, 0), "a.log", 20, "{"},
+		{at(1, 0, 0), "b.log", 10, "garbage"},
+		{at(1, 0, 0), "a.log.1", 10, "{"},
+		{winTo.Add(time.Hour), "c.log", 10, "late"},
 	}
 }
 
@@ -195,7 +199,7 @@ func insertRejected(t *testing.T, db *chstore.DB, lines []rejectedLine) {
 		if err != nil {
 			t.Fatalf("prepare insert: %v", err)
 		}
-		if err := b.Append(l.ingestedAt, l.ingestedAt, l.source, l.offset, uint64(1), "jsonl", "bad_json", "{"); err != nil {
+		if err := b.Append(l.ingestedAt, l.ingestedAt, l.source, l.offset, uint64(1), "jsonl", "bad_json", l.raw); err != nil {
 			t.Fatalf("append: %v", err)
 		}
 		if err := b.Send(); err != nil {
