@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -130,9 +131,11 @@ func openCtx(ctx context.Context, path string) (*os.File, error) {
 	select {
 	case res = <-done:
 	case <-ctx.Done():
-		// Pair with the blocked open, if it is one, so it returns.
-		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			_ = w.Close()
+		// Pair with the open blocked on a pipe, so it returns.
+		if st, err := os.Stat(path); err == nil && st.Mode()&fs.ModeNamedPipe != 0 {
+			if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+				_ = w.Close()
+			}
 		}
 		if res = <-done; res.err == nil {
 			_ = res.f.Close()
