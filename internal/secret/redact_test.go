@@ -92,6 +92,7 @@ func TestRedactText(t *testing.T) {
 	for _, in := range []string{
 		`{"apiKeyId":"k-acme01","status":429}`, `plain text line`, ``,
 		`{"code":"rate_limited","message":"Basic authentication failed: token expired"}`,
+		"Token Expired", "Token Validation Failed", "Digest Authentication required", "Missing Bearer Token",
 		"/v1/x?page=2&limit=10", "/v1/bookings/1", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36",
 		"Googlebot/2.1 (+http://www.google.com/bot.html)", `{"token_type":"bearer","expires_in":3600}`,
 		"/v1/x?token", "/v1/x?", "ssh://git@github.com/x",

@@ -75,12 +75,12 @@ func containsFold(s []byte, w string) bool {
 // reports whether it found one.
 func redactShapes(s []byte) ([]byte, bool) {
 	changed := false
-	// Only the credential after a scheme word goes; a word that is all
-	// lower-case letters ("Basic authentication", "token expired") is
-	// prose, not a credential.
+	// Only the credential after a scheme word goes; a plain word after
+	// it — "Basic authentication", "Token Expired", "Digest
+	// Authentication", "token VALIDATION" — is prose, not a credential.
 	if hasScheme(s) {
 		s, changed = replaceGroup(s, authSchemeRE, func(v []byte) bool {
-			return len(v) >= 6 && string(v) != Placeholder && !allLower(v)
+			return len(v) >= 6 && string(v) != Placeholder && !isWord(v)
 		}, changed)
 	}
 	if bytes.Contains(s, []byte("eyJ")) {
@@ -123,11 +123,23 @@ func replaceGroup(s []byte, re *regexp.Regexp, keep func([]byte) bool, changed b
 	return append(out, s[last:]...), true
 }
 
-func allLower(b []byte) bool {
-	for _, c := range b {
-		if c < 'a' || c > 'z' {
+// isWord reports whether b is a word of prose: letters only, all lower
+// case, all upper case, or capitalised. A credential has digits,
+// punctuation or mixed case.
+func isWord(b []byte) bool {
+	upper, lower := 0, 0
+	for i, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z':
+			lower++
+		case 'A' <= c && c <= 'Z':
+			if i > 0 && lower > 0 {
+				return false // case changes inside: tOkEn
+			}
+			upper++
+		default:
 			return false
 		}
 	}
-	return true
+	return lower == 0 || upper <= 1
 }
