@@ -210,3 +210,42 @@ func TestLoadNamedPipeSignals(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadStdinSignals: ingest reading standard input from a writer that
+// holds it open and sends nothing stops on SIGINT at once.
+func TestLoadStdinSignals(t *testing.T) {
+	bin := clitest.Build(t, "ingest")
+	url, _ := chtest.Migrated(t)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	p := &ingestProc{cmd: exec.Command(bin, "--clickhouse", url, "--format", "jsonl", "-"), done: make(chan struct{})}
+	p.cmd.Env = append(os.Environ(), "RATESCOPE_HASH_KEY=test-key")
+	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = pr, &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_ = pr.Close()
+	go func() {
+		err := p.cmd.Wait()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			p.code = exit.ExitCode()
+		}
+		close(p.done)
+	}()
+	t.Cleanup(func() { _ = p.cmd.Process.Kill(); <-p.done })
+	if _, err := pw.WriteString(fifoLine(1) + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	if took := p.wait(t, 10*time.Second); took > 3*time.Second {
+		t.Errorf("took %s to stop", took)
+	}
+	if p.code != 1 || !strings.Contains(p.stderr.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q; want 1 and interrupted", p.code, p.stderr.String())
+	}
+}

@@ -69,7 +69,7 @@ func unwrapPathError(err error) error {
 // wait, and ends a read blocked on the pipe.
 func openSource(ctx context.Context, path string, stdin io.Reader) (*source, error) {
 	if path == "-" {
-		r, closeFn, err := spoolGzip(ctx, stdin, StdinName, func() error { return nil })
+		r, closeFn, err := spoolGzip(ctx, &ctxReader{ctx: ctx, r: stdin}, StdinName, func() error { return nil })
 		if err != nil {
 			_ = closeFn()
 			return nil, err
@@ -227,4 +227,44 @@ func spoolGzip(ctx context.Context, f io.Reader, name string, closeFn func() err
 		return nil, closeBoth, fmt.Errorf("read %s: %w", name, err)
 	}
 	return tmp, closeBoth, nil
+}
+
+// ctxReader reads r until ctx is done: a read still blocked then (stdin
+// from a silent writer, which cannot be given a deadline) is left behind
+// and Read returns ctx's error, so an interrupt is never stuck on it.
+// Reads go through its own buffer, reused only once the read that used it
+// has returned: an abandoned read never writes into the caller's slice.
+type ctxReader struct {
+	ctx  context.Context
+	r    io.Reader
+	buf  []byte
+	done chan readResult
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	if cap(c.buf) < len(p) {
+		c.buf = make([]byte, len(p))
+	}
+	if c.done == nil {
+		c.done = make(chan readResult, 1)
+	}
+	buf := c.buf[:len(p)]
+	go func() {
+		n, err := c.r.Read(buf)
+		c.done <- readResult{n, err}
+	}()
+	select {
+	case res := <-c.done:
+		return copy(p, buf[:res.n]), res.err
+	case <-c.ctx.Done():
+		return 0, context.Cause(c.ctx)
+	}
 }
