@@ -193,6 +193,21 @@ func AppendRedacted(dst, s []byte) ([]byte, bool) {
 	if changed {
 		text = dst[n0:]
 	}
+	if echoes := echoValues(text); len(echoes) > 0 {
+		var out []byte
+		last := 0
+		for _, sp := range echoes {
+			if sp.start < last {
+				continue
+			}
+			out = append(out, text[last:sp.start]...)
+			out = append(out, sp.repl...)
+			last = sp.end
+		}
+		out = append(out, text[last:]...)
+		dst = append(dst[:n0], out...)
+		text, changed = dst[n0:], true
+	}
 	if !mayHaveShape(text) {
 		return dst, changed
 	}

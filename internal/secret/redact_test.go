@@ -80,6 +80,10 @@ func TestRedactText(t *testing.T) {
 	f(`{"body":"{\"api_key\":\"AT28x\",\"a\":1}"}`, "AT28x")
 	f(`Authorization: Basic dXNlcjpwYXNz`, "dXNlcjpwYXNz")
 	f(`x-api-key: k3y-v4lue-abc`, "k3y-v4lue-abc")
+	// Validators echoing the value given for a credential field.
+	f(`{"errors":[{"field":"apiKey","rejectedValue":"AT31x","message":"invalid"}]}`, "AT31x")
+	f(`{"detail":[{"type":"string_too_short","loc":["query","api_key"],"msg":"short","input":"AT32x"}]}`, "AT32x")
+	f(`{"param":"token","value":"AT33x"}`, "AT33x")
 	// Shapes, wherever they are and whatever they are called.
 	f("/v1/keys/sk_live_AT29xabc/rotate", "sk_live_AT29xabc")
 	f("note eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here", "eyJzdWIiOiIxIn0")
@@ -96,6 +100,7 @@ func TestRedactText(t *testing.T) {
 		"/v1/x?page=2&limit=10", "/v1/bookings/1", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36",
 		"Googlebot/2.1 (+http://www.google.com/bot.html)", `{"token_type":"bearer","expires_in":3600}`,
 		"/v1/x?token", "/v1/x?", "ssh://git@github.com/x",
+		`{"errors":[{"field":"email","rejectedValue":"a@b","message":"invalid"},{"field":"apiKey","message":"required"}]}`,
 	} {
 		if got := string(RedactText([]byte(in))); got != in {
 			t.Errorf("RedactText(%q) = %q, want it unchanged", in, got)
