@@ -11,6 +11,7 @@ import (
 	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
+	"github.com/ratescope/ratescope/internal/findings"
 	"github.com/ratescope/ratescope/internal/ratelimit"
 )
 
@@ -79,6 +80,13 @@ over, or else their busiest IP.
                quota, headers or blocked (a rate-0 limit)
   peak         highest count in any 60 s (token buckets) or window of the
                limit, or the month's requests so far (quotas)
+  exhausts_at  quotas: when the month's requests reach the quota at the
+               month's rate so far (absent: not this month)
+  peak_trend_per_day, throttles_by
+               when the daemon kept (ingest --follow --plans) at least 3 of
+               the last 7 days: the least-squares gain per day of the
+               limit's daily peak utilization, and the day that trend
+               reaches 1 (absent unless it rises towards it)
 
 --format csv prints the same fields under a header row.`,
 		Example: `  # who is close to a limit in the last 24 hours?
@@ -125,12 +133,19 @@ func rateLimitsRun(opts *RateLimitsOptions) error {
 	if err != nil {
 		return err
 	}
-	rows, err := ratelimit.Compute(opts.Ctx, chquery.New(db), opts.Plans, ratelimit.Query{
+	rd := chquery.New(db)
+	rows, err := ratelimit.Compute(opts.Ctx, rd, opts.Plans, ratelimit.Query{
 		From: opts.Window.From, To: opts.Window.To, Warn: opts.Warn,
 	})
 	if err != nil {
 		return err
 	}
+	// The trend of each limit's daily peak, from what the daemon kept.
+	trends, err := findings.Trends(opts.Ctx, rd, opts.Window.To)
+	if err != nil {
+		return err
+	}
+	findings.AddTrends(rows, trends)
 	if len(rows) == 0 && opts.Format == cli.FormatTable && opts.IO.IsStdoutTTY() {
 		_, err := fmt.Fprintf(opts.IO.Out, "No per-IP traffic and no partners in %s from %s to %s.\n", opts.PlansFile,
 			opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))

@@ -253,6 +253,9 @@ func runMatrix(t *testing.T, rd *chquery.Reader, fx *fixture) {
 	if _, err := findings.Limits(ctx, rd, fx.passFrom, fx.passTo); err != nil {
 		t.Fatalf("limit findings: %v", err)
 	}
+	if _, err := findings.Trends(ctx, rd, fx.passTo); err != nil {
+		t.Fatalf("limit trends: %v", err)
+	}
 	if rows, err := rd.Query(ctx, rd.Tables().FindingsLimitSeries(fx.passFrom, fx.passTo.Add(time.Minute))); err != nil {
 		t.Fatalf("limit series: %v", err)
 	} else {

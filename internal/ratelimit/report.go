@@ -82,6 +82,11 @@ type Row struct {
 	// quota at the month's rate so far (Exhaustion): absent when that is
 	// after the month's end.
 	ExhaustsAt *time.Time `json:"exhausts_at,omitempty"`
+	// PeakTrend and ThrottlesBy come from the findings the daemon keeps
+	// (package findings), when it kept a week's daily peaks: the daily
+	// peak utilization's gain per day, and the day that trend reaches 1.
+	PeakTrend   *float64   `json:"peak_trend_per_day,omitempty"`
+	ThrottlesBy *time.Time `json:"throttles_by,omitempty"`
 }
 
 // Compute measures every partner of plans against its plan's limits, and
