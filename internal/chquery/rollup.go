@@ -166,13 +166,15 @@ func (t Tables) RollupLinked(days []uint32, since time.Time) Statement {
 	return b.SQL(") GROUP BY d ORDER BY d").Statement("rollup.linked")
 }
 
-// RollupDays counts the rows of the requests table per day (YYYYMMDD) in
-// [from, to): day, rows, sorted by day.
-func (t Tables) RollupDays(from, to time.Time) Statement {
+// RollupDays counts the rows of the requests table per day (YYYYMMDD):
+// day, rows, sorted by day — from the table's active parts
+// (system.parts), which costs nothing however many rows there are. A
+// background merge that folds copies changes a day's count, which only
+// makes the rollups rebuild that day once more.
+func (t Tables) RollupDays() Statement {
 	var b Builder
-	b.SQL("SELECT toYYYYMMDD(time) AS d, count() FROM ", t.Requests(), " WHERE ")
-	window(&b, "time", from, to)
-	return b.SQL(" GROUP BY d ORDER BY d").Statement("rollup.days")
+	b.SQL("SELECT toUInt32(partition) AS d, sum(rows) FROM system.parts WHERE database = ").Arg(t.Database)
+	return b.SQL(" AND table = 'requests' AND active GROUP BY d ORDER BY d").Statement("rollup.days")
 }
 
 // SummaryRollup counts the requests of cover from the rollups, per status

@@ -100,7 +100,7 @@ func TestStatementsBalanced(t *testing.T) {
 		tb.RollupBuild(from, to),
 		tb.RollupChecks(),
 		tb.RollupLinked([]uint32{20260301, 20260302}, from),
-		tb.RollupDays(from, to),
+		tb.RollupDays(),
 		tb.ServerNow(),
 		tb.RequestRows(secret),
 		tb.SequenceAttempts(&seq, from, to),

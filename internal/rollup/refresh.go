@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -118,7 +117,7 @@ func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read rollup checks: %w", err)
 	}
-	if err := scanCounts(ctx, rd, t.RollupDays(time.Unix(0, 0), time.Unix(math.MaxUint32, 0)), func(d uint32, n uint64) { st.rows[d] = n }); err != nil {
+	if err := scanCounts(ctx, rd, t.RollupDays(), func(d uint32, n uint64) { st.rows[d] = n }); err != nil {
 		return nil, fmt.Errorf("count rows per day: %w", err)
 	}
 	var changed []uint32
