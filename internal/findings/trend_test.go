@@ -59,7 +59,7 @@ func TestTrends(t *testing.T) {
 			rows = append(rows, ratelimit.Row{Partner: "acme", Limit: "sustained", Kind: ratelimit.KindTokenBucket, Utilization: u, State: ratelimit.StateOK})
 		}
 		for i, r := range rows {
-			to := mar(1+d).Add(time.Duration(10+i) * time.Hour)
+			to := mar(1 + d).Add(time.Duration(10+i) * time.Hour)
 			if err := writeLimits(ctx, db, []ratelimit.Row{r}, to.Add(-time.Hour), to, to); err != nil {
 				t.Fatal(err)
 			}
