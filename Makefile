@@ -33,8 +33,12 @@ endif
 demo: build
 	scripts/demo.sh
 
+# RATESCOPE_BENCH_REQUESTS sizes the report benchmarks (10000000: the
+# issue-10 scale); the last table puts each question computed from the
+# rows beside the same answer read from the rollups and findings.
 bench:
-	scripts/with-clickhouse.sh $(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS) | tee bench.txt
+	scripts/with-clickhouse.sh $(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m $(PKGS) | tee bench.txt
+	scripts/bench-table.sh bench.txt
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
