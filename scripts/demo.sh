@@ -93,8 +93,8 @@ echo "ground truth ($manifest): requests=$(truth requests) errors=$(truth errors
 say "ingest migrate"
 "$bin/ingest" migrate
 
-say "ingest $sample"
-"$bin/ingest" "$sample"/*.log "$sample"/*.jsonl "$sample"/*.log.gz
+say "ingest --plans $sample/plans.yaml $sample"
+"$bin/ingest" --plans "$sample/plans.yaml" "$sample"/*.log "$sample"/*.jsonl "$sample"/*.log.gz
 
 say "report summary"
 "$bin/report" summary
