@@ -54,11 +54,11 @@ FROM `, t.LimitFindings(), " WHERE ")
 
 // FindingsDailyPeaks reads, per partner and limit, the highest
 // utilization the kept rate-limit rows of each day (UTC) of [from, to)
-// show: partner, limit_name, day (Date), peak, sorted by partner, limit
+// show: partner, limit_name, day (YYYYMMDD, UInt32), peak, sorted by partner, limit
 // and day. Each row is taken at its latest computation.
 func (t Tables) FindingsDailyPeaks(from, to time.Time) Statement {
 	var b Builder
-	b.SQL("SELECT partner, limit_name, toDate(window_to) AS d, max(u) FROM (SELECT window_to, partner, limit_name, argMax(utilization, computed_at) AS u FROM ",
+	b.SQL("SELECT partner, limit_name, toYYYYMMDD(window_to) AS d, max(u) FROM (SELECT window_to, partner, limit_name, argMax(utilization, computed_at) AS u FROM ",
 		t.LimitFindings(), " WHERE ")
 	window(&b, "window_to", from, to)
 	b.SQL(" GROUP BY window_to, partner, limit_name)\nGROUP BY partner, limit_name, d\nORDER BY partner, limit_name, d")

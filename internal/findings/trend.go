@@ -85,7 +85,7 @@ func Trends(ctx context.Context, rd *chquery.Reader, asOf time.Time) (map[[2]str
 	for rows.Next() {
 		var (
 			k    [2]string
-			d    time.Time
+			d    uint32
 			peak float64
 		)
 		if err := rows.Scan(&k[0], &k[1], &d, &peak); err != nil {
@@ -95,7 +95,7 @@ func Trends(ctx context.Context, rd *chquery.Reader, asOf time.Time) (map[[2]str
 			flush()
 		}
 		cur = k
-		days = append(days, time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC))
+		days = append(days, time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC))
 		peaks = append(peaks, peak)
 	}
 	if err := rows.Err(); err != nil {
