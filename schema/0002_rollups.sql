@@ -36,13 +36,18 @@ ORDER BY (hour, partner, route, method, status, code, error_type);
 -- at or after checked_at minus a safety margin (a late error body after
 -- midnight), is stale until the next pass rebuilds it. requests counts
 -- the requests the rebuild rolled up (0 for a check without rebuild).
+-- recorded_at (the server's clock once the rollup was swapped in) orders
+-- the records: when two passes race, the one that swapped last is the one
+-- whose row count is believed, so an older rollup swapped in after a newer
+-- one is found stale (its count is older) and rebuilt.
 CREATE TABLE IF NOT EXISTS {{.DB}}.rollup_builds {{.OnCluster}}
 (
-    day        UInt32,
-    checked_at DateTime('UTC'),
-    built_at   DateTime('UTC'),
-    rows       UInt64,
-    requests   UInt64
+    day         UInt32,
+    checked_at  DateTime('UTC'),
+    built_at    DateTime('UTC'),
+    rows        UInt64,
+    requests    UInt64,
+    recorded_at DateTime('UTC')
 )
-ENGINE = {{engine "rollup_builds" "ReplacingMergeTree(checked_at)"}}
+ENGINE = {{engine "rollup_builds" "ReplacingMergeTree(recorded_at)"}}
 ORDER BY day;

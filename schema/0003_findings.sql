@@ -6,8 +6,9 @@
 
 -- Retry storms, one row per storm and pass: a storm still going on is
 -- written again by every pass, with its later end and more attempts, under
--- the same key (its sequence and first attempt); readers take the latest
--- row of each key (argMax by updated_at), and merges fold the rest.
+-- the same key (its sequence and first attempt); readers take each key's
+-- row with the most attempts (argMax by attempts: a storm only grows, and
+-- passes a second apart cannot tie), and merges fold the rest alike.
 CREATE TABLE IF NOT EXISTS {{.DB}}.storm_findings {{.OnCluster}}
 (
     start            DateTime('UTC'),
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.storm_findings {{.OnCluster}}
     first_request_id String,
     updated_at       DateTime('UTC')
 )
-ENGINE = {{engine "storm_findings" "ReplacingMergeTree(updated_at)"}}
+ENGINE = {{engine "storm_findings" "ReplacingMergeTree(attempts)"}}
 PARTITION BY toYYYYMM(start)
 ORDER BY (partner, client_ip, method, route, idempotency_key, start_ms);
 
@@ -48,8 +49,11 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.limit_findings {{.OnCluster}}
     state       String,
     peak        UInt64,
     exhausts_at DateTime('UTC'),
-    computed_at DateTime('UTC')
+    computed_at DateTime('UTC'),
+    -- the computing pass's clock in milliseconds: the latest of two passes
+    -- over one window within a second wins
+    computed_ms UInt64
 )
-ENGINE = {{engine "limit_findings" "ReplacingMergeTree(computed_at)"}}
+ENGINE = {{engine "limit_findings" "ReplacingMergeTree(computed_ms)"}}
 PARTITION BY toYYYYMM(window_to)
 ORDER BY (window_to, window_from, partner, limit_name);

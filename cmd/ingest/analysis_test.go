@@ -89,7 +89,7 @@ func TestFollowKeepsAGrowingStorm(t *testing.T) {
 	}
 	// The window of the latest pass, from its rate-limit rows.
 	var from, to time.Time
-	if err := db.Conn.QueryRow(ctx, "SELECT window_from, window_to FROM "+db.Table("limit_findings")+" ORDER BY computed_at DESC, window_to DESC LIMIT 1").Scan(&from, &to); err != nil {
+	if err := db.Conn.QueryRow(ctx, "SELECT window_from, window_to FROM "+db.Table("limit_findings")+" ORDER BY computed_ms DESC, window_to DESC LIMIT 1").Scan(&from, &to); err != nil {
 		t.Fatal(err)
 	}
 	storms, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: from, To: to})

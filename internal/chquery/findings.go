@@ -10,14 +10,14 @@ func (t Tables) LimitFindings() string { return t.table("limit_findings") }
 
 // FindingsStorms reads the kept retry storms (storm_findings) that lie in
 // [from, to) — first attempt at or after from, last before to — each at
-// its latest pass, optionally only partner's: partner, client_ip, method,
+// its latest pass (the most attempts: a storm only grows), optionally only partner's: partner, client_ip, method,
 // route, idempotency_key, start_ms, end_ms, attempts, retries,
 // median_gap_ms, violations, first_request_id.
 func (t Tables) FindingsStorms(from, to time.Time, partner string) Statement {
 	var b Builder
 	b.SQL(`SELECT partner, client_ip, method, route, idempotency_key, start_ms,
-    argMax(end_ms, updated_at) AS e, argMax(attempts, updated_at), argMax(retries, updated_at),
-    argMax(median_gap_ms, updated_at), argMax(violations, updated_at), argMax(first_request_id, updated_at)
+    argMax(end_ms, attempts) AS e, max(attempts), argMax(retries, attempts),
+    argMax(median_gap_ms, attempts), argMax(violations, attempts), argMax(first_request_id, attempts)
 FROM `, t.StormFindings(), " WHERE ")
 	window(&b, "start", from, to)
 	b.SQL(" AND start_ms >= ").Arg(from.UnixMilli())
@@ -34,8 +34,8 @@ FROM `, t.StormFindings(), " WHERE ")
 // peak, exhausts_at (0: none).
 func (t Tables) FindingsLimits(from, to time.Time) Statement {
 	var b Builder
-	b.SQL(`SELECT partner, limit_name, argMax(kind, computed_at), argMax(measure, computed_at), argMax(utilization, computed_at),
-    argMax(throttled, computed_at), argMax(state, computed_at), argMax(peak, computed_at), argMax(exhausts_at, computed_at)
+	b.SQL(`SELECT partner, limit_name, argMax(kind, computed_ms), argMax(measure, computed_ms), argMax(utilization, computed_ms),
+    argMax(throttled, computed_ms), argMax(state, computed_ms), argMax(peak, computed_ms), argMax(exhausts_at, computed_ms)
 FROM `, t.LimitFindings(), " WHERE window_to = ").Arg(to.UTC()).SQL(" AND window_from = ").Arg(from.UTC())
 	return b.SQL("\nGROUP BY partner, limit_name").Statement("findings.limits")
 }
@@ -46,7 +46,7 @@ FROM `, t.LimitFindings(), " WHERE window_to = ").Arg(to.UTC()).SQL(" AND window
 // utilization, throttled, state, sorted by window_to.
 func (t Tables) FindingsLimitSeries(from, to time.Time) Statement {
 	var b Builder
-	b.SQL(`SELECT window_to, partner, limit_name, argMax(utilization, computed_at), argMax(throttled, computed_at), argMax(state, computed_at)
+	b.SQL(`SELECT window_to, partner, limit_name, argMax(utilization, computed_ms), argMax(throttled, computed_ms), argMax(state, computed_ms)
 FROM `, t.LimitFindings(), " WHERE ")
 	window(&b, "window_to", from, to)
 	return b.SQL("\nGROUP BY window_to, partner, limit_name\nORDER BY window_to, partner, limit_name").Statement("findings.limit_series")
@@ -58,7 +58,7 @@ FROM `, t.LimitFindings(), " WHERE ")
 // and day. Each row is taken at its latest computation.
 func (t Tables) FindingsDailyPeaks(from, to time.Time) Statement {
 	var b Builder
-	b.SQL("SELECT partner, limit_name, toYYYYMMDD(window_to) AS d, max(u) FROM (SELECT window_to, partner, limit_name, argMax(utilization, computed_at) AS u FROM ",
+	b.SQL("SELECT partner, limit_name, toYYYYMMDD(window_to) AS d, max(u) FROM (SELECT window_to, partner, limit_name, argMax(utilization, computed_ms) AS u FROM ",
 		t.LimitFindings(), " WHERE ")
 	window(&b, "window_to", from, to)
 	b.SQL(" GROUP BY window_to, partner, limit_name)\nGROUP BY partner, limit_name, d\nORDER BY partner, limit_name, d")

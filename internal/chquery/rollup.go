@@ -145,12 +145,13 @@ func (t Tables) RollupBuild(from, to time.Time) Statement {
 	return b.Statement("rollup.build")
 }
 
-// RollupChecks lists, per day (YYYYMMDD) that has a rollup, when the last
-// refresh pass found it complete and how many rows of the requests table
-// the day held then: day, checked_at, rows. Sorted by day.
+// RollupChecks lists, per day (YYYYMMDD) that has a rollup, when the
+// refresh pass that recorded it last found it complete and how many rows
+// of the requests table the day held then: day, checked_at, rows. Sorted
+// by day.
 func (t Tables) RollupChecks() Statement {
 	var b Builder
-	b.SQL("SELECT day, max(checked_at), argMax(rows, checked_at) FROM ", t.RollupBuilds(), " GROUP BY day ORDER BY day")
+	b.SQL("SELECT day, argMax(checked_at, toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)), argMax(rows, toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)) FROM ", t.RollupBuilds(), " GROUP BY day ORDER BY day")
 	return b.Statement("rollup.checks")
 }
 

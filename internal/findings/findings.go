@@ -77,7 +77,7 @@ func writeLimits(ctx context.Context, db *chstore.DB, rows []ratelimit.Row, from
 		return nil
 	}
 	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("limit_findings")+
-		" (window_to, window_from, partner, limit_name, kind, measure, utilization, throttled, state, peak, exhausts_at, computed_at)")
+		" (window_to, window_from, partner, limit_name, kind, measure, utilization, throttled, state, peak, exhausts_at, computed_at, computed_ms)")
 	if err != nil {
 		return fmt.Errorf("write limit findings: %w", err)
 	}
@@ -87,7 +87,7 @@ func writeLimits(ctx context.Context, db *chstore.DB, rows []ratelimit.Row, from
 			ex = r.ExhaustsAt.UTC()
 		}
 		if err := b.Append(to.UTC(), from.UTC(), r.Partner, r.Limit, string(r.Kind), string(r.Measure), r.Utilization, r.Throttled,
-			string(r.State), r.Peak, ex, at.UTC()); err != nil {
+			string(r.State), r.Peak, ex, at.UTC(), uint64(time.Now().UnixMilli())); err != nil {
 			return errors.Join(fmt.Errorf("write limit findings: %w", err), b.Abort())
 		}
 	}

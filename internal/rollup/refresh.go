@@ -207,14 +207,20 @@ func recordChecks(ctx context.Context, db *chstore.DB, days []uint32, st *state)
 	return nil
 }
 
-// record inserts a rollup_builds row for each day.
+// record inserts a rollup_builds row for each day, stamped with the
+// server's clock now: after the day's rollup was swapped in.
 func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]uint64, checked, built time.Time, n uint64) error {
-	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("rollup_builds")+" (day, checked_at, built_at, rows, requests)")
+	var recorded time.Time
+	rd := chquery.New(db)
+	if err := rd.QueryRow(ctx, rd.Tables().ServerNow()).Scan(&recorded); err != nil {
+		return fmt.Errorf("record: read the server's clock: %w", err)
+	}
+	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("rollup_builds")+" (day, checked_at, built_at, rows, requests, recorded_at)")
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
 	for _, d := range days {
-		if err := b.Append(d, checked.UTC(), built.UTC(), rows[d], n); err != nil {
+		if err := b.Append(d, checked.UTC(), built.UTC(), rows[d], n, recorded.UTC()); err != nil {
 			return errors.Join(fmt.Errorf("record: %w", err), b.Abort())
 		}
 	}
