@@ -6,7 +6,7 @@
 //
 // A storm still going on is written again by every pass under the same
 // key (its sequence and first attempt) with its later end, more attempts
-// and any new violation; readers take each key's latest row. A storm that
+// and any new violation; readers take each key's row with the most attempts. A storm that
 // began before a pass's horizon is seen from the horizon on, so a storm
 // longer than the horizon is kept as successive pieces.
 //
