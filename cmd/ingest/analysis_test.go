@@ -87,37 +87,41 @@ func TestFollowKeepsAGrowingStorm(t *testing.T) {
 	if len(all) != 1 {
 		t.Errorf("kept %d storms, want the one storm, updated: %+v", len(all), all)
 	}
-	// The window of the latest pass, from its rate-limit rows.
-	var from, to time.Time
-	if err := db.Conn.QueryRow(ctx, "SELECT window_from, window_to FROM "+db.Table("limit_findings")+" ORDER BY computed_ms DESC, window_to DESC LIMIT 1").Scan(&from, &to); err != nil {
-		t.Fatal(err)
-	}
-	storms, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: from, To: to})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kept, err := findings.Storms(ctx, rd, from, to, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, b := mustJSON(t, kept), mustJSON(t, storms); a != b {
-		t.Errorf("window %s–%s: kept storms %s, report retry-storms %s", from, to, a, b)
-	}
 	plans, err := ratelimit.LoadPlans(plansFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: from, To: to})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keptRows, err := findings.Limits(ctx, rd, from, to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, b := mustJSON(t, keptRows), mustJSON(t, rows); a != b {
-		t.Errorf("window %s–%s: kept rate-limit rows %s, report rate-limits %s", from, to, a, b)
-	}
+	// Once the pass that saw the whole storm has written its rate-limit
+	// rows too, the findings of its window are the reports' output.
+	chtest.Eventually(t, 30*time.Second, "the findings of the latest pass's window equal the reports", func() (bool, string) {
+		var from, to time.Time
+		if err := db.Conn.QueryRow(ctx, "SELECT window_from, window_to FROM "+db.Table("limit_findings")+" ORDER BY computed_ms DESC, window_to DESC LIMIT 1").Scan(&from, &to); err != nil {
+			return false, err.Error()
+		}
+		storms, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: from, To: to})
+		if err != nil {
+			return false, err.Error()
+		}
+		kept, err := findings.Storms(ctx, rd, from, to, "")
+		if err != nil {
+			return false, err.Error()
+		}
+		if a, b := mustJSON(t, kept), mustJSON(t, storms); a != b {
+			return false, fmt.Sprintf("window %s–%s: kept storms %s, report retry-storms %s", from, to, a, b)
+		}
+		rows, err := ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: from, To: to})
+		if err != nil {
+			return false, err.Error()
+		}
+		keptRows, err := findings.Limits(ctx, rd, from, to)
+		if err != nil {
+			return false, err.Error()
+		}
+		if a, b := mustJSON(t, keptRows), mustJSON(t, rows); a != b {
+			return false, fmt.Sprintf("window %s–%s: kept rate-limit rows %s, report rate-limits %s", from, to, a, b)
+		}
+		return true, ""
+	})
 	if code, took := d.stop(syscall.SIGTERM, 10*time.Second); code != 0 {
 		t.Errorf("SIGTERM: exit %d after %s", code, took)
 	}

@@ -25,21 +25,23 @@ type Result struct {
 func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, from, to, at time.Time) (Result, error) {
 	rd := chquery.New(db)
 	var res Result
+	// Both analyses first, then both writes: readers see a pass's storms
+	// and rate-limit rows close together.
 	storms, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: from, To: to})
 	if err != nil {
 		return res, err
+	}
+	var rows []ratelimit.Row
+	if plans != nil {
+		rows, err = ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: from, To: to})
+		if err != nil {
+			return res, err
+		}
 	}
 	if err := writeStorms(ctx, db, storms, at); err != nil {
 		return res, err
 	}
 	res.Storms = len(storms)
-	if plans == nil {
-		return res, nil
-	}
-	rows, err := ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: from, To: to})
-	if err != nil {
-		return res, err
-	}
 	if err := writeLimits(ctx, db, rows, from, to, at); err != nil {
 		return res, err
 	}
