@@ -109,6 +109,22 @@ func TestSampleMatchesGroundTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+
+	// Routes: every endpoint once, however its ids look.
+	var routes uint64
+	if err := db.Conn.QueryRow(ctx, "SELECT uniqExact(route) FROM "+db.Table("requests")+" WHERE kind = 1").Scan(&routes); err != nil {
+		t.Fatal(err)
+	}
+	if want := loggen.Endpoints(); int(routes) != want {
+		t.Errorf("the sample's requests fall into %d routes, the generator calls %d endpoints", routes, want)
+	}
+	var byRoute []struct {
+		Route string `json:"route"`
+	}
+	s.reportJSON(t, &byRoute, "errors", "--by", "route")
+	if len(byRoute) == 0 || len(byRoute) > loggen.Endpoints() {
+		t.Errorf("errors --by route: %d rows for %d endpoints", len(byRoute), loggen.Endpoints())
+	}
 	var secrets []string
 	for _, sec := range m.Secrets {
 		secrets = append(secrets, sec.Value)

@@ -29,6 +29,7 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/checkpoint"
+	"github.com/ratescope/ratescope/internal/route"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/ingest"
 	"github.com/ratescope/ratescope/internal/tail"
@@ -56,6 +57,7 @@ type Config struct {
 	Format       accesslog.Format // FormatAuto: detect per file
 	HashKey      []byte           // key for hashing credentials into caller ids
 	MaxLineBytes int              // longer lines are rejected; default 1 MiB
+	Routes       *route.Templates // configured route templates; nil: derive only
 
 	FlushRows     int           // hand a batch to the inserter at this many rows; default 100,000
 	FlushInterval time.Duration // … or when its first line is this old; default 1s
@@ -196,6 +198,7 @@ func New(cfg Config) (*Daemon, error) {
 		free:      make(chan *batch, 2),
 		connected: make(chan struct{}),
 	}
+	d.core.SetRoutes(cfg.Routes)
 	// Two batches: one filling while the other is inserted.
 	d.cur = newBatch(cfg.FlushRows)
 	d.free <- newBatch(cfg.FlushRows)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/route"
 	"github.com/ratescope/ratescope/internal/secret"
 )
 
@@ -56,6 +57,11 @@ const formatSlots = 8
 func NewCore(hashKey []byte) *Core {
 	return &Core{norm: newNormalizer(hashKey)}
 }
+
+// SetRoutes makes c route paths without a logged template by the
+// configured templates first (nil: derivation only). Call it before the
+// first Line.
+func (c *Core) SetRoutes(t *route.Templates) { c.norm.routes = t }
 
 func (c *Core) parser(f accesslog.Format) *accesslog.Parser {
 	if int(f) >= len(c.parsers) {

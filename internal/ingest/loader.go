@@ -17,6 +17,7 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/route"
 )
 
 // Sink stores batches; *chstore.DB is one.
@@ -33,6 +34,7 @@ type Config struct {
 	HashKey      []byte           // key for hashing credentials into caller ids
 	Now          func() time.Time // default time.Now
 	Stdin        io.Reader        // read for "-"
+	Routes       *route.Templates // configured route templates; nil: derive only
 }
 
 // Defaults.
@@ -152,7 +154,7 @@ func newLoader(sink Sink, cfg Config) *loader {
 	l := &loader{
 		cfg:  cfg,
 		sink: sink,
-		core: NewCore(cfg.HashKey),
+		core: newCoreWith(cfg),
 		full: make(chan batchPair, 1),
 		free: make(chan batchPair, 2),
 	}
@@ -160,6 +162,12 @@ func newLoader(sink Sink, cfg Config) *loader {
 	l.cur = batchPair{chstore.NewRequestBatch(cfg.BatchRows), chstore.NewRejectBatch(1024)}
 	l.free <- batchPair{chstore.NewRequestBatch(cfg.BatchRows), chstore.NewRejectBatch(1024)}
 	return l
+}
+
+func newCoreWith(cfg Config) *Core {
+	c := NewCore(cfg.HashKey)
+	c.SetRoutes(cfg.Routes)
+	return c
 }
 
 // insertLoop stores filled batches until l.full is closed. On failure it
