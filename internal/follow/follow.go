@@ -29,9 +29,9 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/checkpoint"
-	"github.com/ratescope/ratescope/internal/route"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/ingest"
+	"github.com/ratescope/ratescope/internal/route"
 	"github.com/ratescope/ratescope/internal/tail"
 )
 
