@@ -102,6 +102,10 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 	if _, _, err := chstore.ParseURL(url); err != nil {
 		return err
 	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
 	key, err := secret.LoadKey(load.HashKeyFile)
 	if err != nil {
 		return err
@@ -114,6 +118,8 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		Connect:            func(ctx context.Context) (follow.Store, error) { return chstore.Open(ctx, url) },
 		Format:             format,
 		HashKey:            key,
+		Routes:             cfg.Routes,
+		Mapping:            cfg.Mapping,
 		FlushRows:          o.FlushRows,
 		FlushInterval:      o.FlushInterval,
 		MaxBufferRows:      o.MaxBufferRows,

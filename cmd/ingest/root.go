@@ -95,6 +95,7 @@ stderr.`,
 		},
 	}
 	cli.AddClickHouseFlag(cmd, f)
+	cli.AddConfigFlag(cmd, f)
 	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto, apigw, nginx, nginx-json, envoy or jsonl")
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
 	cmd.Flags().StringVar(&opts.HashKeyFile, "hash-key-file", secret.DefaultKeyPath(), "key for hashing credentials into caller ids (created if missing; $"+secret.EnvKey+" overrides)")
@@ -117,6 +118,10 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 			return err
 		}
 	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
 	key, err := secret.LoadKey(opts.HashKeyFile)
 	if err != nil {
 		return err
@@ -134,6 +139,8 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 		BatchRows: opts.BatchRows,
 		HashKey:   key,
 		Stdin:     f.IOStreams.In,
+		Routes:    cfg.Routes,
+		Mapping:   cfg.Mapping,
 	})
 	if !opts.Quiet && stats.Total.Lines > 0 {
 		printStats(f.IOStreams.Out, stats, time.Since(start))

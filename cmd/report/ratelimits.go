@@ -10,6 +10,7 @@ import (
 
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
+	"github.com/ratescope/ratescope/internal/config"
 	"github.com/ratescope/ratescope/internal/ratelimit"
 )
 
@@ -39,7 +40,7 @@ func NewCmdRateLimits(f *cli.Factory, runF func(*RateLimitsOptions) error) *cobr
 	opts := &RateLimitsOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
 	var window cli.WindowFlags
 	cmd := &cobra.Command{
-		Use:   "rate-limits --plans FILE [flags]",
+		Use:   "rate-limits [--plans FILE] [flags]",
 		Short: "Partners and client IPs near or over their rate limits",
 		Long: `Measure each partner's traffic against the limits of its rate-limit plan,
 and each client IP against the per-IP limits, as the plans file (--plans)
@@ -90,9 +91,6 @@ over, or else their busiest IP.
   report rate-limits --plans plans.yaml --format json`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.PlansFile == "" {
-				return cli.UsageErrorf("--plans is required: give the rate-limit plans file (see examples/plans.yaml)")
-			}
 			if cmd.Flags().Changed("warn") && !(opts.Warn > 0 && opts.Warn <= 1) {
 				return cli.UsageErrorf("--warn %v: want a level above 0 and at most 1", opts.Warn)
 			}
@@ -100,7 +98,7 @@ over, or else their busiest IP.
 			if err != nil {
 				return err
 			}
-			plans, err := ratelimit.LoadPlans(opts.PlansFile)
+			plans, err := loadPlans(f, opts)
 			if err != nil {
 				return err
 			}
@@ -113,10 +111,38 @@ over, or else their busiest IP.
 		},
 	}
 	window.AddFlags(cmd.Flags())
-	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE` (YAML; required)")
+	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE` (a plans file or a ratescope.yaml; default: the configuration's plans)")
 	cmd.Flags().Float64Var(&opts.Warn, "warn", 0, "warn `LEVEL`: utilization from which a limit is near, 0..1 (default the plans file's warn, else 0.8)")
 	cli.AddFormatFlag(cmd.Flags(), &opts.Format)
 	return cmd
+}
+
+// loadPlans reads the plans of --plans (a plans file, or any ratescope.yaml)
+// or, without it, of the configuration.
+func loadPlans(f *cli.Factory, opts *RateLimitsOptions) (*ratelimit.Plans, error) {
+	if opts.PlansFile != "" {
+		c, err := config.LoadAs(opts.PlansFile, "plans file")
+		if err != nil {
+			return nil, err
+		}
+		if c.Plans == nil {
+			return nil, fmt.Errorf("%s: no plans, partners with a plan or ip_limits: nothing to measure", opts.PlansFile)
+		}
+		return c.Plans, nil
+	}
+	c, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	if c.Plans == nil {
+		where := "no configuration file was found"
+		if c.File != "" {
+			where = c.File + " defines no plans"
+		}
+		return nil, cli.UsageErrorf("no rate-limit plans: %s; give --plans FILE or add plans and partners to ratescope.yaml (see examples/ratescope.yaml)", where)
+	}
+	opts.PlansFile = c.File
+	return c.Plans, nil
 }
 
 func rateLimitsRun(opts *RateLimitsOptions) error {

@@ -116,7 +116,7 @@ func TestRateLimitsFlagErrors(t *testing.T) {
 			t.Errorf("%q: stderr %q, want one line containing %q", args, stderr, wantErr)
 		}
 	}
-	f(nil, cli.ExitUsage, "--plans is required: give the rate-limit plans file (see examples/plans.yaml) (see 'report rate-limits --help')")
+	f(nil, cli.ExitUsage, "no rate-limit plans: no configuration file was found; give --plans FILE or add plans and partners to ratescope.yaml")
 	f([]string{"--plans"}, cli.ExitUsage, "flag needs an argument: --plans")
 	f([]string{"--plans", rlPlans, "--warn", "0"}, cli.ExitUsage, "--warn 0: want a level above 0 and at most 1")
 	f([]string{"--plans", rlPlans, "--warn", "1.5"}, cli.ExitUsage, "--warn 1.5: want a level above 0 and at most 1")
@@ -253,7 +253,7 @@ func TestRateLimitsBinary(t *testing.T) {
 			clitest.WantOneLineError(t, clitest.Run(t, bin, append([]string{"rate-limits"}, args...)...), "report", wantCode, wantErr)
 		})
 	}
-	fails("missing --plans", 2, "--plans is required", "--clickhouse", url)
+	fails("missing --plans", 2, "no rate-limit plans: no configuration file was found", "--clickhouse", url)
 	fails("bad --warn", 2, "--warn 2: want a level above 0 and at most 1", "--plans", rlPlans, "--warn", "2")
 	fails("invalid plans file", 1, `testdata/ratelimits/bad.yaml:6: partner "acme": unknown plan "premium"`, "--plans", rlBad, "--clickhouse", url)
 	fails("plans file is a directory", 1, "plans file testdata is a directory", "--plans", "testdata")

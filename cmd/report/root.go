@@ -32,6 +32,7 @@ or CSV with --format.`,
 	}
 	cmd.CompletionOptions.HiddenDefaultCmd = true
 	cli.AddClickHouseFlag(cmd, f)
+	cli.AddConfigFlag(cmd, f)
 	cmd.AddCommand(
 		NewCmdSummary(f, nil),
 		NewCmdErrors(f, nil),

@@ -54,10 +54,11 @@ type Config struct {
 	// Store.Migrate, until they succeed.
 	Connect func(ctx context.Context) (Store, error)
 
-	Format       accesslog.Format // FormatAuto: detect per file
-	HashKey      []byte           // key for hashing credentials into caller ids
-	MaxLineBytes int              // longer lines are rejected; default 1 MiB
-	Routes       *route.Templates // configured route templates; nil: derive only
+	Format       accesslog.Format   // FormatAuto: detect per file
+	HashKey      []byte             // key for hashing credentials into caller ids
+	MaxLineBytes int                // longer lines are rejected; default 1 MiB
+	Routes       *route.Templates   // configured route templates; nil: derive only
+	Mapping      *accesslog.Mapping // keys of a custom JSON log; nil: the vocabulary only
 
 	FlushRows     int           // hand a batch to the inserter at this many rows; default 100,000
 	FlushInterval time.Duration // … or when its first line is this old; default 1s
@@ -199,6 +200,7 @@ func New(cfg Config) (*Daemon, error) {
 		connected: make(chan struct{}),
 	}
 	d.core.SetRoutes(cfg.Routes)
+	d.core.SetMapping(cfg.Mapping)
 	// Two batches: one filling while the other is inserted.
 	d.cur = newBatch(cfg.FlushRows)
 	d.free <- newBatch(cfg.FlushRows)

@@ -48,6 +48,7 @@ type Core struct {
 	norm    *normalizer
 	parsers [formatSlots]*accesslog.Parser
 	rec     accesslog.Record
+	mapping *accesslog.Mapping
 }
 
 // formatSlots bounds the Format values Core keeps a parser for.
@@ -63,6 +64,10 @@ func NewCore(hashKey []byte) *Core {
 // first Line.
 func (c *Core) SetRoutes(t *route.Templates) { c.norm.routes = t }
 
+// SetMapping makes c's JSON parsers read the configured keys of a custom
+// JSON log first (nil: the vocabulary only). Call it before the first Line.
+func (c *Core) SetMapping(m *accesslog.Mapping) { c.mapping = m }
+
 func (c *Core) parser(f accesslog.Format) *accesslog.Parser {
 	if int(f) >= len(c.parsers) {
 		return accesslog.NewParser(f) // not a known format: Parse rejects every line
@@ -70,6 +75,7 @@ func (c *Core) parser(f accesslog.Format) *accesslog.Parser {
 	p := c.parsers[f]
 	if p == nil {
 		p = accesslog.NewParser(f)
+		p.SetMapping(c.mapping)
 		c.parsers[f] = p
 	}
 	return p

@@ -28,13 +28,14 @@ type Sink interface {
 
 // Config tunes a load. Zero values take the defaults.
 type Config struct {
-	Format       accesslog.Format // FormatAuto: detect per file
-	BatchRows    int              // rows per insert; default 100,000
-	MaxLineBytes int              // longer lines are rejected; default 1 MiB
-	HashKey      []byte           // key for hashing credentials into caller ids
-	Now          func() time.Time // default time.Now
-	Stdin        io.Reader        // read for "-"
-	Routes       *route.Templates // configured route templates; nil: derive only
+	Format       accesslog.Format   // FormatAuto: detect per file
+	BatchRows    int                // rows per insert; default 100,000
+	MaxLineBytes int                // longer lines are rejected; default 1 MiB
+	HashKey      []byte             // key for hashing credentials into caller ids
+	Now          func() time.Time   // default time.Now
+	Stdin        io.Reader          // read for "-"
+	Routes       *route.Templates   // configured route templates; nil: derive only
+	Mapping      *accesslog.Mapping // keys of a custom JSON log; nil: the vocabulary only
 }
 
 // Defaults.
@@ -167,6 +168,7 @@ func newLoader(sink Sink, cfg Config) *loader {
 func newCoreWith(cfg Config) *Core {
 	c := NewCore(cfg.HashKey)
 	c.SetRoutes(cfg.Routes)
+	c.SetMapping(cfg.Mapping)
 	return c
 }
 
