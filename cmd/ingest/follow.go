@@ -30,13 +30,14 @@ type followOptions struct {
 	ShutdownTimeout time.Duration
 	CheckpointEvery time.Duration
 	RetryMax        time.Duration
+	ProgressEvery   time.Duration
 	LogLevel        string
 	Patterns        []string
 }
 
 // followOnly are the flags that mean nothing without --follow.
 var followOnly = []string{"state-dir", "metrics-addr", "flush-rows", "flush-interval", "max-buffer-rows",
-	"poll-interval", "rotate-wait", "shutdown-timeout", "checkpoint-interval", "retry-max", "log-level"}
+	"poll-interval", "rotate-wait", "shutdown-timeout", "checkpoint-interval", "retry-max", "log-level", "progress-interval"}
 
 func addFollowFlags(cmd *cobra.Command, o *followOptions) {
 	fl := cmd.Flags()
@@ -52,6 +53,7 @@ func addFollowFlags(cmd *cobra.Command, o *followOptions) {
 	fl.DurationVar(&o.CheckpointEvery, "checkpoint-interval", time.Second, "follow: how often the checkpoint file is written (and on stop)")
 	fl.DurationVar(&o.RetryMax, "retry-max", 30*time.Second, "follow: cap of the backoff between ClickHouse retries")
 	fl.StringVar(&o.LogLevel, "log-level", "info", "follow: debug, info, warn or error (logs go to stderr)")
+	fl.DurationVar(&o.ProgressEvery, "progress-interval", follow.DefaultProgressInterval, "follow: how often a progress line (rows stored, bytes behind, last checkpoint) is logged at info")
 }
 
 // checkFollowFlags rejects follow-only flags without --follow and load-only
@@ -80,8 +82,8 @@ func checkFollowFlags(cmd *cobra.Command, o *followOptions) error {
 		return cli.UsageErrorf("--max-buffer-rows must not be negative")
 	case o.MaxBufferRows > 0 && o.MaxBufferRows < o.FlushRows:
 		return cli.UsageErrorf("--max-buffer-rows (%d) must be at least --flush-rows (%d)", o.MaxBufferRows, o.FlushRows)
-	case o.PollInterval <= 0 || o.RotateWait <= 0 || o.ShutdownTimeout <= 0 || o.CheckpointEvery <= 0 || o.RetryMax <= 0:
-		return cli.UsageErrorf("--poll-interval, --rotate-wait, --shutdown-timeout, --checkpoint-interval and --retry-max must be positive")
+	case o.PollInterval <= 0 || o.RotateWait <= 0 || o.ShutdownTimeout <= 0 || o.CheckpointEvery <= 0 || o.RetryMax <= 0 || o.ProgressEvery <= 0:
+		return cli.UsageErrorf("--poll-interval, --rotate-wait, --shutdown-timeout, --checkpoint-interval, --retry-max and --progress-interval must be positive")
 	case o.StateDir == "":
 		return cli.UsageErrorf("--state-dir must not be empty")
 	}
@@ -128,6 +130,7 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		ShutdownTimeout:    o.ShutdownTimeout,
 		CheckpointInterval: o.CheckpointEvery,
 		RetryMax:           o.RetryMax,
+		ProgressInterval:   o.ProgressEvery,
 		MetricsAddr:        o.MetricsAddr,
 		Metrics:            follow.NewMetrics(reg),
 		Gatherer:           reg,

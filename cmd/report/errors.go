@@ -24,6 +24,7 @@ type ErrorsOptions struct {
 	Format  cli.Format
 	By      []report.Key
 	Partner string
+	Limit   cli.Limit
 }
 
 // NewCmdErrors returns `report errors`. runF, when not nil, replaces the
@@ -82,6 +83,7 @@ as fields, in --by order (status a number, the others strings), then
 		"group by these `KEYS`, comma-separated: "+report.KeyNames)
 	cmd.Flags().StringVar(&opts.Partner, "partner", "", "only this `PARTNER`'s requests")
 	cli.AddFormatFlag(cmd.Flags(), &opts.Format)
+	cli.AddLimitFlag(cmd.Flags(), &opts.Limit)
 	return cmd
 }
 
@@ -101,7 +103,7 @@ func errorsRun(opts *ErrorsOptions) error {
 			opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))
 		return err
 	}
-	return opts.Format.Exporter().Export(opts.IO, errorsResult(b))
+	return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, errorsResult(b))
 }
 
 // errorsResult presents b: JSON is b itself (see report.ErrorBreakdown); the

@@ -24,6 +24,7 @@ type RateLimitsOptions struct {
 
 	Window cli.Window
 	Format cli.Format
+	Limit  cli.Limit
 	// PlansFile is --plans; Plans is that file, loaded and validated.
 	PlansFile string
 	Plans     *ratelimit.Plans
@@ -114,6 +115,7 @@ over, or else their busiest IP.
 	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE` (a plans file or a ratescope.yaml; default: the configuration's plans)")
 	cmd.Flags().Float64Var(&opts.Warn, "warn", 0, "warn `LEVEL`: utilization from which a limit is near, 0..1 (default the plans file's warn, else 0.8)")
 	cli.AddFormatFlag(cmd.Flags(), &opts.Format)
+	cli.AddLimitFlag(cmd.Flags(), &opts.Limit)
 	return cmd
 }
 
@@ -162,15 +164,15 @@ func rateLimitsRun(opts *RateLimitsOptions) error {
 		return err
 	}
 	res := rateLimitsResult(rows)
-	if opts.Format != cli.FormatTable || !opts.IO.ColorEnabled() {
-		return opts.Format.Exporter().Export(opts.IO, res)
+	if (opts.Format != cli.FormatTable && opts.Format != cli.FormatWide) || !opts.IO.ColorEnabled() {
+		return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, res)
 	}
 	// Colour the state, the table's last column, after alignment: escape
 	// sequences would count as width.
 	var buf bytes.Buffer
 	ios := *opts.IO
 	ios.Out = &buf
-	if err := opts.Format.Exporter().Export(&ios, res); err != nil {
+	if err := cli.ExportLimited(&ios, opts.Format, opts.Limit, res); err != nil {
 		return err
 	}
 	if _, err := opts.IO.Out.Write(colourStates(buf.Bytes())); err != nil {
@@ -188,7 +190,7 @@ func rateLimitsResult(rows []ratelimit.Row) cli.Result {
 	t := cli.Table{Columns: []cli.Column{
 		{Name: "partner", Kind: cli.Text},
 		{Name: "limit", Kind: cli.Text},
-		{Name: "kind", Kind: cli.Text},
+		{Name: "kind", Kind: cli.Text, Wide: true},
 		{Name: "measure", Kind: cli.Text},
 		{Name: "peak", Kind: cli.Count},
 		{Name: "utilization", Kind: cli.Ratio},

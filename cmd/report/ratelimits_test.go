@@ -157,23 +157,23 @@ func TestRateLimitsRun(t *testing.T) {
 		})
 	}
 	f("piped", false, false, cli.FormatTable, plans, 0, ""+
-		"partner      limit        kind       measure  peak  utilization  throttled  state\n"+
-		"acme         minute       window     window   9     0.9000       1          over\n"+
-		"globex       minute       window     window   8     0.8000       0          near\n"+
-		"203.0.113.7  waf-contact  ip_window  window   5     0.2500       0          ok\n"+
-		"initech      minute       window     window   2     0.2000       0          ok\n")
+		"partner      limit        measure  peak  utilization  throttled  state\n"+
+		"acme         minute       window   9     0.9000       1          over\n"+
+		"globex       minute       window   8     0.8000       0          near\n"+
+		"203.0.113.7  waf-contact  window   5     0.2500       0          ok\n"+
+		"initech      minute       window   2     0.2000       0          ok\n")
 	f("terminal", true, false, cli.FormatTable, plans, 0, ""+
-		"PARTNER      LIMIT        KIND       MEASURE  PEAK  UTILIZATION  THROTTLED  STATE\n"+
-		"acme         minute       window     window   9     90.0%        1          over\n"+
-		"globex       minute       window     window   8     80.0%        0          near\n"+
-		"203.0.113.7  waf-contact  ip_window  window   5     25.0%        0          ok\n"+
-		"initech      minute       window     window   2     20.0%        0          ok\n")
+		"PARTNER      LIMIT        MEASURE  PEAK  UTILIZATION  THROTTLED  STATE\n"+
+		"acme         minute       window   9     90.0%        1          over\n"+
+		"globex       minute       window   8     80.0%        0          near\n"+
+		"203.0.113.7  waf-contact  window   5     25.0%        0          ok\n"+
+		"initech      minute       window   2     20.0%        0          ok\n")
 	f("terminal, colour", true, true, cli.FormatTable, plans, 0, ""+
-		"\x1b[1mPARTNER      LIMIT        KIND       MEASURE  PEAK  UTILIZATION  THROTTLED  STATE\x1b[0m\n"+
-		"acme         minute       window     window   9     90.0%        1          \x1b[31mover\x1b[0m\n"+
-		"globex       minute       window     window   8     80.0%        0          \x1b[33mnear\x1b[0m\n"+
-		"203.0.113.7  waf-contact  ip_window  window   5     25.0%        0          \x1b[32mok\x1b[0m\n"+
-		"initech      minute       window     window   2     20.0%        0          \x1b[32mok\x1b[0m\n")
+		"\x1b[1mPARTNER      LIMIT        MEASURE  PEAK  UTILIZATION  THROTTLED  STATE\x1b[0m\n"+
+		"acme         minute       window   9     90.0%        1          \x1b[31mover\x1b[0m\n"+
+		"globex       minute       window   8     80.0%        0          \x1b[33mnear\x1b[0m\n"+
+		"203.0.113.7  waf-contact  window   5     25.0%        0          \x1b[32mok\x1b[0m\n"+
+		"initech      minute       window   2     20.0%        0          \x1b[32mok\x1b[0m\n")
 	f("--warn 0.85", false, false, cli.FormatCSV, plans, 0.85, ""+
 		"partner,limit,kind,measure,peak,utilization,throttled,state\n"+
 		"acme,minute,window,window,9,0.9,1,over\n"+
@@ -224,7 +224,7 @@ func TestRateLimitsRun(t *testing.T) {
 ]
 `)
 	f("nothing to show, JSON", false, false, cli.FormatJSON, onlyIPs, 0, "[]\n")
-	f("nothing to show, piped", false, false, cli.FormatTable, onlyIPs, 0, "partner  limit  kind  measure  peak  utilization  throttled  state\n")
+	f("nothing to show, piped", false, false, cli.FormatTable, onlyIPs, 0, "partner  limit  measure  peak  utilization  throttled  state\n")
 	f("nothing to show, terminal", true, false, cli.FormatTable, onlyIPs, 0,
 		"No per-IP traffic and no partners in plans.yaml from 2026-03-10T00:00:00Z to 2026-03-11T00:00:00Z.\n")
 }

@@ -24,6 +24,7 @@ type RetryStormsOptions struct {
 
 	Window     cli.Window
 	Format     cli.Format
+	Limit      cli.Limit
 	Partner    string
 	MinRetries int
 }
@@ -101,6 +102,7 @@ fields under a header row, violations joined with ",".`,
 	cmd.Flags().IntVar(&opts.MinRetries, "min-retries", retry.DefaultMinRetries,
 		"a storm has at least `N` retries within 60 s")
 	cli.AddFormatFlag(cmd.Flags(), &opts.Format)
+	cli.AddLimitFlag(cmd.Flags(), &opts.Limit)
 	return cmd
 }
 
@@ -116,13 +118,13 @@ func retryStormsRun(opts *RetryStormsOptions) error {
 	if err != nil {
 		return err
 	}
-	human := opts.Format == cli.FormatTable && opts.IO.IsStdoutTTY()
+	human := (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) && opts.IO.IsStdoutTTY()
 	if len(storms) == 0 && human {
 		_, err := fmt.Fprintf(opts.IO.Out, "No retry storms from %s to %s.\n",
 			opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))
 		return err
 	}
-	return opts.Format.Exporter().Export(opts.IO, retryStormsResult(storms, human))
+	return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, retryStormsResult(storms, human))
 }
 
 // retryStormsResult presents storms: JSON is the storms themselves (see
@@ -131,16 +133,16 @@ func retryStormsRun(opts *RetryStormsOptions) error {
 func retryStormsResult(storms []retry.Storm, human bool) cli.Result {
 	cols := []cli.Column{
 		{Name: "partner", Kind: cli.Text},
-		{Name: "client_ip", Kind: cli.Text},
+		{Name: "client_ip", Kind: cli.Text, Keep: true},
 		{Name: "method", Kind: cli.Text},
 		{Name: "route", Kind: cli.Text},
-		{Name: "start", Kind: cli.Text},
-		{Name: "end", Kind: cli.Text},
+		{Name: "start", Kind: cli.Text, Keep: true},
+		{Name: "end", Kind: cli.Text, Wide: true},
 		{Name: "attempts", Kind: cli.Count},
-		{Name: "retries", Kind: cli.Count},
-		{Name: "median_gap_ms", Kind: cli.Count},
+		{Name: "retries", Kind: cli.Count, Wide: true},
+		{Name: "median_gap_ms", Kind: cli.Count, Wide: true},
 		{Name: "violations", Kind: cli.Text},
-		{Name: "first_request_id", Kind: cli.Text},
+		{Name: "first_request_id", Kind: cli.Text, Wide: true},
 	}
 	sep := ","
 	if human {
@@ -153,7 +155,7 @@ func retryStormsResult(storms []retry.Storm, human bool) cli.Result {
 		for j, v := range s.Violations {
 			names[j] = string(v)
 		}
-		rows[i] = []any{s.Partner, s.ClientIP, s.Method, s.Route, formatMilli(s.Start, human), formatMilli(s.End, human),
+		rows[i] = []any{s.Partner, s.ClientIP, s.Method, s.Route, formatShort(s.Start, human), formatShort(s.End, human),
 			s.Attempts, s.Retries, s.MedianGapMs, strings.Join(names, sep), s.FirstRequestID}
 	}
 	return cli.Result{Value: storms, Table: cli.Table{Columns: cols, Rows: rows}}
@@ -164,6 +166,15 @@ func retryStormsResult(storms []retry.Storm, human bool) cli.Result {
 func formatMilli(t time.Time, human bool) string {
 	if human {
 		return t.UTC().Format("2006-01-02 15:04:05.000 UTC")
+	}
+	return t.UTC().Format(retry.TimeFormat)
+}
+
+// formatShort writes t as formatMilli does for programs, and as
+// "01-02 15:04:05" (UTC) for people: a storm's row must fit 80 columns.
+func formatShort(t time.Time, human bool) string {
+	if human {
+		return t.UTC().Format("01-02 15:04:05")
 	}
 	return t.UTC().Format(retry.TimeFormat)
 }

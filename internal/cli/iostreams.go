@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
 )
 
 // IOStreams are the streams a command reads and writes, and what is known
@@ -24,6 +25,7 @@ type IOStreams struct {
 
 	stdoutTTY    bool
 	colorEnabled bool
+	width        int // fixed terminal width; 0: ask (TerminalWidth)
 }
 
 // System returns the process's standard streams. Standard output counts as a
@@ -84,3 +86,26 @@ func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
+
+// DefaultWidth is the terminal width assumed when it cannot be found.
+const DefaultWidth = 80
+
+// TerminalWidth is the width tables fit on a terminal: $COLUMNS when set,
+// else the terminal's own width, else DefaultWidth.
+func (s *IOStreams) TerminalWidth() int {
+	if s.width > 0 {
+		return s.width
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := s.Out.(*os.File); ok {
+		if n := terminalWidth(f); n > 0 {
+			return n
+		}
+	}
+	return DefaultWidth
+}
+
+// SetTerminalWidth fixes the width (tests).
+func (s *IOStreams) SetTerminalWidth(n int) { s.width = n }

@@ -72,6 +72,7 @@ type Config struct {
 	InsertTimeout      time.Duration // one insert attempt, at most; default 1m
 	RetryBase          time.Duration // first backoff; default 200ms
 	RetryMax           time.Duration // backoff cap; default 30s
+	ProgressInterval   time.Duration // how often progress is logged at INFO; default 1m
 
 	// MetricsAddr, when set, is where /metrics, /healthz and /readyz are
 	// served ("127.0.0.1:0" picks a port; the log says which).
@@ -114,6 +115,7 @@ func (c *Config) fill() {
 	def(&c.InsertTimeout, time.Minute)
 	def(&c.RetryBase, 200*time.Millisecond)
 	def(&c.RetryMax, 30*time.Second)
+	def(&c.ProgressInterval, DefaultProgressInterval)
 	if c.StateDir == "" {
 		c.StateDir = checkpoint.DefaultDir()
 	}
@@ -151,6 +153,8 @@ type Daemon struct {
 
 	toInsert chan *batch
 	free     chan *batch
+	progMu   sync.Mutex
+	prog     progress     // for the periodic progress line (progress.go)
 	buffered atomic.Int64 // rows read and not yet stored or given up
 	lost     atomic.Int64 // rows given up at shutdown
 
@@ -258,6 +262,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	}()
 
 	d.log.Info("following", "patterns", d.patterns, "state_dir", d.cfg.StateDir)
+	wg.Go(func() { d.progressLoop(readCtx, d.cfg.ProgressInterval) })
 	d.readLoop(readCtx)
 
 	fatal := context.Cause(readCtx)
