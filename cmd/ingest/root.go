@@ -95,6 +95,7 @@ stderr.`,
 		},
 	}
 	cli.AddClickHouseFlag(cmd, f)
+	cli.AddVersion(cmd, "ingest")
 	cli.AddConfigFlag(cmd, f)
 	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto, apigw, nginx, nginx-json, envoy or jsonl")
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
@@ -115,6 +116,9 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	}
 	for _, p := range opts.Paths {
 		if err := ingest.CheckReadable(p); err != nil {
+			if p == "version" && len(opts.Paths) == 1 {
+				return fmt.Errorf("%w ('ingest --version' prints the version)", err)
+			}
 			return err
 		}
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -98,10 +96,13 @@ func errorsRun(opts *ErrorsOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(b.Rows) == 0 && opts.Format == cli.FormatTable && opts.IO.IsStdoutTTY() {
-		_, err := fmt.Fprintf(opts.IO.Out, "No error requests from %s to %s.\n",
-			opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))
-		return err
+	if len(b.Rows) == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
+		if !opts.IO.IsStdoutTTY() {
+			if err := opts.Format.Exporter().Export(opts.IO, errorsResult(b)); err != nil {
+				return err
+			}
+		}
+		return nothingToShow(opts.Ctx, opts.IO, db, "no error requests", opts.Window)
 	}
 	return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, errorsResult(b))
 }

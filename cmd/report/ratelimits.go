@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -158,10 +157,13 @@ func rateLimitsRun(opts *RateLimitsOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(rows) == 0 && opts.Format == cli.FormatTable && opts.IO.IsStdoutTTY() {
-		_, err := fmt.Fprintf(opts.IO.Out, "No per-IP traffic and no partners in %s from %s to %s.\n", opts.PlansFile,
-			opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))
-		return err
+	if len(rows) == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
+		if !opts.IO.IsStdoutTTY() {
+			if err := opts.Format.Exporter().Export(opts.IO, rateLimitsResult(rows)); err != nil {
+				return err
+			}
+		}
+		return nothingToShow(opts.Ctx, opts.IO, db, "no per-IP traffic and no partners of "+opts.PlansFile, opts.Window)
 	}
 	res := rateLimitsResult(rows)
 	if (opts.Format != cli.FormatTable && opts.Format != cli.FormatWide) || !opts.IO.ColorEnabled() {

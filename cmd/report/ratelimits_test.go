@@ -151,7 +151,11 @@ func TestRateLimitsRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out.String() != want || errOut.Len() > 0 {
+			got := out.String()
+			if errOut.Len() > 0 {
+				got += "stderr: " + errOut.String()
+			}
+			if got != want {
 				t.Errorf("stdout =\n%s\nwant\n%s\nstderr %q", out, want, errOut)
 			}
 		})
@@ -224,9 +228,10 @@ func TestRateLimitsRun(t *testing.T) {
 ]
 `)
 	f("nothing to show, JSON", false, false, cli.FormatJSON, onlyIPs, 0, "[]\n")
-	f("nothing to show, piped", false, false, cli.FormatTable, onlyIPs, 0, "partner  limit  measure  peak  utilization  throttled  state\n")
+	f("nothing to show, piped", false, false, cli.FormatTable, onlyIPs, 0, "partner  limit  measure  peak  utilization  throttled  state\n"+
+		"stderr: report: no per-IP traffic and no partners of plans.yaml between 2026-03-10T00:00:00Z and 2026-03-11T00:00:00Z.\n")
 	f("nothing to show, terminal", true, false, cli.FormatTable, onlyIPs, 0,
-		"No per-IP traffic and no partners in plans.yaml from 2026-03-10T00:00:00Z to 2026-03-11T00:00:00Z.\n")
+		"No per-IP traffic and no partners of plans.yaml between 2026-03-10T00:00:00Z and 2026-03-11T00:00:00Z.\n")
 }
 
 func TestColourStates(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -119,10 +118,13 @@ func retryStormsRun(opts *RetryStormsOptions) error {
 		return err
 	}
 	human := (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) && opts.IO.IsStdoutTTY()
-	if len(storms) == 0 && human {
-		_, err := fmt.Fprintf(opts.IO.Out, "No retry storms from %s to %s.\n",
-			opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))
-		return err
+	if len(storms) == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
+		if !human {
+			if err := opts.Format.Exporter().Export(opts.IO, retryStormsResult(storms, human)); err != nil {
+				return err
+			}
+		}
+		return nothingToShow(opts.Ctx, opts.IO, db, "no retry storms", opts.Window)
 	}
 	return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, retryStormsResult(storms, human))
 }

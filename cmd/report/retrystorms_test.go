@@ -134,7 +134,11 @@ func TestRetryStormsRun(t *testing.T) {
 			if err := retryStormsRun(&o); err != nil {
 				t.Fatal(err)
 			}
-			if out.String() != want || errOut.Len() > 0 {
+			got := out.String()
+			if errOut.Len() > 0 {
+				got += "stderr: " + errOut.String()
+			}
+			if got != want {
 				t.Errorf("stdout =\n%s\nwant\n%s\nstderr %q", out, want, errOut)
 			}
 		})
@@ -179,8 +183,9 @@ func TestRetryStormsRun(t *testing.T) {
 		"globex   198.51.100.7  GET     /v1/classes  2026-03-01T10:00:00.250Z  8         ignored_retry_after,no_backoff\n")
 	empty := cli.Window{From: mar2, To: mar2.Add(time.Hour)}
 	f("none on a terminal", true, RetryStormsOptions{Window: empty, Format: cli.FormatTable},
-		"No retry storms from 2026-03-02T00:00:00Z to 2026-03-02T01:00:00Z.\n")
+		"No retry storms between 2026-03-02T00:00:00Z and 2026-03-02T01:00:00Z. The data loaded spans 2026-03-01T10:00:00Z to 2026-03-01T10:15:06Z: try --from 2026-03-01 --to 2026-03-01.\n")
 	f("none as JSON", true, RetryStormsOptions{Window: empty, Format: cli.FormatJSON}, "[]\n")
 	f("none piped", false, RetryStormsOptions{Window: empty, Format: cli.FormatTable},
-		"partner  client_ip  method  route  start  attempts  violations\n")
+		"partner  client_ip  method  route  start  attempts  violations\n"+
+		"stderr: report: no retry storms between 2026-03-02T00:00:00Z and 2026-03-02T01:00:00Z. The data loaded spans 2026-03-01T10:00:00Z to 2026-03-01T10:15:06Z: try --from 2026-03-01 --to 2026-03-01.\n")
 }

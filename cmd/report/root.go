@@ -30,8 +30,8 @@ or CSV with --format.`,
   report request req_01HZ9VBKX4EFGH2J
   report errors --from 2026-03-01T00:00:00Z --to 2026-03-02T00:00:00Z --format json`,
 	}
-	cmd.CompletionOptions.HiddenDefaultCmd = true
 	cli.AddClickHouseFlag(cmd, f)
+	cli.AddVersion(cmd, "report")
 	cli.AddConfigFlag(cmd, f)
 	cmd.AddCommand(
 		NewCmdSummary(f, nil),
@@ -39,6 +39,7 @@ or CSV with --format.`,
 		NewCmdRetryStorms(f, nil),
 		NewCmdRateLimits(f, nil),
 		NewCmdRequest(f, nil),
+		NewCmdRejected(f, nil),
 		// Each report is a NewCmdX(f, nil) in its own file, with its logic
 		// in an internal package (report, retry, ratelimit).
 	)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -84,7 +86,23 @@ func summaryRun(opts *SummaryOptions) error {
 	if err != nil {
 		return err
 	}
-	return opts.Format.Exporter().Export(opts.IO, summaryResult(s))
+	if err := opts.Format.Exporter().Export(opts.IO, summaryResult(s)); err != nil {
+		return err
+	}
+	if s.Requests == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
+		// Only the hint: the table above already says there is nothing.
+		if span, err := report.DataSpan(opts.Ctx, db); err == nil {
+			if hint := spanHint(span, opts.Window); hint != "" {
+				w := opts.IO.Out
+				if !opts.IO.IsStdoutTTY() {
+					w = opts.IO.ErrOut
+				}
+				_, err := fmt.Fprintln(w, strings.TrimSpace(hint))
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // summaryResult presents s: JSON is s itself; the table is one record with

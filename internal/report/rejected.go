@@ -1,0 +1,64 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/chstore"
+)
+
+// Rejected is one dead letter: a line ingest could not store as a request.
+// Its JSON encoding is the `report rejected --output json` contract.
+type Rejected struct {
+	Time   time.Time `json:"time"`   // the time it is filed under (see Summarize)
+	Source string    `json:"source"` // the file, as given to ingest
+	Line   uint64    `json:"line"`   // 1-based line number in the file
+	Offset uint64    `json:"offset"` // byte offset in the file
+	Format string    `json:"format"` // the format the file was read as
+	Reason string    `json:"reason"` // why it was rejected (bad_json, no_time, …)
+	Raw    string    `json:"raw"`    // the line, truncated, credentials redacted
+}
+
+// RejectedQuery selects dead letters.
+type RejectedQuery struct {
+	From, To time.Time
+	Reason   string // only this reason, when not empty
+	Source   string // only this source, when not empty
+}
+
+// RejectedLines lists the distinct rejected lines of the window (one per
+// source, offset and content, however often the file was loaded), newest
+// file order: by source, then offset.
+func RejectedLines(ctx context.Context, db *chstore.DB, q RejectedQuery) ([]Rejected, error) {
+	sql := "SELECT max(time), source, any(line), `offset`, any(format), any(reason), any(raw) FROM " + db.Table("rejected") +
+		" WHERE time >= ? AND time < ?"
+	args := []any{chstore.QueryTime(q.From), chstore.QueryTime(q.To)}
+	if q.Reason != "" {
+		sql += " AND reason = ?"
+		args = append(args, q.Reason)
+	}
+	if q.Source != "" {
+		sql += " AND source = ?"
+		args = append(args, q.Source)
+	}
+	sql += " GROUP BY source, `offset`, cityHash64(raw) ORDER BY source, `offset`"
+	rows, err := db.Conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list rejected lines: %w", err)
+	}
+	defer rows.Close()
+	out := []Rejected{}
+	for rows.Next() {
+		var r Rejected
+		if err := rows.Scan(&r.Time, &r.Source, &r.Line, &r.Offset, &r.Format, &r.Reason, &r.Raw); err != nil {
+			return nil, fmt.Errorf("list rejected lines: %w", err)
+		}
+		r.Time = r.Time.UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list rejected lines: %w", err)
+	}
+	return out, nil
+}
