@@ -187,5 +187,5 @@ func TestRetryStormsRun(t *testing.T) {
 	f("none as JSON", true, RetryStormsOptions{Window: empty, Format: cli.FormatJSON}, "[]\n")
 	f("none piped", false, RetryStormsOptions{Window: empty, Format: cli.FormatTable},
 		"partner  client_ip  method  route  start  attempts  violations\n"+
-		"stderr: report: no retry storms between 2026-03-02T00:00:00Z and 2026-03-02T01:00:00Z. The data loaded spans 2026-03-01T10:00:00Z to 2026-03-01T10:15:06Z: try --from 2026-03-01 --to 2026-03-01.\n")
+			"stderr: report: no retry storms between 2026-03-02T00:00:00Z and 2026-03-02T01:00:00Z. The data loaded spans 2026-03-01T10:00:00Z to 2026-03-01T10:15:06Z: try --from 2026-03-01 --to 2026-03-01.\n")
 }
