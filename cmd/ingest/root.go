@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
-	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +20,7 @@ type loadOptions struct {
 	BatchRows   int
 	HashKeyFile string
 	Quiet       bool
+	Output      string
 	Paths       []string
 }
 
@@ -101,6 +99,7 @@ stderr.`,
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
 	cmd.Flags().StringVar(&opts.HashKeyFile, "hash-key-file", secret.DefaultKeyPath(), "key for hashing credentials into caller ids (created if missing; $"+secret.EnvKey+" overrides)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on success")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "the load summary's `FORMAT`: text or json")
 	addFollowFlags(cmd, fopts)
 	cmd.AddCommand(newMigrateCmd(f))
 	return cmd
@@ -137,7 +136,11 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	if opts.Output != "text" && opts.Output != "json" {
+		return cli.UsageErrorf("--output %q: want text or json", opts.Output)
+	}
 	start := time.Now()
+	bar := newProgress(f.IOStreams, opts.Paths, opts.Quiet || opts.Output == "json")
 	stats, err := ingest.Load(ctx, db, opts.Paths, ingest.Config{
 		Format:    format,
 		BatchRows: opts.BatchRows,
@@ -145,49 +148,18 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 		Stdin:     f.IOStreams.In,
 		Routes:    cfg.Routes,
 		Mapping:   cfg.Mapping,
+		Progress:  bar.update,
 	})
-	if !opts.Quiet && stats.Total.Lines > 0 {
-		printStats(f.IOStreams.Out, stats, time.Since(start))
+	bar.finish()
+	took := time.Since(start)
+	switch {
+	case opts.Output == "json":
+		if jerr := writeLoadJSON(f.IOStreams.Out, stats, took); jerr != nil {
+			return errors.Join(err, jerr)
+		}
+	case !opts.Quiet:
+		printStats(f.IOStreams.Out, stats, took)
+		printWindowWarning(f.IOStreams.ErrOut, stats, f.Now())
 	}
 	return err
-}
-
-// printStats writes the load's summary: totals, then one row per file.
-func printStats(w io.Writer, st ingest.Stats, took time.Duration) {
-	t := st.Total
-	rate := float64(t.Lines) / took.Seconds()
-	fmt.Fprintf(w, "loaded %d lines (%s) from %d file(s) in %s: %.0f lines/s\n",
-		t.Lines, humanBytes(t.Bytes), len(st.Files), took.Round(time.Millisecond), rate)
-	fmt.Fprintf(w, "  %d access records, %d error bodies, %d rejected%s\n",
-		t.Access, t.ErrorBodies, t.Rejected, reasons(t.Reasons))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  FILE\tFORMAT\tLINES\tACCESS\tBODIES\tREJECTED")
-	for _, fs := range st.Files {
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\n", fs.Name, fs.Format, fs.Lines, fs.Access, fs.ErrorBodies, fs.Rejected)
-	}
-	_ = tw.Flush()
-}
-
-func reasons(m map[string]uint64) string {
-	if len(m) == 0 {
-		return ""
-	}
-	parts := make([]string, 0, len(m))
-	for r, n := range m {
-		parts = append(parts, fmt.Sprintf("%s %d", r, n))
-	}
-	slices.Sort(parts)
-	return " (" + strings.Join(parts, ", ") + ")"
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

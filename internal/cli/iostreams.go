@@ -24,6 +24,7 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdoutTTY    bool
+	stderrTTY    bool
 	colorEnabled bool
 	width        int // fixed terminal width; 0: ask (TerminalWidth)
 }
@@ -38,6 +39,7 @@ func System() *IOStreams {
 		Out:          os.Stdout,
 		ErrOut:       os.Stderr,
 		stdoutTTY:    tty,
+		stderrTTY:    isTerminal(os.Stderr),
 		colorEnabled: tty && colorAllowed(os.Getenv),
 	}
 }
@@ -109,3 +111,7 @@ func (s *IOStreams) TerminalWidth() int {
 
 // SetTerminalWidth fixes the width (tests).
 func (s *IOStreams) SetTerminalWidth(n int) { s.width = n }
+
+// IsStderrTTY reports whether standard error is a terminal (progress bars
+// go there).
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,10 +193,12 @@ func TestLoadErrorsAreClear(t *testing.T) {
 			}
 		})
 	}
-	// With a format given, the same file's lines are dead letters, not an error.
+	// With a format given, the same file's lines are dead letters, and a
+	// file whose lines are mostly rejected fails the load, saying so.
 	st, err := Load(context.Background(), db, []string{unknown}, Config{HashKey: []byte("k"), Format: accesslog.FormatNginx})
-	if err != nil || st.Total.Rejected != 2 {
-		t.Fatalf("forced nginx format: rejected %d, err %v; want 2 dead letters", st.Total.Rejected, err)
+	var mr *MostlyRejectedError
+	if !errors.As(err, &mr) || st.Total.Rejected != 2 || !strings.Contains(err.Error(), "2 of 2 lines rejected (bad_nginx_line 2) reading it as nginx; is it the right --format?") {
+		t.Fatalf("forced nginx format: rejected %d, err %v; want 2 dead letters and a MostlyRejectedError", st.Total.Rejected, err)
 	}
 }
 
