@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/config"
 	"github.com/ratescope/ratescope/internal/ratelimit"
+	"github.com/ratescope/ratescope/internal/report"
 )
 
 // RateLimitsOptions are the inputs of `report rate-limits`.
@@ -24,6 +27,10 @@ type RateLimitsOptions struct {
 	Window cli.Window
 	Format cli.Format
 	Limit  cli.Limit
+	// QuotaStart is the configuration's quota_start: where quota
+	// projections start when the data cannot say (zero: the first request
+	// of the month).
+	QuotaStart time.Time
 	// PlansFile is --plans; Plans is that file, loaded and validated.
 	PlansFile string
 	Plans     *ratelimit.Plans
@@ -129,6 +136,7 @@ func loadPlans(f *cli.Factory, opts *RateLimitsOptions) (*ratelimit.Plans, error
 		if c.Plans == nil {
 			return nil, fmt.Errorf("%s: no plans, partners with a plan or ip_limits: nothing to measure", opts.PlansFile)
 		}
+		opts.QuotaStart = c.QuotaStart
 		return c.Plans, nil
 	}
 	c, err := f.Config()
@@ -143,6 +151,7 @@ func loadPlans(f *cli.Factory, opts *RateLimitsOptions) (*ratelimit.Plans, error
 		return nil, cli.UsageErrorf("no rate-limit plans: %s; give --plans FILE or add plans and partners to ratescope.yaml (see examples/ratescope.yaml)", where)
 	}
 	opts.PlansFile = c.File
+	opts.QuotaStart = c.QuotaStart
 	return c.Plans, nil
 }
 
@@ -151,8 +160,15 @@ func rateLimitsRun(opts *RateLimitsOptions) error {
 	if err != nil {
 		return err
 	}
+	coverage := opts.QuotaStart
+	if coverage.IsZero() {
+		month := ratelimit.MonthStart(opts.Window.To.Add(-time.Nanosecond))
+		if coverage, err = report.FirstRequest(opts.Ctx, db, month, opts.Window.To); err != nil {
+			return err
+		}
+	}
 	rows, err := ratelimit.Compute(opts.Ctx, db, opts.Plans, ratelimit.Query{
-		From: opts.Window.From, To: opts.Window.To, Warn: opts.Warn,
+		From: opts.Window.From, To: opts.Window.To, Warn: opts.Warn, Coverage: coverage,
 	})
 	if err != nil {
 		return err
@@ -197,11 +213,16 @@ func rateLimitsResult(rows []ratelimit.Row) cli.Result {
 		{Name: "peak", Kind: cli.Count},
 		{Name: "utilization", Kind: cli.Ratio},
 		{Name: "throttled", Kind: cli.Count},
+		{Name: "projected_from_days", Kind: cli.Text, Wide: true},
 		{Name: "state", Kind: cli.Text},
 	}}
 	t.Rows = make([][]any, len(rows))
 	for i, r := range rows {
-		t.Rows[i] = []any{r.Partner, r.Limit, string(r.Kind), string(r.Measure), r.Peak, r.Utilization, r.Throttled, string(r.State)}
+		basis := ""
+		if r.Measure == ratelimit.MeasureQuota {
+			basis = strconv.FormatFloat(r.ProjectedFromDays, 'f', 1, 64)
+		}
+		t.Rows[i] = []any{r.Partner, r.Limit, string(r.Kind), string(r.Measure), r.Peak, r.Utilization, r.Throttled, basis, string(r.State)}
 	}
 	return cli.Result{Value: rows, Table: t}
 }

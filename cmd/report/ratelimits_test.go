@@ -179,11 +179,11 @@ func TestRateLimitsRun(t *testing.T) {
 		"203.0.113.7  waf-contact  window   5     25.0%        0          \x1b[32mok\x1b[0m\n"+
 		"initech      minute       window   2     20.0%        0          \x1b[32mok\x1b[0m\n")
 	f("--warn 0.85", false, false, cli.FormatCSV, plans, 0.85, ""+
-		"partner,limit,kind,measure,peak,utilization,throttled,state\n"+
-		"acme,minute,window,window,9,0.9,1,over\n"+
-		"globex,minute,window,window,8,0.8,0,ok\n"+
-		"203.0.113.7,waf-contact,ip_window,window,5,0.25,0,ok\n"+
-		"initech,minute,window,window,2,0.2,0,ok\n")
+		"partner,limit,kind,measure,peak,utilization,throttled,projected_from_days,state\n"+
+		"acme,minute,window,window,9,0.9,1,,over\n"+
+		"globex,minute,window,window,8,0.8,0,,ok\n"+
+		"203.0.113.7,waf-contact,ip_window,window,5,0.25,0,,ok\n"+
+		"initech,minute,window,window,2,0.2,0,,ok\n")
 	f("JSON", true, true, cli.FormatJSON, plans, 0, `[
   {
     "partner": "acme",

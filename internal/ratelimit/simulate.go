@@ -150,11 +150,32 @@ const MinElapsed = time.Hour
 // it is the month that just ended (and the projection is n). The elapsed
 // time counts as at least MinElapsed.
 func Project(n uint64, asOf time.Time) float64 {
+	p, _ := ProjectFrom(n, time.Time{}, asOf)
+	return p
+}
+
+// ProjectFrom extrapolates n requests seen from covered (the start of the
+// data, or of the month if later) up to asOf to the whole calendar month:
+// n ÷ the covered time × the month's length, since what came before the
+// data is not known. It returns the projection and the covered time in
+// days, what the projection stands on. A zero covered means the month's
+// start. The covered time counts as at least MinElapsed.
+func ProjectFrom(n uint64, covered, asOf time.Time) (projection, days float64) {
 	start := MonthStart(asOf.Add(-time.Nanosecond))
 	end := start.AddDate(0, 1, 0)
-	elapsed := max(asOf.Sub(start), MinElapsed)
-	return float64(n) * end.Sub(start).Seconds() / elapsed.Seconds()
+	from := start
+	if covered.After(start) && covered.Before(asOf) {
+		from = covered
+	}
+	elapsed := max(asOf.Sub(from), MinElapsed)
+	return float64(n) * end.Sub(start).Seconds() / elapsed.Seconds(), asOf.Sub(from).Hours() / 24
 }
+
+// MinConfidentDays is the least coverage of a month from which a quota
+// projection above the quota is called "over"; below it the state is at
+// most "near" (unless the quota is already used up or quota rejections
+// were seen): a few hours of data cannot say how a month ends.
+const MinConfidentDays = 1.0
 
 // MonthStart returns the start of t's calendar month in UTC.
 func MonthStart(t time.Time) time.Time {

@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -199,4 +200,19 @@ partners:
 	if s.of["api"][3] != s.of["api"][4] {
 		t.Errorf("identical selections are not shared: %v", s.of["api"])
 	}
+}
+
+func TestProjectFrom(t *testing.T) {
+	asOf := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC) // 3.5 days into a 31-day month
+	f := func(n uint64, covered time.Time, wantProj, wantDays float64) {
+		t.Helper()
+		p, d := ProjectFrom(n, covered, asOf)
+		if math.Abs(p-wantProj) > 1e-6 || math.Abs(d-wantDays) > 1e-9 {
+			t.Errorf("ProjectFrom(%d, %s) = %v, %v; want %v, %v", n, covered, p, d, wantProj, wantDays)
+		}
+	}
+	f(350, time.Time{}, 3100, 3.5)                                // from the month's start
+	f(100, time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC), 3100, 1) // one day of data: the same rate
+	f(1, asOf.Add(-time.Minute), 744, 1.0/(24*60))                // minutes count as MinElapsed
+	f(350, time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC), 3100, 3.5)
 }
