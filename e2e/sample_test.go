@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/clitest"
+	"github.com/ratescope/ratescope/internal/config"
 	"github.com/ratescope/ratescope/internal/loggen"
 )
 
@@ -220,6 +222,116 @@ func TestSampleRetryStormsAndRateLimits(t *testing.T) {
 	for p, want := range m.PartnerStates {
 		if worst[p] != want {
 			t.Errorf("partner %s: rate-limits state %q, planted %q", p, worst[p], want)
+		}
+	}
+}
+
+// TestSamplePartnersByName loads the sample with its ratescope.yaml and
+// checks that every report shows each partner once, under its name, and
+// that --partner takes the name or a key id alike.
+func TestSamplePartnersByName(t *testing.T) {
+	s := loadSample(t)
+	cfgPath := filepath.Join(s.dir, loggen.PlansName)
+	s.env.Env = append(s.env.Env, "RATESCOPE_CONFIG="+cfgPath)
+	s.run(t, s.ingest, s.files...)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := cfg.Names()
+	keyIDs := map[string]string{} // key id → partner, ids only
+	for id, name := range names {
+		if id != name {
+			keyIDs[id] = name
+		}
+	}
+	if len(keyIDs) == 0 {
+		t.Fatal("the sample's configuration maps no key ids")
+	}
+	once := func(report string, partners []string) {
+		t.Helper()
+		seen := map[string]bool{}
+		for _, p := range partners {
+			if owner, ok := keyIDs[p]; ok {
+				t.Errorf("%s shows key id %s instead of partner %s", report, p, owner)
+			}
+			if seen[p] {
+				t.Errorf("%s shows partner %q twice", report, p)
+			}
+			seen[p] = true
+		}
+	}
+	var byPartner []struct {
+		Partner string `json:"partner"`
+	}
+	s.reportJSON(t, &byPartner, "errors", "--by", "partner")
+	var ps []string
+	for _, r := range byPartner {
+		ps = append(ps, r.Partner)
+	}
+	once("errors --by partner", ps)
+
+	var sum struct {
+		Partners int `json:"partners"`
+	}
+	s.reportJSON(t, &sum, "summary")
+	distinct := map[string]bool{}
+	for _, id := range s.manifest.PartnerIDs {
+		if n, ok := names[id]; ok {
+			distinct[n] = true
+		} else {
+			distinct[id] = true
+		}
+	}
+	// Callers known only by a raw key are kh- ids, partners of their own.
+	db, err := chstore.Open(context.Background(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var hashed uint64
+	if err := db.Conn.QueryRow(context.Background(), "SELECT uniqExact(partner) FROM "+db.Table("requests")+" WHERE partner LIKE 'kh-%'").Scan(&hashed); err != nil {
+		t.Fatal(err)
+	}
+	if want := len(distinct) + int(hashed); sum.Partners != want {
+		t.Errorf("summary partners = %d, want %d (the sample's %d logged ids by name, and %d kh- ids)", sum.Partners, want, len(s.manifest.PartnerIDs), hashed)
+	}
+
+	type storm struct {
+		Partner  string `json:"partner"`
+		ClientIP string `json:"client_ip"`
+		Start    string `json:"start"`
+	}
+	var storms []storm
+	s.reportJSON(t, &storms, "retry-storms")
+	for _, st := range storms {
+		if _, ok := keyIDs[st.Partner]; ok {
+			t.Errorf("retry-storms shows key id %s", st.Partner)
+		}
+	}
+	var limits []struct {
+		Partner string `json:"partner"`
+		Limit   string `json:"limit"`
+	}
+	s.reportJSON(t, &limits, "rate-limits")
+	for _, l := range limits {
+		if _, ok := keyIDs[l.Partner]; ok {
+			t.Errorf("rate-limits shows key id %s", l.Partner)
+		}
+	}
+
+	// --partner: the name and each key id give the same rows.
+	for id, name := range keyIDs {
+		for _, args := range [][]string{{"errors", "--by", "route,status"}, {"retry-storms"}} {
+			var byName, byID []map[string]any
+			s.reportJSON(t, &byName, append(args, "--partner", name)...)
+			s.reportJSON(t, &byID, append(args, "--partner", id)...)
+			if !reflect.DeepEqual(byName, byID) {
+				t.Errorf("%v: --partner %s gives %d rows, --partner %s %d", args, name, len(byName), id, len(byID))
+			}
+			if args[0] == "errors" && len(byName) == 0 {
+				t.Errorf("errors --partner %s: no rows", name)
+			}
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ratescope/ratescope/internal/checkpoint"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
+	"github.com/ratescope/ratescope/internal/config"
 	"github.com/ratescope/ratescope/internal/follow"
 	"github.com/ratescope/ratescope/internal/secret"
 )
@@ -115,9 +116,15 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d, err := follow.New(follow.Config{
-		Patterns:           o.Patterns,
-		StateDir:           o.StateDir,
-		Connect:            func(ctx context.Context) (follow.Store, error) { return chstore.Open(ctx, url) },
+		Patterns: o.Patterns,
+		StateDir: o.StateDir,
+		Connect: func(ctx context.Context) (follow.Store, error) {
+			db, err := chstore.Open(ctx, url)
+			if err != nil {
+				return nil, err
+			}
+			return syncingStore{db, cfg}, nil
+		},
 		Format:             format,
 		HashKey:            key,
 		Routes:             cfg.Routes,
@@ -140,4 +147,18 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		return err
 	}
 	return d.Run(ctx)
+}
+
+// syncingStore syncs the configuration's partner map after each migrate,
+// so the daemon keeps ClickHouse's map as its configuration has it.
+type syncingStore struct {
+	*chstore.DB
+	cfg *config.Config
+}
+
+func (s syncingStore) Migrate(ctx context.Context) error {
+	if err := s.DB.Migrate(ctx); err != nil {
+		return err
+	}
+	return syncPartners(ctx, s.DB, s.cfg)
 }

@@ -9,7 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
+	"github.com/ratescope/ratescope/internal/config"
 	"github.com/ratescope/ratescope/internal/ingest"
 	"github.com/ratescope/ratescope/internal/secret"
 )
@@ -136,6 +138,9 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	if err := syncPartners(ctx, db, cfg); err != nil {
+		return err
+	}
 	if opts.Output != "text" && opts.Output != "json" {
 		return cli.UsageErrorf("--output %q: want text or json", opts.Output)
 	}
@@ -161,5 +166,16 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 		printStats(f.IOStreams.Out, stats, took)
 		printWindowWarning(f.IOStreams.ErrOut, stats, f.Now())
 	}
+	return err
+}
+
+// syncPartners makes the configuration's partner map the one in
+// ClickHouse, when a configuration file was found (without one, the stored
+// map stays as it is).
+func syncPartners(ctx context.Context, db *chstore.DB, cfg *config.Config) error {
+	if cfg.File == "" {
+		return nil
+	}
+	_, err := db.SyncPartners(ctx, cfg.Names(), cfg.File)
 	return err
 }

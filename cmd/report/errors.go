@@ -28,7 +28,7 @@ type ErrorsOptions struct {
 // NewCmdErrors returns `report errors`. runF, when not nil, replaces the
 // command's logic (errorsRun) so tests can check flag handling alone.
 func NewCmdErrors(f *cli.Factory, runF func(*ErrorsOptions) error) *cobra.Command {
-	opts := &ErrorsOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &ErrorsOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	var window cli.WindowFlags
 	var by []string
 	cmd := &cobra.Command{
@@ -40,7 +40,8 @@ func NewCmdErrors(f *cli.Factory, runF func(*ErrorsOptions) error) *cobra.Comman
            (THROTTLED, QUOTA_EXCEEDED, ...), else Envoy's response flags
            (RL, URX, ...), else empty
   status   the HTTP status
-  partner  the partner (key id as logged)
+  partner  the partner: its name where ratescope.yaml names it, else the
+           key id, client id or kh- caller id as logged
   route    the route template
 
 An error body counts with its request wherever and whenever it was logged.
@@ -79,7 +80,7 @@ as fields, in --by order (status a number, the others strings), then
 	window.AddFlags(cmd.Flags())
 	cmd.Flags().StringSliceVar(&by, "by", []string{string(report.KeyCode), string(report.KeyStatus)},
 		"group by these `KEYS`, comma-separated: "+report.KeyNames)
-	cmd.Flags().StringVar(&opts.Partner, "partner", "", "only this `PARTNER`'s requests")
+	cmd.Flags().StringVar(&opts.Partner, "partner", "", "only this `PARTNER`'s requests: its name or any of its identifiers (key id, client id, consumer, kh- id)")
 	cli.AddFormatFlag(cmd.Flags(), &opts.Format)
 	cli.AddLimitFlag(cmd.Flags(), &opts.Limit)
 	return cmd
@@ -90,8 +91,12 @@ func errorsRun(opts *ErrorsOptions) error {
 	if err != nil {
 		return err
 	}
+	partner, err := partnerName(opts.Ctx, db, opts.Partner)
+	if err != nil {
+		return err
+	}
 	b, err := report.ErrorCounts(opts.Ctx, db, report.ErrorsQuery{
-		From: opts.Window.From, To: opts.Window.To, By: opts.By, Partner: opts.Partner,
+		From: opts.Window.From, To: opts.Window.To, By: opts.By, Partner: partner,
 	})
 	if err != nil {
 		return err

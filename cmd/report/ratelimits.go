@@ -44,7 +44,7 @@ type RateLimitsOptions struct {
 // error (exit 2); a plans file that cannot be read or is invalid is a
 // failure (exit 1), reported before ClickHouse is dialled.
 func NewCmdRateLimits(f *cli.Factory, runF func(*RateLimitsOptions) error) *cobra.Command {
-	opts := &RateLimitsOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &RateLimitsOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	var window cli.WindowFlags
 	cmd := &cobra.Command{
 		Use:   "rate-limits [--plans FILE] [flags]",

@@ -28,7 +28,7 @@ type RejectedOptions struct {
 // NewCmdRejected returns `report rejected`. runF, when not nil, replaces
 // the command's logic (rejectedRun) so tests can check flag handling alone.
 func NewCmdRejected(f *cli.Factory, runF func(*RejectedOptions) error) *cobra.Command {
-	opts := &RejectedOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &RejectedOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	var window cli.WindowFlags
 	cmd := &cobra.Command{
 		Use:   "rejected [flags]",

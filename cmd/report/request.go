@@ -29,7 +29,7 @@ type RequestOptions struct {
 // NewCmdRequest returns `report request`. runF, when not nil, replaces the
 // command's logic (requestRun) so tests can check flag handling alone.
 func NewCmdRequest(f *cli.Factory, runF func(*RequestOptions) error) *cobra.Command {
-	opts := &RequestOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &RequestOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	cmd := &cobra.Command{
 		Use:   "request ID [flags]",
 		Short: "One request: its access record, error body and retries",

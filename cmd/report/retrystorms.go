@@ -32,7 +32,7 @@ type RetryStormsOptions struct {
 // replaces the command's logic (retryStormsRun) so tests can check flag
 // handling alone.
 func NewCmdRetryStorms(f *cli.Factory, runF func(*RetryStormsOptions) error) *cobra.Command {
-	opts := &RetryStormsOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &RetryStormsOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	var window cli.WindowFlags
 	cmd := &cobra.Command{
 		Use:   "retry-storms [flags]",
@@ -110,8 +110,12 @@ func retryStormsRun(opts *RetryStormsOptions) error {
 	if err != nil {
 		return err
 	}
+	partner, err := partnerName(opts.Ctx, db, opts.Partner)
+	if err != nil {
+		return err
+	}
 	storms, err := report.RetryStorms(opts.Ctx, db, report.RetryStormsQuery{
-		From: opts.Window.From, To: opts.Window.To, Partner: opts.Partner,
+		From: opts.Window.From, To: opts.Window.To, Partner: partner,
 		Thresholds: retry.Thresholds{MinRetries: opts.MinRetries},
 	})
 	if err != nil {

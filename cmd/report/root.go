@@ -60,3 +60,36 @@ func checkedDB(open func(context.Context) (*chstore.DB, error)) func(context.Con
 		return db, nil
 	}
 }
+
+// syncedDB returns checkedDB(f.DB), and makes the configuration's partner
+// map (if a configuration with partners is found) the one in ClickHouse
+// before the first query, so reports show partners by the names the
+// configuration gives them now.
+func syncedDB(f *cli.Factory) func(context.Context) (*chstore.DB, error) {
+	open := checkedDB(f.DB)
+	return func(ctx context.Context) (*chstore.DB, error) {
+		db, err := open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, err
+		}
+		if cfg.File != "" && len(cfg.Partners) > 0 {
+			if _, err := db.SyncPartners(ctx, cfg.Names(), cfg.File); err != nil {
+				return nil, err
+			}
+		}
+		return db, nil
+	}
+}
+
+// partnerName resolves a --partner value (a name or any identifier) to the
+// name reports show, by the partner map; "" stays "".
+func partnerName(ctx context.Context, db *chstore.DB, p string) (string, error) {
+	if p == "" {
+		return "", nil
+	}
+	return db.PartnerName(ctx, p)
+}

@@ -27,7 +27,7 @@ type SummaryOptions struct {
 // NewCmdSummary returns `report summary`. runF, when not nil, replaces the
 // command's logic (summaryRun) so tests can check flag handling alone.
 func NewCmdSummary(f *cli.Factory, runF func(*SummaryOptions) error) *cobra.Command {
-	opts := &SummaryOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &SummaryOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	var window cli.WindowFlags
 	cmd := &cobra.Command{
 		Use:   "summary [flags]",

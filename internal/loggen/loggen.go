@@ -4,7 +4,7 @@
 // seed pages, malformed and duplicated lines, retry storms and a partner
 // running near its rate limit — together with manifest.json, the ground
 // truth that ingest and the reports can be checked against, and
-// plans.yaml, the rate-limit plans the sample is built around.
+// ratescope.yaml, the partners and rate-limit plans the sample is built around.
 //
 // The same Config always yields byte-identical files. Output is streamed:
 // memory stays small however many requests are asked for.

@@ -60,12 +60,14 @@ func requestsSQL(db *chstore.DB, errorsOnly bool) string {
 	// record, b_: the separately logged body). Layer 2 applies the rules.
 	// Only layer-1 column names are referenced in layer 2, so no expression
 	// depends on an alias defined beside it.
-	return strings.NewReplacer("{requests}", t, "{inWindow}", inWindow).Replace(`
+	// r_partner is the partner's name by the partner map (PartnerExpr).
+	return strings.NewReplacer("{requests}", t, "{inWindow}", inWindow,
+		"{partner}", db.PartnerExpr("if(a_rows > 0, a_partner, b_partner)")).Replace(`
 SELECT
     rid,
     request_id,
     if(a_rows > 0, a_status, if(b_status > 0, b_status, b_err_status)) AS r_status,
-    if(a_rows > 0, a_partner, b_partner) AS r_partner,
+    {partner} AS r_partner,
     if(a_rows > 0, a_route, b_route) AS r_route,
     if(a_rows > 0, a_method, b_method) AS r_method,
     multiIf(

@@ -64,7 +64,7 @@ const minuteSQL = "toUInt32(intDiv(toUInt32(time), 60))"
 func stormRowsSQL(db *chstore.DB, partner bool) string {
 	inWindow := "kind = 1 AND time >= ? AND time < ?"
 	if partner {
-		inWindow += " AND partner = ?"
+		inWindow += " AND " + db.PartnerExpr("partner") + " = ?" // the partner's name (chstore.PartnerExpr)
 	}
 	return strings.NewReplacer(
 		"{requests}", db.Table("requests"),
@@ -201,7 +201,7 @@ func fillStormKeys(ctx context.Context, db *chstore.DB, storms []retry.Storm) er
 	}
 	for lo := 0; lo < len(ids); lo += keyLookupChunk {
 		chunk := ids[lo:min(lo+keyLookupChunk, len(ids))]
-		q := "SELECT request_id, argMax(partner, time_ms), argMax(client_ip, time_ms), argMax(method, time_ms)," +
+		q := "SELECT request_id, " + db.PartnerExpr("argMax(partner, time_ms)") + ", argMax(client_ip, time_ms), argMax(method, time_ms)," +
 			" argMax(route, time_ms), argMax(idempotency_key, time_ms) FROM " + db.Table("requests") +
 			" WHERE kind = 1 AND request_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ") + ")" +
 			" GROUP BY request_id"

@@ -18,7 +18,7 @@ import (
 //	client_errors   requests with status 400–499
 //	server_errors   requests with status >= 500
 //	throttled       requests with status 429
-//	partners        distinct non-empty partners (key ids as logged)
+//	partners        distinct non-empty partners (by name, where ratescope.yaml names them)
 //	rejected_lines  distinct lines (source, offset, content) rejected by ingest in the window
 //	from, to        the window [from, to), RFC 3339 UTC
 type Summary struct {
@@ -67,7 +67,7 @@ FROM ` + t + ` WHERE kind = 1 AND time >= ? AND time < ?`
 	var orphanPartners []string
 	q = `SELECT count(), countIf(o_status >= 400), countIf(o_status >= 400 AND o_status < 500),
     countIf(o_status >= 500), countIf(o_status = 429), groupUniqArrayIf(o_partner, o_partner != '')
-FROM (` + strings.ReplaceAll(orphansSQL, "{requests}", t) + `)`
+FROM (` + strings.NewReplacer("{requests}", t, "{partner}", db.PartnerExpr("argMax(partner, time_ms)")).Replace(orphansSQL) + `)`
 	if err := db.Conn.QueryRow(ctx, q, orphanArgs(from, to)...).Scan(&o.Requests, &o.Errors, &o.ClientErrors, &o.ServerErrors, &o.Throttled, &orphanPartners); err != nil {
 		return Summary{}, fmt.Errorf("summarize orphan error bodies: %w", err)
 	}
@@ -105,7 +105,7 @@ const orphansSQL = `
     SELECT
         rid,
         if(argMax(status, time_ms) > 0, argMax(status, time_ms), argMax(err_status, time_ms)) AS o_status,
-        argMax(partner, time_ms) AS o_partner
+        {partner} AS o_partner
     FROM {requests}
     WHERE kind = 2 AND time >= ? AND time < ?
       AND rid NOT IN
@@ -125,8 +125,8 @@ func orphanArgs(from, to time.Time) []any {
 // accessPartners returns the distinct non-empty partners of the window's
 // access records.
 func accessPartners(ctx context.Context, db *chstore.DB, from, to time.Time) (map[string]struct{}, error) {
-	rows, err := db.Conn.Query(ctx, "SELECT partner FROM "+db.Table("requests")+
-		" WHERE kind = 1 AND time >= ? AND time < ? AND partner != '' GROUP BY partner", from, to)
+	rows, err := db.Conn.Query(ctx, "SELECT DISTINCT "+db.PartnerExpr("partner")+" FROM "+db.Table("requests")+
+		" WHERE kind = 1 AND time >= ? AND time < ? AND partner != ''", from, to)
 	if err != nil {
 		return nil, fmt.Errorf("list partners: %w", err)
 	}
