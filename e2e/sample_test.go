@@ -8,9 +8,12 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strings"
 	"slices"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
@@ -331,6 +334,38 @@ func TestSamplePartnersByName(t *testing.T) {
 			}
 			if args[0] == "errors" && len(byName) == 0 {
 				t.Errorf("errors --partner %s: no rows", name)
+			}
+		}
+	}
+}
+
+// TestReportsFit80Columns runs every report on an 80-column
+// pseudo-terminal: no line may be wider.
+func TestReportsFit80Columns(t *testing.T) {
+	s := loadSample(t)
+	s.env.Env = append(s.env.Env, "RATESCOPE_CONFIG="+filepath.Join(s.dir, loggen.PlansName))
+	s.run(t, s.ingest, s.files...)
+	window := []string{"--from", s.manifest.Start.Add(-time.Hour).Format(time.RFC3339), "--to", s.manifest.End.Add(time.Hour).Format(time.RFC3339)}
+	ansi := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	for _, args := range [][]string{
+		{"summary"}, {"errors"}, {"errors", "--by", "partner,route,code,status"}, {"retry-storms"},
+		{"rate-limits"}, {"rejected"}, {"request", s.manifest.ExampleRequestID},
+	} {
+		if args[0] != "request" {
+			args = append(args, window...)
+		}
+		out, code := s.env.RunPTY(t, 80, s.report, args...)
+		if code != 0 {
+			t.Errorf("report %v: exit %d: %s", args, code, out)
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+		if len(lines) < 2 {
+			t.Errorf("report %v printed %q", args, out)
+		}
+		for _, line := range lines {
+			if n := utf8.RuneCountInString(ansi.ReplaceAllString(line, "")); n > 80 {
+				t.Errorf("report %v: a line of %d columns: %q", args, n, line)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -221,7 +222,7 @@ func errorBodyTable(b *report.ErrorBody) cli.Table {
 // attemptsTable lists the attempts, the request asked about marked "*".
 func attemptsTable(as []report.RequestAttempt, human bool) cli.Table {
 	cols := []cli.Column{
-		{Name: "this"}, {Name: "time"}, {Name: "request_id"}, {Name: "status", Kind: cli.Count},
+		{Name: "this"}, {Name: "time", Keep: true}, {Name: "request_id", Keep: true}, {Name: "status", Kind: cli.Count},
 		{Name: "code"}, {Name: "gap_ms", Kind: cli.Count}, {Name: "retry_after", Kind: cli.Count},
 	}
 	rows := make([][]any, len(as))
@@ -231,9 +232,19 @@ func attemptsTable(as []report.RequestAttempt, human bool) cli.Table {
 		if a.This {
 			this = "*"
 		}
-		rows[i] = []any{this, formatMilli(a.Time.Time, human), a.RequestID, a.Status, a.Code, deref(a.GapMs), deref(a.RetryAfter)}
+		rows[i] = []any{this, attemptTime(a.Time.Time, human), a.RequestID, a.Status, a.Code, deref(a.GapMs), deref(a.RetryAfter)}
 	}
 	return cli.Table{Columns: cols, Rows: rows}
+}
+
+// attemptTime is formatMilli, with the time of day only for people: the
+// attempts of one logical request are seconds apart, and the access record
+// above gives the date.
+func attemptTime(t time.Time, human bool) string {
+	if human {
+		return t.UTC().Format("15:04:05.000")
+	}
+	return formatMilli(t, human)
 }
 
 // deref returns *p, or nil (an empty cell) for a nil p.
