@@ -222,7 +222,7 @@ func errorBodyTable(b *report.ErrorBody) cli.Table {
 // attemptsTable lists the attempts, the request asked about marked "*".
 func attemptsTable(as []report.RequestAttempt, human bool) cli.Table {
 	cols := []cli.Column{
-		{Name: "this"}, {Name: "time", Keep: true}, {Name: "request_id", Keep: true}, {Name: "status", Kind: cli.Count},
+		{Name: "this"}, {Name: "time", Keep: true}, {Name: "request_id"}, {Name: "status", Kind: cli.Count},
 		{Name: "code"}, {Name: "gap_ms", Kind: cli.Count}, {Name: "retry_after", Kind: cli.Count},
 	}
 	rows := make([][]any, len(as))

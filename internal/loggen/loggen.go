@@ -125,10 +125,10 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Manifest, error) {
 	for _, s := range g.sinks {
 		files = append(files, s.file)
 	}
+	// The quota projections stand on the sample's span (finish).
+	g.acc.m.Start, g.acc.m.End = time.UnixMilli(g.start).UTC(), cfg.End
 	m := g.acc.finish(g.w, files, storms, good, example)
 	m.Seed = cfg.Seed
-	m.Start = time.UnixMilli(g.start).UTC()
-	m.End = cfg.End
 	m.Span = cfg.Span.String()
 	m.BackgroundRequests = cfg.Requests
 
