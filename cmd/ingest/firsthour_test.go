@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -146,4 +149,23 @@ func TestDaemonWrongPassword(t *testing.T) {
 		t.Errorf("took %s to give up", took)
 	}
 	clitest.WantOneLineError(t, r, "ingest", 1, `rejected user "default": wrong user name or password`)
+}
+
+// TestHealthcheck runs `ingest healthcheck` against a server answering as
+// the daemon's /healthz and /readyz do.
+func TestHealthcheck(t *testing.T) {
+	ingest := clitest.Build(t, "ingest")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			fmt.Fprintln(w, "ok")
+			return
+		}
+		http.Error(w, "not connected to ClickHouse: connection refused", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	if r := clitest.Run(t, ingest, "healthcheck", srv.URL+"/healthz"); r.Code != 0 || r.Stdout != "ok\n" {
+		t.Errorf("healthy: exit %d, %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	clitest.WantOneLineError(t, clitest.Run(t, ingest, "healthcheck", srv.URL+"/readyz"), "ingest", 1, "503 Service Unavailable: not connected to ClickHouse")
+	clitest.WantOneLineError(t, clitest.Run(t, ingest, "healthcheck", "http://127.0.0.1:1/healthz"), "ingest", 1, "connection refused")
 }

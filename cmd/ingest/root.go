@@ -103,7 +103,7 @@ stderr.`,
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on success")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "the load summary's `FORMAT`: text or json")
 	addFollowFlags(cmd, fopts)
-	cmd.AddCommand(newMigrateCmd(f))
+	cmd.AddCommand(newMigrateCmd(f), newHealthcheckCmd(f))
 	return cmd
 }
 
