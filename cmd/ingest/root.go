@@ -36,7 +36,17 @@ func newRootCmd(f *cli.Factory) *cobra.Command {
 request id. Files may be plain or gzip-compressed; '-' reads standard input.
 The format is detected per file unless --format is given: apigw (AWS API
 Gateway JSON), nginx (combined), nginx-json, envoy (default format) or jsonl
-(JSON lines with ratescope's field vocabulary, see the README).
+(JSON lines with ratescope's field vocabulary, see docs/formats.md; a
+log with keys of its own loads through the field mapping of ratescope.yaml,
+see --config and docs/configuration.md).
+
+The summary names the time range of the requests loaded, and a note says
+when it lies outside the reports' default window (the last 24h) and which
+--from/--to to pass. A file whose lines are mostly (more than half)
+rejected fails the load (exit 1) with one line naming the reasons and the
+JSON keys nothing reads; its lines are kept as dead letters all the same.
+Empty files are skipped with a note. A progress bar shows on a terminal for
+loads longer than 2 s; -o json prints the summary as JSON.
 
 Loading is idempotent: loading a file twice, or access lines and their error
 bodies in any order from different files, leaves one request per id. Lines
@@ -53,7 +63,9 @@ rotated copies, and keeps its place per file in --state-dir, moved forward
 only once ClickHouse stored the lines. A restart, even after a crash,
 resumes there; what is read twice is absorbed by request-id dedup. When
 ClickHouse is down it retries with backoff and stops reading once
---max-buffer-rows rows wait; it never drops lines. SIGINT or SIGTERM
+--max-buffer-rows rows wait; it never drops lines. Errors waiting cannot fix
+(wrong credentials, missing rights, a database it may not create) stop it
+at once with one line. It logs a progress line every --progress-interval. SIGINT or SIGTERM
 stores what was read and exits 0 (1, with one line, when ClickHouse does
 not take it within --shutdown-timeout: the next start reads it again).
 Metrics, /healthz and /readyz are served on --metrics-addr; logs go to

@@ -16,19 +16,25 @@ func newCmdRoot(f *cli.Factory) *cobra.Command {
 		Long: `Report on the API gateway access logs and error bodies that ingest loaded
 into ClickHouse.
 
-Every report covers a window: the last --since (default 24h), or --from to
---to (RFC 3339; --to defaults to now). A request is counted once per request
+Every report covers a window: the last --since (default 24h; 90m, 7d, 1w),
+or --from to --to (RFC 3339 or a date: --from 2026-03-01 --to 2026-03-01 is
+that day; --to defaults to now). A request is counted once per request
 id however often its lines were loaded, and its error body counts even when
 it was logged apart from the access line, in another file or minutes later.
 
-Output is a table (aligned for a terminal, plain when piped), or stable JSON
-or CSV with --format.`,
+Output is a table — fitted to the terminal's width, at most --limit rows (20
+by default on a terminal), plain and complete when piped — or every column
+with -o wide, or stable JSON or CSV with -o json / -o csv (--format is the
+same flag). Partners show once, under the names the configuration
+(ratescope.yaml: --config, $RATESCOPE_CONFIG) gives them; --partner takes
+a name or any identifier. See docs/reports.md.`,
 		Example: `  report summary
   report errors --since 7d --by code,partner
   report retry-storms --since 6h
-  report rate-limits --plans plans.yaml
+  report rate-limits --config ratescope.yaml
+  report rejected --since 7d
   report request req_01HZ9VBKX4EFGH2J
-  report errors --from 2026-03-01T00:00:00Z --to 2026-03-02T00:00:00Z --format json`,
+  report errors --from 2026-03-01T00:00:00Z --to 2026-03-02T00:00:00Z -o json`,
 	}
 	cli.AddClickHouseFlag(cmd, f)
 	cli.AddVersion(cmd, "report")
