@@ -169,3 +169,12 @@ func TestHealthcheck(t *testing.T) {
 	clitest.WantOneLineError(t, clitest.Run(t, ingest, "healthcheck", srv.URL+"/readyz"), "ingest", 1, "503 Service Unavailable: not connected to ClickHouse")
 	clitest.WantOneLineError(t, clitest.Run(t, ingest, "healthcheck", "http://127.0.0.1:1/healthz"), "ingest", 1, "connection refused")
 }
+
+// TestUsageExitsTwo: argument errors exit 2 on every command.
+func TestUsageExitsTwo(t *testing.T) {
+	ingest := clitest.Build(t, "ingest")
+	clitest.WantOneLineError(t, clitest.Run(t, ingest, "migrate", "extra"), "ingest", 2, `ingest migrate takes no arguments, got "extra"`)
+	clitest.WantOneLineError(t, clitest.Run(t, ingest, "-o", "yaml", "x.log"), "ingest", 2, `--output "yaml": want text or json`)
+	clitest.WantOneLineError(t, clitest.Run(t, ingest, "--clickhouse", "clickhouse://127.0.0.1:8123/x", os.Args[0]), "ingest", 1,
+		"port 8123 is ClickHouse's HTTP port; ratescope speaks the native protocol")
+}

@@ -127,6 +127,9 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if opts.BatchRows <= 0 {
 		return cli.UsageErrorf("--batch-rows must be positive")
 	}
+	if opts.Output != "text" && opts.Output != "json" {
+		return cli.UsageErrorf("--output %q: want text or json", opts.Output)
+	}
 	for _, p := range opts.Paths {
 		if err := ingest.CheckReadable(p); err != nil {
 			if p == "version" && len(opts.Paths) == 1 {
@@ -152,9 +155,6 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	}
 	if err := syncPartners(ctx, db, cfg); err != nil {
 		return err
-	}
-	if opts.Output != "text" && opts.Output != "json" {
-		return cli.UsageErrorf("--output %q: want text or json", opts.Output)
 	}
 	start := time.Now()
 	bar := newProgress(f.IOStreams, opts.Paths, opts.Quiet || opts.Output == "json")
