@@ -247,9 +247,7 @@ func (c *Config) partners(n *yaml.Node) (*yaml.Node, error) {
 		if planNode != nil && !isNull(planNode) {
 			p.Plan = planNode.Value
 			keys := &yaml.Node{Kind: yaml.SequenceNode, Line: e.Line, Column: e.Column}
-			for _, id := range idNodes {
-				keys.Content = append(keys.Content, id)
-			}
+			keys.Content = append(keys.Content, idNodes...)
 			planned.Content = append(planned.Content, &yaml.Node{Kind: yaml.MappingNode, Line: e.Line, Column: e.Column,
 				Content: []*yaml.Node{scalar("name", e), nameNode, scalar("keys", e), keys, scalar("plan", e), planNode}})
 		}
