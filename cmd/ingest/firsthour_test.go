@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os/exec"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,4 +179,55 @@ func TestUsageExitsTwo(t *testing.T) {
 	clitest.WantOneLineError(t, clitest.Run(t, ingest, "-o", "yaml", "x.log"), "ingest", 2, `--output "yaml": want text or json`)
 	clitest.WantOneLineError(t, clitest.Run(t, ingest, "--clickhouse", "clickhouse://127.0.0.1:8123/x", os.Args[0]), "ingest", 1,
 		"port 8123 is ClickHouse's HTTP port; ratescope speaks the native protocol")
+}
+
+// TestDaemonLogsProgress: the daemon says at INFO, on an interval, what it
+// stored and how far behind it is.
+func TestDaemonLogsProgress(t *testing.T) {
+	ingest := clitest.Build(t, "ingest")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.jsonl"), []byte(customLog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "ratescope.yaml")
+	if err := os.WriteFile(cfg, []byte(customConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(ingest, "--follow", filepath.Join(dir, "*.jsonl"), "--state-dir", filepath.Join(dir, "state"),
+		"--metrics-addr", "", "--progress-interval", "300ms", "--config", cfg, "--clickhouse", chtest.NewURL(t))
+	cmd.Env = append(os.Environ(), "RATESCOPE_HASH_KEY=k")
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), "rows_stored_total=3 ") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("daemon: %v\n%s", err, stderr.String())
+	}
+	if !regexp.MustCompile(`level=INFO msg=progress rows_stored=\d+ rows_stored_total=3 bytes_behind=\d+ rows_waiting=0 last_checkpoint=\d{4}-`).MatchString(stderr.String()) {
+		t.Errorf("no progress line with the 3 rows stored:\n%s", stderr.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer a child process writes while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
