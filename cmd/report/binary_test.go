@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -70,6 +72,17 @@ func TestBinary(t *testing.T) {
 					t.Errorf("row %v lacks %s", r, k)
 				}
 			}
+		}
+	})
+	t.Run("read-only user with a configuration", func(t *testing.T) {
+		cfg := filepath.Join(t.TempDir(), "ratescope.yaml")
+		if err := os.WriteFile(cfg, []byte("partners:\n  - {name: acme-corp, keys: [acme]}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := run("summary", "--clickhouse", loadedURL+"?readonly=1", "--config", cfg)
+		if code != 0 || !strings.Contains(stdout, "requests") ||
+			!strings.HasPrefix(stderr, "report: note: partners show as last synced by ingest: write the partner map:") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
 		}
 	})
 	t.Run("completion", func(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -70,7 +71,8 @@ func checkedDB(open func(context.Context) (*chstore.DB, error)) func(context.Con
 // syncedDB returns checkedDB(f.DB), and makes the configuration's partner
 // map (if a configuration with partners is found) the one in ClickHouse
 // before the first query, so reports show partners by the names the
-// configuration gives them now.
+// configuration gives them now. A user who may not write keeps the map
+// ingest last synced, with a note on stderr.
 func syncedDB(f *cli.Factory) func(context.Context) (*chstore.DB, error) {
 	open := checkedDB(f.DB)
 	return func(ctx context.Context) (*chstore.DB, error) {
@@ -83,8 +85,10 @@ func syncedDB(f *cli.Factory) func(context.Context) (*chstore.DB, error) {
 			return nil, err
 		}
 		if cfg.File != "" && len(cfg.Partners) > 0 {
+			// A report user may be read-only: then the map stays as ingest
+			// last wrote it, and the report says so.
 			if _, err := db.SyncPartners(ctx, cfg.Names(), cfg.File); err != nil {
-				return nil, err
+				fmt.Fprintf(f.IOStreams.ErrOut, "report: note: partners show as last synced by ingest: %s\n", cli.OneLine(err.Error()))
 			}
 		}
 		return db, nil
