@@ -47,10 +47,10 @@ func NewCmdErrors(f *cli.Factory, runF func(*ErrorsOptions) error) *cobra.Comman
 An error body counts with its request wherever and whenever it was logged.
 Rows are sorted by count, largest first, then by the keys.
 
---format json prints a stable array with one object per row: the --by keys
+-o json prints a stable array with one object per row: the --by keys
 as fields, in --by order (status a number, the others strings), then
 "count" (requests) and "share" (count / all matching error requests, 0..1).
---format csv prints the same fields under a header row.`,
+-o csv prints the same fields under a header row.`,
 		Example: `  # which errors did partners hit in the last 24 hours?
   report errors
 

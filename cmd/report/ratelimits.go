@@ -40,7 +40,7 @@ type RateLimitsOptions struct {
 
 // NewCmdRateLimits returns `report rate-limits`. runF, when not nil,
 // replaces the command's logic (rateLimitsRun) so tests can check flag
-// handling alone. A missing --plans or a --warn out of range is a usage
+// handling alone. No plans at all or a --warn out of range is a usage
 // error (exit 2); a plans file that cannot be read or is invalid is a
 // failure (exit 1), reported before ClickHouse is dialled.
 func NewCmdRateLimits(f *cli.Factory, runF func(*RateLimitsOptions) error) *cobra.Command {
@@ -50,8 +50,9 @@ func NewCmdRateLimits(f *cli.Factory, runF func(*RateLimitsOptions) error) *cobr
 		Use:   "rate-limits [--plans FILE] [flags]",
 		Short: "Partners and client IPs near or over their rate limits",
 		Long: `Measure each partner's traffic against the limits of its rate-limit plan,
-and each client IP against the per-IP limits, as the plans file (--plans)
-describes them; see examples/plans.yaml.
+and each client IP against the per-IP limits, as the configuration
+(ratescope.yaml: --config, $RATESCOPE_CONFIG) or a plans file (--plans)
+describes them; see examples/ratescope.yaml and docs/configuration.md.
 
 For each partner and limit, utilization is the highest of:
 
@@ -60,20 +61,25 @@ For each partner and limit, utilization is the highest of:
              (a full bucket refilled at rate/s; each request takes a token;
              a second's requests are taken together)
   window     count limit: highest count in any sliding window of per ÷ limit
-  quota      monthly quota: this month's requests so far (read from the
-             month's start, UTC), projected linearly to month end ÷ quota
+  quota      monthly quota: this month's requests so far ÷ the time the data
+             covers (from the month's first request, or the configuration's
+             quota_start, to the window's end) × the month's length ÷ quota;
+             -o wide shows projected_from_days, what it stands on
   headers    where the logs carry X-RateLimit-Limit/Remaining:
              1 − lowest remaining ÷ limit
 
 A rate-0 limit (API Gateway's "0 RPS") allows nothing: its utilization is
 the number of requests it saw. State is "over" when utilization is above 1,
-429s were attributed to the limit, or a rate-0 limit saw a request; "near"
+429s were attributed to the limit, or a rate-0 limit saw a request (but a
+quota projected over from less than a day of data, with no rejections and
+its count still under the quota, is "near": hours cannot say how a month
+ends); "near"
 when utilization is at or above the warn level (--warn, else the file's
 warn, else 0.8); else "ok". Rows come most urgent first. Every partner of
 the plans file gets a row per limit; per-IP limits list each IP near or
 over, or else their busiest IP.
 
---format json prints a stable array with one object per row:
+-o json prints a stable array with one object per row:
 
   partner      the partner's name from the plans file, or the client IP
   limit        the limit's name
@@ -87,7 +93,7 @@ over, or else their busiest IP.
   peak         highest count in any 60 s (token buckets) or window of the
                limit, or the month's requests so far (quotas)
 
---format csv prints the same fields under a header row.`,
+-o csv prints the same fields under a header row.`,
 		Example: `  # who is close to a limit in the last 24 hours?
   report rate-limits --plans examples/plans.yaml
 

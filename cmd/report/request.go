@@ -42,7 +42,7 @@ followed a failure within 60 s — with the retry rules they break (see
 'report retry-storms --help'). No window applies: the request is found
 wherever it lies in time.
 
---format json prints a stable object:
+-o json prints a stable object:
 
   request     the access record: request_id, synthetic_id, time (RFC 3339,
               UTC, milliseconds), method, path, route, status, partner,

@@ -65,11 +65,11 @@ reported. Only attempts whose access record lies in the window count.
 Storms are sorted most severe first: most retries, then most violations,
 then earliest start.
 
---format json prints a stable array with one object per storm: partner,
+-o json prints a stable array with one object per storm: partner,
 client_ip, method, route, start and end (RFC 3339, UTC, milliseconds),
 attempts, retries, median_gap_ms (the median gap between attempts),
 violations (array of the names above, sorted) and first_request_id (give it
-to 'report request' to see every attempt). --format csv prints the same
+to 'report request' to see every attempt). -o csv prints the same
 fields under a header row, violations joined with ",".`,
 		Example: `  # who was in a retry storm in the last 24 hours?
   report retry-storms

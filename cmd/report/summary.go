@@ -36,7 +36,7 @@ func NewCmdSummary(f *cli.Factory, runF func(*SummaryOptions) error) *cobra.Comm
 them failed (status >= 400), how many partners called, and how many log lines
 ingest could not parse.
 
---format json prints one object, a stable contract:
+-o json prints one object, a stable contract:
 
   requests        distinct request ids (access records, and error bodies
                   logged without one)
@@ -45,11 +45,12 @@ ingest could not parse.
   client_errors   requests with status 400-499
   server_errors   requests with status >= 500
   throttled       requests with status 429
-  partners        distinct partners (key ids as logged)
+  partners        distinct partners (by name where the configuration
+                  names them, else the id as logged)
   rejected_lines  distinct lines rejected by ingest in the window
   from, to        the window [from, to), RFC 3339 UTC
 
---format csv prints the same fields as one header row and one record.`,
+-o csv prints the same fields as one header row and one record.`,
 		Example: `  # the last 24 hours
   report summary
 
