@@ -151,6 +151,16 @@ func TestDaemonWrongPassword(t *testing.T) {
 		t.Errorf("took %s to give up", took)
 	}
 	clitest.WantOneLineError(t, r, "ingest", 1, `rejected user "default": wrong user name or password`)
+
+	// A database the user may not create: no retry can fix that either.
+	ro := chtest.NewURL(t) + "?readonly=1"
+	start = time.Now()
+	r = clitest.Cmd{Env: []string{"RATESCOPE_HASH_KEY=k"}}.Run(t, ingest, "--follow", filepath.Join(dir, "*.log"),
+		"--state-dir", filepath.Join(dir, "state2"), "--metrics-addr", "", "--log-level", "warn", "--clickhouse", ro)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %s to give up", took)
+	}
+	clitest.WantOneLineError(t, r, "ingest", 1, "Cannot create database in readonly mode")
 }
 
 // TestHealthcheck runs `ingest healthcheck` against a server answering as
