@@ -124,23 +124,26 @@ func retryStormsRun(opts *RetryStormsOptions) error {
 	human := (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) && opts.IO.IsStdoutTTY()
 	if len(storms) == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
 		if !human {
-			if err := opts.Format.Exporter().Export(opts.IO, retryStormsResult(storms, human)); err != nil {
+			if err := opts.Format.Exporter().Export(opts.IO, retryStormsResult(storms, human, false)); err != nil {
 				return err
 			}
 		}
 		return nothingToShow(opts.Ctx, opts.IO, db, "no retry storms", opts.Window)
 	}
-	return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, retryStormsResult(storms, human))
+	narrow := human && opts.Format == cli.FormatTable
+	return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, retryStormsResult(storms, human, narrow))
 }
 
 // retryStormsResult presents storms: JSON is the storms themselves (see
 // retry.Storm.MarshalJSON); the table has the same fields as columns, with
-// times and violations written for people when human.
-func retryStormsResult(storms []retry.Storm, human bool) cli.Result {
+// times and violations written for people when human. narrow (a table for
+// a terminal, not -o wide) writes the method into the route column, so a
+// row fits 80 columns with room for the route.
+func retryStormsResult(storms []retry.Storm, human, narrow bool) cli.Result {
 	cols := []cli.Column{
 		{Name: "partner", Kind: cli.Text},
 		{Name: "client_ip", Kind: cli.Text, Keep: true},
-		{Name: "method", Kind: cli.Text},
+		{Name: "method", Kind: cli.Text, Wide: narrow},
 		{Name: "route", Kind: cli.Text},
 		{Name: "start", Kind: cli.Text, Keep: true},
 		{Name: "end", Kind: cli.Text, Wide: true},
@@ -151,7 +154,7 @@ func retryStormsResult(storms []retry.Storm, human bool) cli.Result {
 		{Name: "first_request_id", Kind: cli.Text, Wide: true},
 	}
 	sep := ","
-	if human {
+	if human && !narrow {
 		sep = ", "
 	}
 	rows := make([][]any, len(storms))
@@ -161,7 +164,15 @@ func retryStormsResult(storms []retry.Storm, human bool) cli.Result {
 		for j, v := range s.Violations {
 			names[j] = string(v)
 		}
-		rows[i] = []any{s.Partner, s.ClientIP, s.Method, s.Route, formatShort(s.Start, human), formatShort(s.End, human),
+		route := s.Route
+		if narrow {
+			route = s.Method + " " + s.Route
+		}
+		start := formatShort(s.Start, human)
+		if narrow {
+			start = s.Start.UTC().Format("01-02 15:04")
+		}
+		rows[i] = []any{s.Partner, s.ClientIP, s.Method, route, start, formatShort(s.End, human),
 			s.Attempts, s.Retries, s.MedianGapMs, strings.Join(names, sep), s.FirstRequestID}
 	}
 	return cli.Result{Value: storms, Table: cli.Table{Columns: cols, Rows: rows}}

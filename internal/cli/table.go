@@ -325,10 +325,11 @@ func fitWidth(grid [][]string, cuttable []bool, width int) {
 		if widest < 0 {
 			break
 		}
-		// Give way down to the next widest column's width, or what is needed.
+		// Give way down to the next widest column's width (one column at a
+		// time when several are as wide), or what is needed.
 		next := floor[widest]
 		for i := range n {
-			if i != widest && widths[i] > floor[i] && widths[i] < widths[widest] {
+			if i != widest && widths[i] > floor[i] && widths[i] <= widths[widest] {
 				next = max(next, widths[i])
 			}
 		}
