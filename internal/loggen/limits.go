@@ -39,7 +39,7 @@ type planDef struct {
 	limits []limitDef
 }
 
-// The plans of the fictional API (written to plans.yaml). The commercial
+// The plans of the fictional API (written to the sample's ratescope.yaml). The commercial
 // tier and the WAF caps are seed 000's; partner-api is seed 001's policies;
 // trial is a small plan whose monthly quota the sample exhausts.
 var planDefs = []planDef{

@@ -75,7 +75,7 @@ type Manifest struct {
 	RetryStorms []Sequence `json:"retry_storms"`
 	WellBehaved []Sequence `json:"well_behaved"`
 	// RateLimits rates every partner against its plan's limits, and every
-	// client IP whose per-IP limit is near or over, per plans.yaml.
+	// client IP whose per-IP limit is near or over, per the sample's ratescope.yaml.
 	RateLimits    []RateLimit       `json:"rate_limits"`
 	PartnerStates map[string]string `json:"partner_states"`
 
