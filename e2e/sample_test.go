@@ -6,6 +6,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -367,6 +368,48 @@ func TestReportsFit80Columns(t *testing.T) {
 			if n := utf8.RuneCountInString(ansi.ReplaceAllString(line, "")); n > 80 {
 				t.Errorf("report %v: a line of %d columns: %q", args, n, line)
 			}
+		}
+	}
+}
+
+// TestSampleRateLimitsEqualManifest: the manifest's rate-limit figures are
+// what the report prints (one rulebook), for a window ending where the
+// sample ends.
+func TestSampleRateLimitsEqualManifest(t *testing.T) {
+	s := loadSample(t)
+	m := s.manifest
+	s.env.Env = append(s.env.Env, "RATESCOPE_CONFIG="+filepath.Join(s.dir, loggen.PlansName))
+	s.run(t, s.ingest, s.files...)
+	out := s.run(t, s.report, "rate-limits", "--from", m.Start.Add(-time.Hour).Format(time.RFC3339), "--to", m.End.Format(time.RFC3339), "-o", "json")
+	var rows []struct {
+		Partner     string  `json:"partner"`
+		Limit       string  `json:"limit"`
+		Utilization float64 `json:"utilization"`
+		Throttled   int64   `json:"throttled"`
+		State       string  `json:"state"`
+		Peak        int64   `json:"peak"`
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ subject, limit string }
+	got := map[key]int{}
+	for i, r := range rows {
+		got[key{r.Partner, r.Limit}] = i
+	}
+	if len(m.RateLimits) == 0 {
+		t.Fatal("the manifest rates no limits")
+	}
+	for _, w := range m.RateLimits {
+		i, ok := got[key{w.Subject, w.Limit}]
+		if !ok {
+			t.Errorf("%s %s: in the manifest, not in the report", w.Subject, w.Limit)
+			continue
+		}
+		r := rows[i]
+		if r.State != w.State || r.Peak != w.Peak || r.Throttled != w.Throttled || math.Abs(r.Utilization-w.Utilization) > 0.0005*max(1, w.Utilization) {
+			t.Errorf("%s %s: report %+v, manifest utilization %v peak %d throttled %d state %s",
+				w.Subject, w.Limit, r, w.Utilization, w.Peak, w.Throttled, w.State)
 		}
 	}
 }

@@ -34,6 +34,9 @@ func (l *limitDef) matches(method, path string) bool {
 	return true
 }
 
+// hasMatch reports whether the limit selects requests by method or path.
+func (l *limitDef) hasMatch() bool { return l.method != "" || l.path != "" || l.pathPrefix != "" }
+
 type planDef struct {
 	name   string
 	limits []limitDef
@@ -112,6 +115,12 @@ type tracker struct {
 	monthN    int64
 	monthPeak int64
 	throttled int64
+	headers   float64 // highest (limit − remaining) ÷ limit of the logged X-RateLimit headers
+}
+
+// header notes a request's logged X-RateLimit-Limit and -Remaining.
+func (t *tracker) header(limit, remaining int64) {
+	t.headers = max(t.headers, float64(limit-remaining)/float64(limit))
 }
 
 func newTracker(def *limitDef) *tracker {
@@ -155,16 +164,17 @@ func (t *tracker) add(at int64) {
 
 // utilization follows the product's definitions: window peak ÷ limit; for
 // a token bucket the larger of sustained (peak 60 s average ÷ rate) and
-// burst (1 − lowest level ÷ burst); for a quota the month-end projection
+// burst (1 − lowest level ÷ burst), and for both at least the logged
+// headers' 1 − lowest remaining ÷ limit; for a quota the month-end projection
 // from the data's coverage (from coverage, its first request, to asOf) ÷
 // quota. It also returns the days a quota projection stands on.
 func (t *tracker) utilization(coverage, asOf time.Time) (float64, float64) {
 	d := t.def
 	switch {
 	case d.limit > 0:
-		return float64(t.win.Peak()) / float64(d.limit), 0
+		return max(float64(t.win.Peak())/float64(d.limit), t.headers), 0
 	case d.rate > 0:
-		return max(ratelimit.Sustained(t.win.Peak(), d.rate), t.bucket.Utilization()), 0
+		return max(ratelimit.Sustained(t.win.Peak(), d.rate), t.bucket.Utilization(), t.headers), 0
 	case d.quota > 0:
 		proj, days := ratelimit.ProjectFrom(uint64(t.monthN), coverage, asOf)
 		return proj / float64(d.quota), days

@@ -195,7 +195,7 @@ var manifestNotes = []string{
 	"gateway.jsonl names API-key partners in \"partner\" and OAuth clients (umbrella) in \"client_id\"; nginx-json.log has api_key_id from an nginx map of the raw key, \"\" for an unknown key.",
 	"apigw-overlap.log repeats a stretch of apigw.log verbatim (malformed and duplicate lines included): it adds no request.",
 	"Retry sequences are judged by the product's own rules (retry.Violations): no_backoff when at least two retries come sooner than half the documented exponential delay (1 s, 2 s, 4 s … capped at 30 s) without a Retry-After they honoured; ignored_retry_after when a retry comes before the Retry-After it was given; retried_non_retryable after a 400, 401, 403, 404, 409 or 422; missing_idempotency_key for a POST or PATCH retried without one. median_gap_ms is the median of the gaps (mean of the two middle ones for an even count).",
-	"Rate-limit utilization is measured with the product's own functions (internal/ratelimit): window peak / limit over per-second counts; token bucket: max(peak 60 s average / rate, 1 - lowest simulated bucket level / burst); quota: the month-end projection / quota, projected from the sample's own coverage (its start to its end, as report rate-limits --to END does) — and a projection over the quota from less than a day of data is near, not over, unless the count passed the quota or quota rejections were seen. Throttled counts a partner's 429s (QUOTA_EXCEEDED to its quota, others to the first matching rate limit) and, for per-IP limits, the WAF_FILTERED 403s of that IP.",
+	"Rate-limit utilization is measured with the product's own functions (internal/ratelimit): window peak / limit over per-second counts; token bucket: max(peak 60 s average / rate, 1 - lowest simulated bucket level / burst); quota: the month-end projection / quota, projected from the sample's own coverage (its start to its end, as report rate-limits --to END does) — and a projection over the quota from less than a day of data is near, not over, unless the count passed the quota or quota rejections were seen. Where the logs carry X-RateLimit-Limit/Remaining (nginx-json.log, gateway.jsonl), a bucket's or window's utilization is at least 1 - lowest remaining / limit. A limit without a match counts the requests no sibling with a match counts. Throttled counts a partner's 429s (QUOTA_EXCEEDED to its quota, others to the first matching rate limit) and, for per-IP limits, the WAF_FILTERED 403s of that IP.",
 }
 
 // accum gathers the manifest while the sample is written.
@@ -344,11 +344,24 @@ func (a *accum) record(r *request, file string) {
 		pa.files[file] = true
 		pa.requests++
 		attributedTo := false
+		// The product's selection: a limit without a match counts the
+		// requests no sibling with a match counts (ApiPolicy is "all other
+		// endpoints"); a quota counts all.
+		bySibling := false
 		for _, t := range pa.trackers {
-			if !t.def.matches(r.method, r.path) {
+			if t.def.hasMatch() && t.def.quota == 0 && t.def.matches(r.method, r.path) {
+				bySibling = true
+			}
+		}
+		headers := r.rlLimit > 0 && r.rlRemaining >= 0 && (file == FileNginxJSON || file == FileGateway)
+		for _, t := range pa.trackers {
+			if !t.def.matches(r.method, r.path) || (!t.def.hasMatch() && t.def.quota == 0 && bySibling) {
 				continue
 			}
 			t.add(r.at)
+			if headers && t.def.quota == 0 {
+				t.header(r.rlLimit, r.rlRemaining)
+			}
 			if r.status != 429 {
 				continue
 			}
