@@ -23,8 +23,18 @@ build:
 
 # Integration tests need ClickHouse: scripts/with-clickhouse.sh reuses one on
 # 127.0.0.1:9000 or starts a throw-away server (apt-get installs it if needed).
+# The read-SQL conformance suite (internal/chconform) also needs chDB, a
+# current ClickHouse as a library: scripts/chdb-fetch.sh fetches and
+# verifies it once into .cache/chdb, and the suite is built with -tags chdb.
+# `make test CHDB=off` leaves the suite out.
+CHDB ?= on
 test: build
+ifeq ($(CHDB),off)
 	scripts/with-clickhouse.sh $(GO) test -count=1 -timeout 15m $(PKGS)
+else
+	lib=$$(scripts/chdb-fetch.sh) && \
+	CHDB_LIB_PATH=$$lib scripts/with-clickhouse.sh $(GO) test -tags chdb -count=1 -timeout 15m $(PKGS)
+endif
 
 demo: build
 	scripts/demo.sh
@@ -35,7 +45,9 @@ bench:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags chdb ./internal/chconform/
 	$(GO) tool staticcheck $(PKGS)
+	$(GO) tool staticcheck -tags chdb ./internal/chconform/
 
 # Short fuzzing pass over every parser (the corpora live in testdata/fuzz).
 FUZZTIME ?= 15s
@@ -46,5 +58,6 @@ fuzz:
 	  done; \
 	done
 
+# .cache/chdb (the chDB library, 566 MB) is kept: rm -rf .cache fetches it again.
 clean:
 	rm -rf $(BIN) .clickhouse .demo bench.txt

@@ -52,7 +52,12 @@ func TestBinary(t *testing.T) {
 	fails("directory", 1, "cannot read "+dir+": is a directory", "--clickhouse", dbURL, dir)
 	fails("unreachable ClickHouse", 1, "cannot reach ClickHouse at 127.0.0.1:1", fixture("access.jsonl"))
 	fails("wrong credentials", 1, `rejected user "nosuchuser"`, "--clickhouse", badUser.String(), fixture("access.jsonl"))
-	fails("undetectable format", 1, "cannot detect the log format of "+weird, "--clickhouse", dbURL, weird)
+	t.Run("undetectable format is read line by line", func(t *testing.T) {
+		r := clitest.Cmd{Env: keyEnv}.Run(t, ingest, "--clickhouse", dbURL, weird)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "2 rejected (unknown_format 2)") || !strings.Contains(r.Stdout, "mixed") {
+			t.Errorf("exit %d, stdout %q, stderr %q; want exit 0 and 2 unknown_format dead letters in a mixed file", r.Code, r.Stdout, r.Stderr)
+		}
+	})
 
 	files := []string{fixture("access.jsonl"), fixture("errors.jsonl"), fixture("combined.log.gz")}
 	summary := func(t *testing.T) map[string]any {

@@ -36,7 +36,7 @@ func newRootCmd(f *cli.Factory) *cobra.Command {
 request id. Files may be plain or gzip-compressed; '-' reads standard input.
 The format is detected per file unless --format is given: apigw (AWS API
 Gateway JSON), nginx (combined), nginx-json, envoy (default format) or jsonl
-(JSON lines with ratescope's field vocabulary, see docs/formats.md; a
+(JSON lines with ratescope's field vocabulary, see docs/loading.md; a
 log with keys of its own loads through the field mapping of ratescope.yaml,
 see --config and docs/configuration.md).
 
@@ -109,7 +109,7 @@ stderr.`,
 	cli.AddClickHouseFlag(cmd, f)
 	cli.AddVersion(cmd, "ingest")
 	cli.AddConfigFlag(cmd, f)
-	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto, apigw, nginx, nginx-json, envoy or jsonl")
+	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto (detected per file; a file no format fits is read line by line), apigw, nginx, nginx-json, envoy, alb, jsonl or mixed")
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
 	cmd.Flags().StringVar(&opts.HashKeyFile, "hash-key-file", secret.DefaultKeyPath(), "key for hashing credentials into caller ids (created if missing; $"+secret.EnvKey+" overrides)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on success")

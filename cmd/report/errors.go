@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/report"
@@ -95,7 +96,7 @@ func errorsRun(opts *ErrorsOptions) error {
 	if err != nil {
 		return err
 	}
-	b, err := report.ErrorCounts(opts.Ctx, db, report.ErrorsQuery{
+	b, err := report.ErrorCounts(opts.Ctx, chquery.New(db), report.ErrorsQuery{
 		From: opts.Window.From, To: opts.Window.To, By: opts.By, Partner: partner,
 	})
 	if err != nil {

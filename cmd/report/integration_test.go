@@ -48,33 +48,19 @@ var fixtureRows = []fixtureRow{
 // (loaded twice, as a re-ingested file would be) and the database.
 func loadedDB(t *testing.T) (string, *chstore.DB) {
 	t.Helper()
-	ctx := context.Background()
 	url, db := chtest.Migrated(t)
+	f := chtest.NewRows()
+	for _, r := range fixtureRows {
+		q := chtest.Request{ID: r.id, Time: r.at, Kind: chstore.Kind(r.kind), Method: "GET", Route: r.route,
+			Status: r.status, Partner: r.partner, ErrorType: r.errorType}
+		if r.errShape != "" {
+			q.Body = chtest.Body(r.errShape, r.errCode, 0)
+		}
+		f.Add(q)
+	}
+	f.Reject(chtest.Rejected{Time: mar1.Add(time.Hour), Offset: 42})
 	for range 2 {
-		for _, r := range fixtureRows {
-			b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("requests")+
-				" (time, time_ms, request_id, kind, method, route, status, partner, error_type, err_shape, err_code, source, ingested_at)")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Append(r.at, r.at.UnixMilli(), r.id, r.kind, "GET", r.route, r.status, r.partner,
-				r.errorType, r.errShape, r.errCode, "fixture.log", r.at); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Send(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("rejected")+" (time, ingested_at, source, `offset`, reason, raw)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Append(mar1.Add(time.Hour), mar1.Add(time.Hour), "fixture.log", uint64(42), "bad_json", "{"); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Send(); err != nil {
-			t.Fatal(err)
-		}
+		f.Insert(t, db, mar2)
 	}
 	return url, db
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/config"
@@ -169,11 +170,11 @@ func rateLimitsRun(opts *RateLimitsOptions) error {
 	coverage := opts.QuotaStart
 	if coverage.IsZero() {
 		month := ratelimit.MonthStart(opts.Window.To.Add(-time.Nanosecond))
-		if coverage, err = report.FirstRequest(opts.Ctx, db, month, opts.Window.To); err != nil {
+		if coverage, err = report.FirstRequest(opts.Ctx, chquery.New(db), month, opts.Window.To); err != nil {
 			return err
 		}
 	}
-	rows, err := ratelimit.Compute(opts.Ctx, db, opts.Plans, ratelimit.Query{
+	rows, err := ratelimit.Compute(opts.Ctx, chquery.New(db), opts.Plans, ratelimit.Query{
 		From: opts.Window.From, To: opts.Window.To, Warn: opts.Warn, Coverage: coverage,
 	})
 	if err != nil {

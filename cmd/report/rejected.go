@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/report"
@@ -80,7 +81,7 @@ func rejectedRun(opts *RejectedOptions) error {
 	if err != nil {
 		return err
 	}
-	rows, err := report.RejectedLines(opts.Ctx, db, report.RejectedQuery{
+	rows, err := report.ListRejected(opts.Ctx, chquery.New(db), report.RejectedQuery{
 		From: opts.Window.From, To: opts.Window.To, Reason: opts.Reason, Source: opts.Source,
 	})
 	if err != nil {
@@ -112,7 +113,7 @@ func rejectedRun(opts *RejectedOptions) error {
 func nothingToShow(ctx context.Context, ios *cli.IOStreams, db *chstore.DB, what string, w cli.Window) error {
 	msg := fmt.Sprintf("%s between %s and %s.", what, w.From.Format(time.RFC3339), w.To.Format(time.RFC3339))
 	if db != nil {
-		if span, err := report.DataSpan(ctx, db); err == nil {
+		if span, err := report.DataSpan(ctx, chquery.New(db)); err == nil {
 			msg += spanHint(span, w)
 		}
 	}

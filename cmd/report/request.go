@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/report"
@@ -97,7 +98,7 @@ func requestRun(opts *RequestOptions) error {
 	if err != nil {
 		return err
 	}
-	d, err := report.LookupRequest(opts.Ctx, db, opts.ID)
+	d, err := report.LookupRequest(opts.Ctx, chquery.New(db), opts.ID)
 	if errors.Is(err, report.ErrUnknownRequest) {
 		return fmt.Errorf("no request with id %q in database %s", opts.ID, db.Name)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/report"
@@ -114,7 +115,7 @@ func retryStormsRun(opts *RetryStormsOptions) error {
 	if err != nil {
 		return err
 	}
-	storms, err := report.RetryStorms(opts.Ctx, db, report.RetryStormsQuery{
+	storms, err := report.RetryStorms(opts.Ctx, chquery.New(db), report.RetryStormsQuery{
 		From: opts.Window.From, To: opts.Window.To, Partner: partner,
 		Thresholds: retry.Thresholds{MinRetries: opts.MinRetries},
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
 	"github.com/ratescope/ratescope/internal/report"
@@ -83,7 +84,7 @@ func summaryRun(opts *SummaryOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := report.Summarize(opts.Ctx, db, opts.Window.From, opts.Window.To)
+	s, err := report.Summarize(opts.Ctx, chquery.New(db), opts.Window.From, opts.Window.To)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func summaryRun(opts *SummaryOptions) error {
 	}
 	if s.Requests == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
 		// Only the hint: the table above already says there is nothing.
-		if span, err := report.DataSpan(opts.Ctx, db); err == nil {
+		if span, err := report.DataSpan(opts.Ctx, chquery.New(db)); err == nil {
 			if hint := spanHint(span, opts.Window); hint != "" {
 				w := opts.IO.Out
 				if !opts.IO.IsStdoutTTY() {

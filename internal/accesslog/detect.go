@@ -7,7 +7,7 @@ const detectMaxLines = 64
 
 // detectOrder lists the formats Detect can answer, most specific first: it
 // breaks ties between equal vote counts.
-var detectOrder = [...]Format{FormatAPIGW, FormatNginxJSON, FormatJSONL, FormatEnvoy, FormatNginx}
+var detectOrder = [...]Format{FormatAPIGW, FormatNginxJSON, FormatJSONL, FormatEnvoy, FormatALB, FormatNginx}
 
 // API Gateway $context keys that, together with "requestId", mark an API
 // Gateway access log.
@@ -26,16 +26,21 @@ var nginxJSONKeys = [...]string{
 // lines (the caller passes up to ~20; blank lines are skipped, lines beyond
 // the 64th ignored). Each line votes for the format it looks like and the
 // most votes win, the more specific format on a tie. It returns FormatAuto
-// when no line looks like any format. Collector prefixes are skipped as
-// Parse skips them. Detect only looks for substrings: it decodes nothing and
+// when no line looks like any format: the caller then reads the file as
+// FormatMixed. Container wrappers (CRI, Docker json-file) and collector
+// prefixes are skipped as the pipeline and Parse skip them. Detect only looks for substrings: it decodes nothing and
 // does work linear in the sample's size.
 func Detect(sample [][]byte) Format {
-	var votes [len(formatNames)]int
+	var (
+		votes [len(formatNames)]int
+		u     Unwrapper
+	)
 	for i, line := range sample {
 		if i == detectMaxLines {
 			break
 		}
-		votes[detectLine(line)]++
+		content, _, _ := u.Unwrap(line)
+		votes[detectLine(content)]++
 	}
 	best, most := FormatAuto, 0
 	for _, f := range detectOrder {
@@ -56,6 +61,8 @@ func detectLine(line []byte) Format {
 		return detectJSON(line)
 	case looksEnvoy(line):
 		return FormatEnvoy
+	case looksALB(line):
+		return FormatALB
 	case looksNginx(line):
 		return FormatNginx
 	}

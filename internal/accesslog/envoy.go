@@ -18,8 +18,9 @@ package accesslog
 // stay single fields.
 
 // parseEnvoy parses an Envoy access-log line into r. Status is 0 for a TCP
-// or reset stream; ClientIP is the first X-Forwarded-For entry (Envoy's
-// default format logs no peer address), empty without one. Rejections carry
+// or reset stream; ClientIP is the first X-Forwarded-For entry, else — in
+// Istio's formats — %DOWNSTREAM_REMOTE_ADDRESS% without its port, else
+// empty (Envoy's default format logs no peer address). Rejections carry
 // the reasons bad_envoy_line (no [time], quoted request, counters or quoted
 // headers), bad_time, bad_status (not 0–999) and bad_response_flags.
 func (p *Parser) parseEnvoy(line []byte, r *Record) error {
@@ -38,7 +39,9 @@ func (p *Parser) parseEnvoy(line []byte, r *Record) error {
 	if kind != fieldQuoted {
 		return &ParseError{Reason: "bad_envoy_line", Detail: "no quoted request after the time"}
 	}
-	r.Method, r.Path = splitRequest(req)
+	if r.Method, r.Path, ok = splitRequest(req); !ok {
+		return &ParseError{Reason: "bad_request_line", Detail: quoteDetail(req)}
+	}
 
 	status, kind := s.next()
 	if r.Status, ok = fieldStatus(status); !ok || kind != fieldBare {
@@ -107,7 +110,36 @@ func envoyHeaders(s *fieldScanner, r *Record) error {
 		got[i] = f
 	}
 	r.UserAgent, r.RequestID = dashToNil(got[0]), dashToNil(got[1])
+	if len(r.ClientIP) == 0 {
+		r.ClientIP = istioDownstream(s)
+	}
 	return nil
+}
+
+// istioDownstream reads, after the upstream host, Istio's
+// %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS%
+// %DOWNSTREAM_REMOTE_ADDRESS% and returns the last when it is an address:
+// the client when X-Forwarded-For is "-". Envoy's default format has no
+// such fields: nil.
+func istioDownstream(s *fieldScanner) []byte {
+	var f []byte
+	for range 4 {
+		var kind fieldKind
+		f, kind = s.next()
+		switch kind {
+		case fieldBare:
+		case fieldBracket: // "[2001:db8::1]:443": the scanner stops at ']'
+			for s.pos < len(s.line) && s.line[s.pos] != ' ' {
+				s.pos++
+			}
+		default:
+			return nil
+		}
+	}
+	if !isIPAddr(f) {
+		return nil
+	}
+	return f
 }
 
 func uintOrDash(b []byte) bool {

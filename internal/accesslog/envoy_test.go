@@ -48,9 +48,12 @@ func TestParseEnvoy(t *testing.T) {
 		// Istio 1.8+: details, termination details, quoted failure reason, then cluster and addresses.
 		f(`[2026-11-22T05:13:07.300Z] "PUT /v1/carts/9 HTTP/1.1" 503 UO upstream_reset_before_response_started{overflow} - "-" 0 81 0 - "203.0.113.70" "Go-http-client/1.1" "`+id1+`" "carts:8000" "10.44.1.27:80" outbound|8000||carts.shop.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 10.44.1.23:46520 - default`,
 			textRecord{Time: at(7, 300), Prec: 3, Status: 503, Method: "PUT", Path: "/v1/carts/9", ClientIP: "203.0.113.70", UserAgent: "Go-http-client/1.1", RequestID: id1, Flags: "UO", LatencyMs: 0, BytesSent: 81})
-		// Istio 1.1-era: a quoted "-" after the flags.
+		// Istio 1.1-era: a quoted "-" after the flags. No X-Forwarded-For:
+		// the client is %DOWNSTREAM_REMOTE_ADDRESS%, without its port (issue 9).
 		f(`[2026-11-22T05:13:08.400Z] "GET /v1/teapot HTTP/1.1" 418 - "-" 0 135 11 10 "-" "curl/8.5.0" "`+id2+`" "teapot:8000" "172.30.146.73:80" outbound|8000||teapot.default.svc.cluster.local - 172.21.13.94:8000 172.30.146.82:60290 -`,
-			textRecord{Time: at(8, 400), Prec: 3, Status: 418, Method: "GET", Path: "/v1/teapot", UserAgent: "curl/8.5.0", RequestID: id2, LatencyMs: 11, BytesSent: 135})
+			textRecord{Time: at(8, 400), Prec: 3, Status: 418, Method: "GET", Path: "/v1/teapot", ClientIP: "172.30.146.82", UserAgent: "curl/8.5.0", RequestID: id2, LatencyMs: 11, BytesSent: 135})
+		f(`[2026-11-22T05:13:08.400Z] "GET /v1/teapot HTTP/1.1" 418 - via_upstream - "-" 0 135 4 4 "-" "curl/8.5.0" "`+id2+`" "teapot:8000" "10.44.1.27:80" outbound|8000||teapot.foo.svc.cluster.local 10.44.1.23:37652 10.0.45.184:8000 [2001:db8::23]:46520 - default`,
+			textRecord{Time: at(8, 400), Prec: 3, Status: 418, Method: "GET", Path: "/v1/teapot", ClientIP: "2001:db8::23", UserAgent: "curl/8.5.0", RequestID: id2, LatencyMs: 4, BytesSent: 135})
 		// A failure reason with spaces is one quoted field.
 		f(`[2026-11-22T05:13:09.500Z] "GET /v1/x HTTP/1.1" 503 UF upstream_reset_before_response_started{connection_failure} - "TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED" 0 91 3 - "-" "curl/8.5.0" "`+id1+`" "x:443" "10.0.0.3:443" outbound|443||x.svc.cluster.local`,
 			textRecord{Time: at(9, 500), Prec: 3, Status: 503, Method: "GET", Path: "/v1/x", UserAgent: "curl/8.5.0", RequestID: id1, Flags: "UF", LatencyMs: 3, BytesSent: 91})

@@ -59,6 +59,24 @@ func (s *fieldScanner) next() ([]byte, fieldKind) {
 	return line[start:s.pos], fieldBare
 }
 
+// nextWord returns the next run of non-space bytes, whatever they start
+// with ("[2001:db8::1]:443" is one word); ok is false at the end of the
+// line or when the word opens a quoted field.
+func (s *fieldScanner) nextWord() (word []byte, ok bool) {
+	line := s.line
+	for s.pos < len(line) && line[s.pos] == ' ' {
+		s.pos++
+	}
+	if s.pos >= len(line) || line[s.pos] == '"' {
+		return nil, false
+	}
+	start := s.pos
+	for s.pos < len(line) && line[s.pos] != ' ' {
+		s.pos++
+	}
+	return line[start:s.pos], true
+}
+
 // closingQuote returns the index of the first '"' in b that no backslash
 // escapes (one preceded by an even run of backslashes), or -1. Each
 // backslash run is looked at once, so the work is linear in len(b).
@@ -167,22 +185,82 @@ func firstListEntry(b []byte) []byte {
 }
 
 // splitRequest splits a logged request line "METHOD TARGET PROTOCOL" into
-// its method and target. The method ends at the first space and the
-// protocol starts after the last one (when there are two or more); "-"
-// parts are absent. A line that is empty or whose method is not an HTTP
-// token (nginx logs whatever a client sent, e.g. "hello" or TLS bytes) yields
-// no method and no target: the request is still worth keeping as an access
-// record.
-func splitRequest(req []byte) (method, target []byte) {
+// its method and target (see splitRequestLine). An empty line, "-" and
+// Envoy's "- - -" (a TCP stream) give no method and no target and ok: the
+// request is still an access record. A line that is not a request line —
+// a scanner's garbage, TLS bytes, a lone word — is not ok: the caller
+// rejects it as bad_request_line rather than store junk as a method.
+func splitRequest(req []byte) (method, target []byte, ok bool) {
+	if len(bytes.Trim(req, "- ")) == 0 {
+		return nil, nil, true
+	}
+	return splitRequestLine(req)
+}
+
+// splitRequestLine splits "METHOD TARGET [PROTOCOL]": the method ends at
+// the first space and must look like a method (isMethod); the protocol, when
+// there are two or more spaces, starts after the last one; the target
+// between them must not be empty. "-" parts are absent.
+func splitRequestLine(req []byte) (method, target []byte, ok bool) {
 	sp := bytes.IndexByte(req, ' ')
-	if sp <= 0 || !isHTTPToken(req[:sp]) {
-		return nil, nil
+	if sp <= 0 || !isMethod(req[:sp]) {
+		return nil, nil, false
 	}
 	method, rest := req[:sp], req[sp+1:]
 	if last := bytes.LastIndexByte(rest, ' '); last >= 0 {
 		rest = rest[:last]
 	}
-	return dashToNil(method), dashToNil(bytes.TrimSpace(rest))
+	rest = bytes.TrimSpace(rest)
+	if len(rest) == 0 {
+		return nil, nil, false
+	}
+	return method, dashToNil(rest), true
+}
+
+// maxMethodLen bounds a method's length (the longest registered one,
+// UPDATEREDIRECTREF, has 17 letters).
+const maxMethodLen = 20
+
+// isMethod reports whether b looks like an HTTP method as servers accept
+// them: 1 to 20 upper-case letters, digits, '-' or '_', starting with a
+// letter (GET, PROPFIND, M-SEARCH, BASELINE-CONTROL). RFC 9110 allows any
+// token, but real servers answer anything else with 400, and scanners send
+// all sorts: "145.ll|'|'|SGFjS2Vk…|Win" is no method.
+func isMethod(b []byte) bool {
+	if len(b) == 0 || len(b) > maxMethodLen || b[0] < 'A' || b[0] > 'Z' {
+		return false
+	}
+	for _, c := range b {
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// hostOnly returns the address part of a logged client address: brackets
+// and a port removed ("[2001:db8::1]:443" → 2001:db8::1, "10.0.0.1:80" →
+// 10.0.0.1), a bare IPv6 address kept whole, "-" absent. It returns a
+// sub-slice of b.
+func hostOnly(b []byte) []byte {
+	b = dashToNil(bytes.TrimSpace(b))
+	if len(b) == 0 {
+		return b
+	}
+	if b[0] == '[' {
+		if end := bytes.IndexByte(b, ']'); end > 0 {
+			return b[1:end]
+		}
+		return b
+	}
+	i := bytes.IndexByte(b, ':')
+	if i <= 0 || bytes.IndexByte(b[i+1:], ':') >= 0 { // no port, or IPv6
+		return b
+	}
+	if _, ok := fieldUint(b[i+1:]); !ok {
+		return b
+	}
+	return b[:i]
 }
 
 // isHTTPToken reports whether b is an RFC 9110 token (the syntax of a method).

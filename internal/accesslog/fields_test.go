@@ -86,24 +86,54 @@ func TestFieldScanner(t *testing.T) {
 }
 
 func TestSplitRequest(t *testing.T) {
-	f := func(req, method, target string) {
+	f := func(req, method, target string, ok bool) {
 		t.Helper()
-		m, p := splitRequest([]byte(req))
-		if string(m) != method || string(p) != target {
-			t.Errorf("splitRequest(%q) = %q, %q; want %q, %q", req, m, p, method, target)
+		m, p, gotOK := splitRequest([]byte(req))
+		if string(m) != method || string(p) != target || gotOK != ok {
+			t.Errorf("splitRequest(%q) = %q, %q, %v; want %q, %q, %v", req, m, p, gotOK, method, target, ok)
 		}
 	}
-	f("GET /v1/a?b=c HTTP/1.1", "GET", "/v1/a?b=c")
-	f("PATCH /x HTTP/2.0", "PATCH", "/x")
-	f("GET /legacy", "GET", "/legacy")
-	f("GET  /double HTTP/1.1", "GET", "/double")
-	f("GET /a b HTTP/1.1", "GET", "/a b")
-	f("- - -", "", "")
-	f("", "", "")
-	f("hello", "", "")
-	f(`\x16\x03\x01 junk`, "", "")
-	f(" GET / HTTP/1.1", "", "")
-	f("OPTIONS * HTTP/1.1", "OPTIONS", "*")
+	f("GET /v1/a?b=c HTTP/1.1", "GET", "/v1/a?b=c", true)
+	f("PATCH /x HTTP/2.0", "PATCH", "/x", true)
+	f("GET /legacy", "GET", "/legacy", true)
+	f("GET  /double HTTP/1.1", "GET", "/double", true)
+	f("GET /a b HTTP/1.1", "GET", "/a b", true)
+	f("M-SEARCH * HTTP/1.1", "M-SEARCH", "*", true)
+	f("OPTIONS * HTTP/1.1", "OPTIONS", "*", true)
+	f("CONNECT example.com:443 HTTP/1.1", "CONNECT", "example.com:443", true)
+	// Nothing logged: an access record without method and path.
+	f("- - -", "", "", true)
+	f("-", "", "", true)
+	f("", "", "", true)
+	// Not a request line: rejected as bad_request_line (issue 9).
+	f("hello", "", "", false)
+	f("GET", "", "", false)
+	f("GET  ", "", "", false)
+	f(`\x16\x03\x01 junk`, "", "", false)
+	f(" GET / HTTP/1.1", "", "", false)
+	f("get / HTTP/1.1", "", "", false)
+	f("145.ll|'|'|SGFjS2VkX0ZmNTY0OTIy|'|'|WIN-AAAAAAAAAAA|'|'|Admin|'|'|20-01-01|'|'||'|'|Win 7 Professional SP1 x64|'|'|No|'|'|0.7d|'|'|..|'|'|AA==|'|'|112.inf|'|'|SGFjS2VkDQoxOTIuMTY4LjkyLjIyMjo1NTUyDQpEZXNrdG9wDQpjbGllbnRhLmV4ZQ0KRmFsc2UNCkZhbHNlDQpUcnVlDQpGYWxzZQ==12.act|'|'|AA==", "", "", false)
+	f("AVERYVERYLONGMETHODNAME /x HTTP/1.1", "", "", false)
+}
+
+func TestHostOnly(t *testing.T) {
+	f := func(in, want string) {
+		t.Helper()
+		if got := hostOnly([]byte(in)); string(got) != want {
+			t.Errorf("hostOnly(%q) = %q, want %q", in, got, want)
+		}
+	}
+	f("203.0.113.9", "203.0.113.9")
+	f("203.0.113.9:443", "203.0.113.9")
+	f("[2001:db8::1]:443", "2001:db8::1")
+	f("[2001:db8::1]", "2001:db8::1")
+	f("2001:db8::1", "2001:db8::1")
+	f("::1", "::1")
+	f("unix:", "unix:")
+	f("host:http", "host:http")
+	f("-", "")
+	f("", "")
+	f(" 10.0.0.1 ", "10.0.0.1")
 }
 
 func TestFieldNumbers(t *testing.T) {

@@ -143,12 +143,18 @@ func FuzzParseTime(f *testing.F) {
 		} else if prec < 0 || prec > 9 {
 			t.Fatalf("ParseTime(%q): precision %d", s, prec)
 		}
+		if ok && !TimeInRange(ms) {
+			t.Fatalf("ParseTime(%q) = %d: outside the accepted range", s, ms)
+		}
 		// Whatever the standard library reads as RFC 3339 or CLF, ParseTime
-		// reads to the same millisecond.
+		// reads to the same millisecond — or rejects, outside the range.
 		if want, ok := stdlibTime(s); ok {
 			got, _, gotOK := ParseTime([]byte(s))
-			if !gotOK || got != want.UnixMilli() {
+			switch inRange := TimeInRange(want.UnixMilli()); {
+			case inRange && (!gotOK || got != want.UnixMilli()):
 				t.Fatalf("ParseTime(%q) = %d, %v; the time package reads %d (%s)", s, got, gotOK, want.UnixMilli(), want)
+			case !inRange && gotOK:
+				t.Fatalf("ParseTime(%q) = %d, accepted; the time package reads %s, outside the range", s, got, want)
 			}
 		}
 	})
@@ -194,4 +200,73 @@ func hasShape(s, pattern string) bool {
 		}
 	}
 	return true
+}
+
+// Seeds for FuzzALB and FuzzMixed.
+var albFuzzSeeds = []string{albLine, albFailed, albIPv6, albNoReq, elbLine,
+	`http 2026-11-22T05:13:47Z app/x [::1 - 0 0 0 200 200 1 2 "GET http://h?q HTTP/1.1" "-"`}
+
+func FuzzALB(f *testing.F) {
+	for _, s := range append(albFuzzSeeds, textFuzzSeeds...) {
+		f.Add([]byte(s))
+	}
+	p := NewParser(FormatALB)
+	f.Fuzz(func(t *testing.T, line []byte) {
+		checkTextParse(t, p, line, 0)
+	})
+}
+
+// FuzzMixed: a file read line by line, each line in the format it looks
+// like, must reject what it cannot read with a reason and never panic.
+func FuzzMixed(f *testing.F) {
+	for _, s := range append(albFuzzSeeds, textFuzzSeeds...) {
+		f.Add([]byte(s))
+	}
+	p := NewParser(FormatMixed)
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var r Record
+		if err := p.Parse(line, &r); err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Reason == "" {
+				t.Fatalf("Parse(%q): error %v is not a *ParseError with a reason", line, err)
+			}
+			return
+		}
+		if p.LineFormat() == FormatAuto || p.LineFormat() == FormatMixed {
+			t.Fatalf("Parse(%q) accepted a line of format %v", line, p.LineFormat())
+		}
+	})
+}
+
+// FuzzUnwrap: container wrappers never panic, and what they return is
+// part of the line (CRI) or no longer than it (Docker's JSON unescaped).
+func FuzzUnwrap(f *testing.F) {
+	for _, s := range []string{
+		"2016-10-20T18:39:20.57606443Z stdout F cri stdout test log",
+		"2016-10-20T18:39:20.57606443Z stdout P:TAG1:TAG2 cri stdout partial test log",
+		"2016-10-20T18:39:20.57606443Z stderr F",
+		`{"log":"docker stdout test log\n","stream":"stdout","time":"2016-10-20T18:39:20.57606443Z"}`,
+		`{"log":"part","stream":"stdout","time":"2016-10-20T18:39:20.57606443Z"}`,
+		`{"log":1}`, `{"log":"\u00e9\r\n"}`, "2016-10-20T18:39:20Z stdout X y",
+	} {
+		f.Add([]byte(s))
+	}
+	var u Unwrapper
+	f.Fuzz(func(t *testing.T, line []byte) {
+		c, partial, w := u.Unwrap(line)
+		switch w {
+		case WrapNone:
+			if !bytes.Equal(c, line) || partial {
+				t.Fatalf("Unwrap(%q) changed a bare line: %q, %v", line, c, partial)
+			}
+		case WrapCRI:
+			if len(c) > 0 && !textAliases(line, c) {
+				t.Fatalf("Unwrap(%q): CRI content %q is not part of the line", line, c)
+			}
+		case WrapDocker:
+			if len(c) > len(line) {
+				t.Fatalf("Unwrap(%q): content %q longer than the line", line, c)
+			}
+		}
+	})
 }

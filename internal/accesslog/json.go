@@ -44,8 +44,7 @@ import (
 //     catch-all, not a template: it is ignored and the route is later
 //     derived from the path.
 //   - A line with no method, path or route and no body field, whose top
-//     level looks like an error envelope ("error", "errorCode", RFC 7807
-//     "type" with "title", or "message" with "status_code"), is a bare
+//     level looks like an error envelope (see isEnvelope), is a bare
 //     envelope: Body is the whole line.
 //   - A time, status or other value under a nested key that does not parse
 //     is ignored: nested objects hold all sorts of "status" and "time"
@@ -79,9 +78,11 @@ type jsonState struct {
 	line      []byte         // the line, trimmed
 	rank      [numSlots]int8 // rank of the key that filled each slot; 0 = unfilled
 	filled    bool           // some field other than Secret was set
-	marks     uint8          // envelope marks seen at top level
+	marks     uint16         // envelope marks seen at top level
 	bodyIndex int            // index of the top-level member holding an object/array body; -1 = none
 	retryDate int64          // Retry-After given as an HTTP-date (epoch ms); 0 = none
+	envoy     bool           // a key only Envoy writes was seen: "duration" is in ms
+	durationS bool           // the latency came from "duration", read as seconds
 }
 
 // parseJSON parses one JSON object line into r (which Parse has reset).
@@ -131,6 +132,7 @@ func (st *jsonState) reset(line []byte) {
 	st.marks = 0
 	st.bodyIndex = -1
 	st.retryDate = 0
+	st.envoy, st.durationS = false, false
 }
 
 // reserveScratch makes room for n more bytes in p.scratch. parseJSON calls
@@ -164,8 +166,19 @@ func (p *Parser) jsonTop(r *Record, k []byte, v *fastjson.Value, i int) {
 		key = mk
 	}
 	t := v.Type()
-	if key.mark != 0 && (t == fastjson.TypeObject || t == fastjson.TypeNumber || t == fastjson.TypeString && !isAbsentText(v)) {
+	st.envoy = st.envoy || key.envoy
+	if key.mark != 0 && (t == fastjson.TypeObject || t == fastjson.TypeArray || t == fastjson.TypeNumber || t == fastjson.TypeString && !isAbsentText(v)) {
 		st.marks |= key.mark
+	}
+	if (key.slot == slotStatus || key.slot == slotTime) && isNonScalar(t) {
+		// true, [] or {} where a status or time belongs: not absent (as
+		// null is) but wrong, like "abc".
+		reason := "bad_status"
+		if key.slot == slotTime {
+			reason = "bad_time"
+		}
+		st.fail(reason, fieldDetail(k, v.MarshalTo(nil)))
+		return
 	}
 	var buf [maxFoldedKey]byte
 	switch t {
@@ -307,6 +320,16 @@ func (p *Parser) claimBodyMember(i int) {
 	st.filled = true
 }
 
+// isNonScalar reports whether a JSON type can never be a field's value:
+// a boolean, an array or an object.
+func isNonScalar(t fastjson.Type) bool {
+	switch t {
+	case fastjson.TypeTrue, fastjson.TypeFalse, fastjson.TypeArray, fastjson.TypeObject:
+		return true
+	}
+	return false
+}
+
 // isAbsentText reports whether a string value is "", "-" (and so absent).
 func isAbsentText(v *fastjson.Value) bool {
 	b, _ := v.StringBytes()
@@ -369,7 +392,16 @@ func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *f
 	case slotLatency:
 		ms, ok := jsonDuration(text, unit)
 		if ok && st.claim(s, rank) {
-			r.LatencyMs = ms
+			r.LatencyMs, st.durationS = ms, unit == unitDuration
+		}
+	case slotForwarded:
+		// Only an address: "unknown" or a host name leaves the other keys.
+		if first := firstListEntry(text); isIPAddr(first) && st.claim(slotClientIP, rank) {
+			r.ClientIP = p.keep(first)
+		}
+	case slotFlags:
+		if isResponseFlags(text) && st.claim(s, rank) {
+			r.ResponseFlags = p.keep(text)
 		}
 	case slotBytes:
 		if n, ok := fieldUint(text); ok && st.claim(s, rank) {
@@ -400,7 +432,13 @@ func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *f
 		if rankLine <= st.rank[slotMethod] && rankLine <= st.rank[slotPath] {
 			return
 		}
-		method, target := splitRequest(p.keep(text))
+		method, target, ok := splitRequest(p.keep(text))
+		if !ok {
+			if strictKey != nil {
+				st.fail("bad_request_line", fieldDetail(strictKey, text))
+			}
+			return
+		}
 		if method != nil && st.claim(slotMethod, rankLine) {
 			r.Method = method
 		}
@@ -451,6 +489,7 @@ func (p *Parser) applyTime(r *Record, rank int8, text []byte, number bool, stric
 	ms, prec, ok := ParseTime(text)
 	if !ok && number {
 		ms, prec, ok = epochFloat(text)
+		ok = ok && TimeInRange(ms)
 	}
 	if !ok {
 		if strictKey != nil {
@@ -513,6 +552,9 @@ func (p *Parser) jsonFinish(r *Record) {
 		r.Body = line
 		st.filled = true
 	}
+	if st.envoy && st.durationS {
+		r.LatencyMs /= 1000 // Envoy's %DURATION% is milliseconds, read as seconds
+	}
 	if st.retryDate != 0 && r.TimeMs != 0 {
 		secs := (st.retryDate - r.TimeMs + 999) / 1000
 		r.RetryAfter = int32(min(max(secs, 0), math.MaxInt32))
@@ -521,11 +563,14 @@ func (p *Parser) jsonFinish(r *Record) {
 }
 
 // isEnvelope reports whether the top-level keys look like an API error
-// envelope: "error", "errorCode", RFC 7807 "type" with "title", or
-// "message" with "status_code".
+// envelope: "error", "errorCode", "errors" (JSON:API, GraphQL), "detail"
+// (Django REST framework, FastAPI), RFC 7807 "type" or a status with
+// "title", or "message" with "status_code" or "code" (Twilio).
 func (st *jsonState) isEnvelope() bool {
 	m := st.marks
-	return m&(markError|markErrorCode) != 0 ||
+	return m&(markError|markErrorCode|markErrors|markDetail) != 0 ||
 		m&(markType|markTitle) == markType|markTitle ||
-		m&(markMessage|markStatusCode) == markMessage|markStatusCode
+		m&markTitle != 0 && st.rank[slotStatus] > 0 || // RFC 7807 without a type
+		m&(markMessage|markStatusCode) == markMessage|markStatusCode ||
+		m&(markMessage|markCode) == markMessage|markCode
 }

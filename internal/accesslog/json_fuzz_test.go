@@ -43,7 +43,7 @@ func FuzzJSON(f *testing.F) {
 				t.Fatalf("error %v is not a *ParseError", err)
 			}
 			switch pe.Reason {
-			case "bad_json", "no_fields", "bad_time", "bad_status":
+			case "bad_json", "no_fields", "bad_time", "bad_status", "bad_request_line":
 			default:
 				t.Fatalf("unknown reason %q", pe.Reason)
 			}

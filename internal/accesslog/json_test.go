@@ -227,7 +227,7 @@ func TestParseJSONVocabulary(t *testing.T) {
 	// absent values
 	f(`{"request_id":"-","method":"","path":null,"status":"-","ip":"1.2.3.4"}`, `ip="1.2.3.4"`)
 	// booleans, arrays and objects never fill scalar fields
-	f(`{"status":[200],"method":{"name":"GET"},"request_id":true,"path":"/p"}`, `path="/p"`)
+	f(`{"status":null,"method":{"name":"GET"},"request_id":true,"path":"/p"}`, `path="/p"`) // a status of true, [] or {} is rejected: TestParseJSONErrors
 	// escaped slashes and unicode escapes come out decoded
 	f(`{"path":"\/hello.HelloService\/SayHello","user_agent":"caf\u00e9\/1"}`, `path="/hello.HelloService/SayHello" ua="café/1"`)
 }
@@ -332,9 +332,8 @@ func TestParseJSONNginx(t *testing.T) {
 	// Separate method and path keys win over $request, in either order.
 	f(`{"request":"GET /a?x=1 HTTP/1.1","request_method":"PUT","request_uri":"/b"}`, `method="PUT" path="/b"`)
 	f(`{"request_uri":"/b","request":"GET /a?x=1 HTTP/1.1"}`, `method="GET" path="/b"`)
-	// Garbage in $request (a TLS hello, "hello") is neither method nor path.
-	f(`{"request":"\u0016\u0003\u0001\u0002\u0000\u0001","status":"400"}`, "status=400")
-	f(`{"request":"hello","status":"400"}`, "status=400")
+	// Garbage in $request (a TLS hello, "hello") is rejected:
+	// TestParseJSONErrors. "-" is no request at all.
 	f(`{"request":"-","status":"400"}`, "status=400")
 }
 
@@ -384,6 +383,14 @@ func TestParseJSONErrorBodies(t *testing.T) {
 	bare(`{"type":"https://example.com/probs/out-of-credit","title":"You do not have enough credit.","status":403,"detail":"Your current balance is 30, but that costs 50.","instance":"/account/12345/msgs/abc","requestId":"req-7807"}`,
 		`status=403 id="req-7807"`)
 	bare(`{"error":{"code":"UNAUTHORIZED","message":"Invalid or expired access token"},"request_id":"r-3"}`, `id="r-3"`)
+	// The public APIs' shapes (issue 9).
+	bare(`{"errors":[{"status":"422","title":"Invalid Attribute","source":{"pointer":"/data/attributes/email"}}],"request_id":"r-7"}`, `id="r-7"`)
+	bare(`{"errors":[{"message":"x","extensions":{"code":"RATE_LIMITED"}}],"data":null,"requestId":"r-8"}`, `id="r-8"`)
+	bare(`{"code":20001,"message":"Bad request","more_info":"https://www.twilio.com/docs/errors/20001","status":400,"request_id":"r-9"}`, `status=400 id="r-9"`)
+	bare(`{"ok":false,"error":"invalid_auth","request_id":"r-10"}`, `id="r-10"`)
+	bare(`{"detail":"Not found.","request_id":"r-11"}`, `id="r-11"`)
+	bare(`{"title":"Service Unavailable","status":503,"request_id":"r-12"}`, `status=503 id="r-12"`)
+	bare(`{"errors":[{"status":"422"}]}`, "") // no id: the ingest rejects it as body_without_request_id
 
 	// Not envelopes: a message alone, a type alone, an access line with an error.
 	f(`{"message":"upstream reset","request_id":"r-4"}`, `id="r-4"`)
@@ -479,6 +486,22 @@ func TestParseJSONErrors(t *testing.T) {
 	f(`{"path":"/x","status":"OK"}`, "bad_status", `"status": "OK"`)
 	f(`{"status_code":1000}`, "bad_status", `"status_code": "1000"`)
 	f(`{"status":200.0}`, "bad_status", `"status": "200.0"`)
+	// true, [] and {} are not a status (issue 14): once stored as status 0,
+	// which retry analysis reads as a network failure.
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status":true}`, "bad_status", `"status": "true"`)
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status":false}`, "bad_status", `"status": "false"`)
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status":[]}`, "bad_status", `"status": "[]"`)
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status":{}}`, "bad_status", `"status": "{}"`)
+	f(`{"path":"/x","time":"2026-11-22T05:13:47Z","status_code":[200]}`, "bad_status", `"status_code": "[200]"`)
+	f(`{"path":"/x","time":true,"status":200}`, "bad_time", `"time": "true"`)
+	// Real dates no access log has (issue 14): once stored as the ingest time.
+	for _, when := range []string{`"1900-01-01T00:00:00Z"`, `"2200-01-01T00:00:00Z"`, `"9999-12-31T23:59:59Z"`,
+		`"0000-01-01T00:00:00Z"`, `"1969-12-31T23:59:59Z"`, `"2106-02-07T06:28:16Z"`, `"1970-01-01T00:00:00Z"`,
+		`0`, `"0"`, `253402300800000`, `1e15`} {
+		f(`{"path":"/x","status":200,"time":`+when+`}`, "bad_time", `"time": `)
+	}
+	f(`{"request":"\u0016\u0003\u0001\u0002\u0000\u0001","status":"400"}`, "bad_request_line", `"request": "\x16\x03`)
+	f(`{"request":"hello","status":"400"}`, "bad_request_line", `"request": "hello"`)
 	f(`{"time":"yesterday","path":"/x"}`, "bad_time", `"time": "yesterday"`)
 	f(`{"path":"/x","timestamp":"2026-11-31T05:13:47Z"}`, "bad_time", `"timestamp": "2026-11-31T05:13:47Z"`)
 	f(`{"error.responseType":"x","requestTimeEpoch":"soon"}`, "bad_time", `"requestTimeEpoch": "soon"`)
@@ -566,7 +589,7 @@ func TestJSONVocabTable(t *testing.T) {
 			}
 		}
 	}
-	for _, miss := range []string{"", "Time", "status ", "requestid", "x-request-id", "api_key", "apikey", "authorization", "http_referer", "requestTimeEpochs"} {
+	for _, miss := range []string{"", "Time", "status ", "requestid", "x-request-ID", "api_key", "apikey", "authorization", "http_referer", "requestTimeEpochs"} {
 		if got := jsonVocab([]byte(miss)); got != (jsonKey{}) {
 			t.Errorf("jsonVocab(%q) = %+v, want nothing", miss, got)
 		}

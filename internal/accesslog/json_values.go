@@ -31,7 +31,7 @@ func jsonDuration(text []byte, u jsonUnit) (float64, bool) {
 		return 0, false
 	}
 	switch u {
-	case unitS:
+	case unitS, unitDuration:
 		return ms, true
 	case unitNs:
 		return ms / 1e9, true

@@ -29,6 +29,8 @@ const (
 	slotErrorType
 	slotBody
 	slotRequestLine // nginx $request "GET /x HTTP/1.1": fills method and path
+	slotForwarded   // an X-Forwarded-For list: its first entry is the client IP
+	slotFlags       // Envoy %RESPONSE_FLAGS%
 	numSlots
 )
 
@@ -39,6 +41,9 @@ const (
 	unitMs jsonUnit = iota
 	unitS
 	unitNs
+	// unitDuration is a "duration" key: seconds (Caddy) unless the line is
+	// Envoy's (see jsonKey.envoy), whose %DURATION% is milliseconds.
+	unitDuration
 )
 
 // Ranks order competing keys for one field: a higher rank replaces a lower
@@ -49,17 +54,23 @@ const (
 	rankLeaf  int8 = 2 // a vocabulary name as the last component of a nested key, or a header
 	rankAlt   int8 = 3 // a fallback name at top level (Traefik OriginStatus, Kong consumer.id)
 	rankExact int8 = 4 // a top-level vocabulary key or an exact dotted path
+	// rankForwarded is a top-level X-Forwarded-For field: the originating
+	// client beats the proxy's remote_addr or downstream address.
+	rankForwarded int8 = 5
 )
 
 // Envelope marks: top-level keys that make a line without method, path or
 // route look like a bare API error envelope.
 const (
-	markError      uint8 = 1 << iota // "error": a string code or an object
-	markErrorCode                    // "errorCode"
-	markType                         // RFC 7807 "type"
-	markTitle                        // RFC 7807 "title"
-	markMessage                      // "message"
-	markStatusCode                   // "status_code"
+	markError      uint16 = 1 << iota // "error": a string code or an object
+	markErrorCode                     // "errorCode"
+	markType                          // RFC 7807 "type"
+	markTitle                         // RFC 7807 "title"
+	markMessage                       // "message"
+	markStatusCode                    // "status_code"
+	markErrors                        // "errors": JSON:API, GraphQL
+	markCode                          // "code": with "message" (Twilio)
+	markDetail                        // "detail": Django REST framework, FastAPI
 )
 
 // jsonKey is what a key means.
@@ -68,13 +79,14 @@ type jsonKey struct {
 	unit    jsonUnit // for slotLatency
 	rank    int8     // at top level
 	topOnly bool     // an alias too generic to match as a nested leaf
-	mark    uint8    // envelope mark (top level only)
+	mark    uint16   // envelope mark (top level only)
+	envoy   bool     // a key only Envoy's JSON access logs write (top level)
 }
 
 func vocabExact(s jsonSlot) jsonKey   { return jsonKey{slot: s, rank: rankExact} }
 func vocabAlias(s jsonSlot) jsonKey   { return jsonKey{slot: s, rank: rankExact, topOnly: true} }
 func vocabLatency(u jsonUnit) jsonKey { return jsonKey{slot: slotLatency, unit: u, rank: rankExact} }
-func vocabMark(m uint8) jsonKey       { return jsonKey{mark: m} }
+func vocabMark(m uint16) jsonKey      { return jsonKey{mark: m} }
 func vocabTopLatency(u jsonUnit) jsonKey {
 	return jsonKey{slot: slotLatency, unit: u, rank: rankExact, topOnly: true}
 }
@@ -116,11 +128,26 @@ var jsonVocabulary = [...]struct {
 
 	{[]string{"ip", "client_ip", "remote_addr", "sourceIp"}, vocabExact(slotClientIP)},
 	{[]string{"ClientHost"}, vocabAlias(slotClientIP)}, // Traefik
+	// Traefik's "host:port" when ClientHost is not logged (the port is dropped).
+	{[]string{"ClientAddr"}, jsonKey{slot: slotClientIP, rank: rankAlt, topOnly: true}},
 
 	{[]string{"latency_ms", "responseLatency"}, vocabLatency(unitMs)},
 	{[]string{"request_time"}, vocabLatency(unitS)},
-	{[]string{"Duration"}, vocabTopLatency(unitNs)}, // Traefik
-	{[]string{"duration"}, vocabTopLatency(unitS)},  // Caddy
+	{[]string{"Duration"}, vocabTopLatency(unitNs)},       // Traefik
+	{[]string{"duration"}, vocabTopLatency(unitDuration)}, // Caddy (s), Envoy (ms)
+
+	// Envoy's default JSON keys, Istio's and Envoy Gateway's (which logs
+	// header names). The client is the first X-Forwarded-For entry, else
+	// the downstream remote address (its port dropped).
+	{[]string{"x_forwarded_for", "x-forwarded-for", "http_x_forwarded_for"}, jsonKey{slot: slotForwarded, rank: rankForwarded}},
+	{[]string{"downstream_remote_address", "downstream_direct_remote_address"}, jsonKey{slot: slotClientIP, rank: rankAlt, topOnly: true, envoy: true}},
+	{[]string{"x-envoy-origin-path", "x-envoy-original-path"}, jsonKey{slot: slotPath, rank: rankExact, topOnly: true, envoy: true}},
+	{[]string{"x-request-id"}, vocabAlias(slotRequestID)},
+	{[]string{"user-agent"}, vocabAlias(slotUserAgent)},
+	{[]string{"response_flags"}, jsonKey{slot: slotFlags, rank: rankExact, topOnly: true, envoy: true}},
+	{[]string{"upstream_host", "upstream_cluster", "upstream_service_time", "x-envoy-upstream-service-time",
+		"bytes_received", "response_code_details", "upstream_local_address", "downstream_local_address",
+		"upstream_transport_failure_reason", "connection_termination_details"}, jsonKey{envoy: true}},
 
 	{[]string{"idempotency_key", "http_idempotency_key"}, vocabExact(slotIdempotencyKey)},
 
@@ -143,9 +170,12 @@ var jsonVocabulary = [...]struct {
 	{[]string{"type"}, vocabMark(markType)},
 	{[]string{"title"}, vocabMark(markTitle)},
 	{[]string{"message"}, vocabMark(markMessage)},
+	{[]string{"errors"}, vocabMark(markErrors)},
+	{[]string{"code"}, vocabMark(markCode)},
+	{[]string{"detail"}, vocabMark(markDetail)},
 }
 
-// vocabBits sizes the vocabulary's hash table: 256 slots for ~90 names
+// vocabBits sizes the vocabulary's hash table: 256 slots for ~110 names
 // keeps probe sequences short.
 const vocabBits = 8
 
@@ -282,6 +312,8 @@ func headerSlot(h []byte) jsonSlot {
 		return slotRateRemaining
 	case "x_ratelimit_reset", "ratelimit_reset":
 		return slotRateReset
+	case "x_forwarded_for":
+		return slotForwarded
 	}
 	return slotNone
 }

@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"bytes"
+	"net/netip"
 	"strconv"
 )
 
@@ -18,11 +19,14 @@ import (
 //     or in its place (203.0.113.9, 10.0.0.1);
 //   - "unix:" or a host name as the address;
 //   - a $request_time number between $body_bytes_sent and the referer;
-//   - anything after the user agent (extra quoted fields, junk), ignored.
+//   - a quoted "$http_x_forwarded_for" after the user agent (nginx's stock
+//     "main" format);
+//   - anything else after the user agent (extra quoted fields, junk), ignored.
 //
 // ClientIP is the originating client: the first entry of an X-Forwarded-For
-// list when the line has one, else the first entry of $remote_addr; the
-// $host prefix is never the client. The address area is read as up to three
+// list when the line has one (before the address, or trailing as in the
+// "main" format), else the first entry of $remote_addr; the $host prefix
+// is never the client. The address area is read as up to three
 // groups — a group is a quoted value, or bare words chained by trailing
 // commas — and, when there are two groups of which the first is a single
 // bare word, that word is taken as $host (a lone unquoted forwarded address
@@ -33,7 +37,7 @@ import (
 // many address fields), bad_time, bad_status (not 100–999) and bad_bytes.
 func (p *Parser) parseNginx(line []byte, r *Record) error {
 	s := fieldScanner{line: trimLineEnd(line)}
-	client, when, err := nginxHead(&s)
+	client, forwarded, when, err := nginxHead(&s)
 	if err != nil {
 		return err
 	}
@@ -47,7 +51,9 @@ func (p *Parser) parseNginx(line []byte, r *Record) error {
 	if kind != fieldQuoted {
 		return &ParseError{Reason: "bad_nginx_line", Detail: "no quoted request after the time"}
 	}
-	r.Method, r.Path = splitRequest(req)
+	if r.Method, r.Path, ok = splitRequest(req); !ok {
+		return &ParseError{Reason: "bad_request_line", Detail: quoteDetail(req)}
+	}
 
 	status, kind := s.next()
 	if r.Status, ok = fieldStatus(status); !ok || kind != fieldBare || r.Status < 100 {
@@ -57,7 +63,7 @@ func (p *Parser) parseNginx(line []byte, r *Record) error {
 	if r.BytesSent, ok = nginxBytes(sent); !ok || kind != fieldBare {
 		return &ParseError{Reason: "bad_bytes", Detail: quoteDetail(sent)}
 	}
-	nginxTail(&s, r)
+	nginxTail(&s, r, forwarded)
 	return nil
 }
 
@@ -65,7 +71,7 @@ func (p *Parser) parseNginx(line []byte, r *Record) error {
 // "-" and $remote_user — and returns the client address and the time text.
 // The last two fields before the time are never addresses, so the address
 // area is fed to the grouping two fields late.
-func nginxHead(s *fieldScanner) (client, when []byte, err error) {
+func nginxHead(s *fieldScanner) (client []byte, forwarded bool, when []byte, err error) {
 	var (
 		addrs  nginxAddrs
 		held   [2][]byte // the two most recent fields, not yet known to be addresses
@@ -77,13 +83,13 @@ func nginxHead(s *fieldScanner) (client, when []byte, err error) {
 		switch kind {
 		case fieldBracket:
 			if n < 3 {
-				return nil, nil, &ParseError{Reason: "bad_nginx_line", Detail: "too few fields before the time"}
+				return nil, false, nil, &ParseError{Reason: "bad_nginx_line", Detail: "too few fields before the time"}
 			}
-			client, ok := addrs.client()
+			client, forwarded, ok := addrs.client()
 			if !ok {
-				return nil, nil, &ParseError{Reason: "bad_nginx_line", Detail: "too many address fields before the time"}
+				return nil, false, nil, &ParseError{Reason: "bad_nginx_line", Detail: "too many address fields before the time"}
 			}
-			return client, f, nil
+			return client, forwarded, f, nil
 		case fieldBare, fieldQuoted:
 			if n >= 2 {
 				addrs.add(held[n%2], quoted[n%2])
@@ -91,7 +97,7 @@ func nginxHead(s *fieldScanner) (client, when []byte, err error) {
 			held[n%2], quoted[n%2] = f, kind == fieldQuoted
 			n++
 		default:
-			return nil, nil, &ParseError{Reason: "bad_nginx_line", Detail: "no [time] field"}
+			return nil, false, nil, &ParseError{Reason: "bad_nginx_line", Detail: "no [time] field"}
 		}
 	}
 }
@@ -120,12 +126,13 @@ func (a *nginxAddrs) add(f []byte, quoted bool) {
 	a.groups++
 }
 
-// client picks the originating client address (see the comment at the top).
-func (a *nginxAddrs) client() ([]byte, bool) {
+// client picks the originating client address (see the comment at the
+// top) and says whether it came from a forwarded-for list.
+func (a *nginxAddrs) client() (addr []byte, forwarded, ok bool) {
 	var xff, remote []byte
 	switch {
 	case a.over || a.groups == 0:
-		return nil, false
+		return nil, false, false
 	case a.groups == 1:
 		remote = a.first[0]
 	case a.groups == 2 && a.list[0]: // XFF $remote_addr
@@ -136,9 +143,9 @@ func (a *nginxAddrs) client() ([]byte, bool) {
 		xff, remote = a.first[1], a.first[2]
 	}
 	if len(xff) > 0 {
-		return xff, true
+		return xff, true, true
 	}
-	return remote, true
+	return remote, false, true
 }
 
 // nginxBytes parses $body_bytes_sent; Apache's CLF "-" means no body (0).
@@ -150,9 +157,12 @@ func nginxBytes(b []byte) (int64, bool) {
 }
 
 // nginxTail reads what may follow $body_bytes_sent: an optional
-// $request_time, the referer and the user agent. Anything else ends the
-// line's useful part; it is ignored, not an error.
-func nginxTail(s *fieldScanner, r *Record) {
+// $request_time, the referer, the user agent and — as nginx's stock "main"
+// format ends — a quoted "$http_x_forwarded_for". That last one gives the
+// client when the address area had no forwarded-for list and its first
+// entry is an IP address (so trailing junk is never taken for a client).
+// Anything else ends the line's useful part; it is ignored, not an error.
+func nginxTail(s *fieldScanner, r *Record, forwarded bool) {
 	f, kind := s.next()
 	if kind == fieldBare {
 		ms, ok := fieldSecondsMs(f)
@@ -165,9 +175,30 @@ func nginxTail(s *fieldScanner, r *Record) {
 	if kind != fieldQuoted { // referer
 		return
 	}
-	if f, kind = s.next(); kind == fieldQuoted {
-		r.UserAgent = dashToNil(f)
+	if f, kind = s.next(); kind != fieldQuoted {
+		return
 	}
+	r.UserAgent = dashToNil(f)
+	if f, kind = s.next(); kind == fieldQuoted && !forwarded {
+		// A bare address only: "10.0.0.5:8080" is an $upstream_addr.
+		if first := firstListEntry(f); isBareIP(first) {
+			r.ClientIP = first
+		}
+	}
+}
+
+// isIPAddr reports whether b is an IPv4 or IPv6 address, possibly
+// bracketed or with a port (Istio's %DOWNSTREAM_REMOTE_ADDRESS%).
+func isIPAddr(b []byte) bool { return isBareIP(hostOnly(b)) }
+
+// isBareIP reports whether b is an IPv4 or IPv6 address with no port, as
+// an X-Forwarded-For entry is.
+func isBareIP(b []byte) bool {
+	if len(b) == 0 || len(b) > len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%eth0") {
+		return false
+	}
+	_, err := netip.ParseAddr(string(b))
+	return err == nil
 }
 
 // quoteDetail quotes a field for a ParseError's detail, cut to 40 bytes.

@@ -78,18 +78,29 @@ func TestParseNginx(t *testing.T) {
 		f(`api.example.com internal-lb, internal-lb - - [22/Nov/2026:05:13:15 +0000] "GET /i HTTP/1.1" 200 1 "-" "x"`,
 			textRecord{Time: at(15, 0), Status: 200, Method: "GET", Path: "/i", ClientIP: "internal-lb", UserAgent: "x", LatencyMs: -1, BytesSent: 1})
 	})
-	t.Run("invalid requests are kept", func(t *testing.T) {
-		f(`api.example.com:80 unix: - - [22/Nov/2026:05:13:16 +0000] "PING" 400 157 "-" "-"`,
-			textRecord{Time: at(16, 0), Status: 400, ClientIP: "unix:", LatencyMs: -1, BytesSent: 157})
+	t.Run("empty requests are kept", func(t *testing.T) {
+		// A connection closed before it sent a request: a real 400.
+		// Garbage request lines are rejected (nginx_reject.txt).
 		f(`198.51.100.23 - - [22/Nov/2026:05:13:17 +0000] "" 400 0 "-" "-"`,
 			textRecord{Time: at(17, 0), Status: 400, ClientIP: "198.51.100.23", LatencyMs: -1, BytesSent: 0})
-		f(`198.51.100.24 - - [22/Nov/2026:05:13:18 +0000] "\x16\x03\x01\x02\x00\x01\x00\x01\xFC\x03\x03" 400 157 "-" "-"`,
-			textRecord{Time: at(18, 0), Status: 400, ClientIP: "198.51.100.24", LatencyMs: -1, BytesSent: 157})
+		f(`198.51.100.26 - - [22/Nov/2026:05:13:17 +0000] "-" 408 0 "-" "-"`,
+			textRecord{Time: at(17, 0), Status: 408, ClientIP: "198.51.100.26", LatencyMs: -1, BytesSent: 0})
 		f(`198.51.100.25 - - [22/Nov/2026:05:13:19 +0000] "GET /legacy" 200 5 "-" "-"`,
 			textRecord{Time: at(19, 0), Status: 200, Method: "GET", Path: "/legacy", ClientIP: "198.51.100.25", LatencyMs: -1, BytesSent: 5})
 	})
 	t.Run("trailing fields and junk", func(t *testing.T) {
+		// nginx's "main" format: the trailing "$http_x_forwarded_for" names
+		// the client, $remote_addr is the proxy (issue 9).
 		f(`198.51.100.26 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "203.0.113.60"`,
+			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "203.0.113.60", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
+		f(`198.51.100.26 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "2001:db8::7, 10.0.0.1"`,
+			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "2001:db8::7", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
+		// A forwarded-for list before the address wins; trailing junk is no client.
+		f(`"203.0.113.61" 10.0.0.2 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "203.0.113.62"`,
+			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "203.0.113.61", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
+		f(`198.51.100.26 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "10.0.0.5:8080"`, // $upstream_addr
+			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "198.51.100.26", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
+		f(`198.51.100.26 - - [22/Nov/2026:05:13:20 +0000] "GET /j HTTP/1.1" 502 166 "-" "`+ua+`" "not an address"`,
 			textRecord{Time: at(20, 0), Status: 502, Method: "GET", Path: "/j", ClientIP: "198.51.100.26", UserAgent: ua, LatencyMs: -1, BytesSent: 166})
 		f(`198.51.100.27 - - [22/Nov/2026:05:13:21 +0000] "GET /k HTTP/1.1" 503 166 "-" "`+ua+`" "-" left over words 42`,
 			textRecord{Time: at(21, 0), Status: 503, Method: "GET", Path: "/k", ClientIP: "198.51.100.27", UserAgent: ua, LatencyMs: -1, BytesSent: 166})

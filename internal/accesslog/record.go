@@ -24,6 +24,12 @@ const (
 	FormatNginxJSON
 	FormatEnvoy
 	FormatJSONL
+	FormatALB
+	// FormatMixed reads a file line by line, each line in the format it
+	// looks like (see Detect); a line that looks like none is rejected as
+	// unknown_format. It is what detection falls back to when no format
+	// fits a file's first lines, so that no file is ever refused whole.
+	FormatMixed
 )
 
 var formatNames = [...]string{
@@ -33,6 +39,8 @@ var formatNames = [...]string{
 	FormatNginxJSON: "nginx-json",
 	FormatEnvoy:     "envoy",
 	FormatJSONL:     "jsonl",
+	FormatALB:       "alb",
+	FormatMixed:     "mixed",
 }
 
 // String returns the format's name as the --format flag spells it.

@@ -17,7 +17,10 @@ import (
 //     1795324427123456, 1795324427123456789
 //
 // An epoch number's unit follows from its digit count (see parseEpoch).
-// Dates that do not exist (31/Nov, 29/Feb outside leap years) fail.
+// Dates that do not exist (31/Nov, 29/Feb outside leap years) fail, and so
+// does any instant outside [MinTime, MaxTime): an access log does not come
+// from 1970 or 2200, and such a time stored would be clamped or wrapped by
+// ClickHouse's DateTime (1970 to 2106) into a wrong but plausible one.
 //
 // It does not allocate.
 func ParseTime(b []byte) (ms int64, prec int8, ok bool) {
@@ -26,13 +29,31 @@ func ParseTime(b []byte) (ms int64, prec int8, ok bool) {
 	}
 	switch {
 	case b[0] >= '0' && b[0] <= '9' && len(b) >= 10 && b[4] == '-':
-		return parseRFC3339(b)
+		ms, prec, ok = parseRFC3339(b)
 	case b[0] >= '0' && b[0] <= '9' && len(b) >= 20 && b[2] == '/':
-		return parseCLF(b)
+		ms, prec, ok = parseCLF(b)
 	default:
-		return parseEpoch(b)
+		ms, prec, ok = parseEpoch(b)
 	}
+	if !ok || !TimeInRange(ms) {
+		return 0, 0, false
+	}
+	return ms, prec, true
 }
+
+// The range of times ratescope accepts, in Unix milliseconds: from
+// 2000-01-01T00:00:00Z (inclusive) to 2100-01-01T00:00:00Z (exclusive).
+// It lies well inside what ClickHouse's DateTime holds on every supported
+// server (1970-01-01 to 2106-02-07; 18.16 reads nothing after 2105), so a
+// stored time is never clamped, wrapped or replaced by the ingest time.
+const (
+	MinTimeMs int64 = 946_684_800_000   // 2000-01-01T00:00:00Z
+	MaxTimeMs int64 = 4_102_444_800_000 // 2100-01-01T00:00:00Z, excluded
+)
+
+// TimeInRange reports whether ms (Unix milliseconds) lies in
+// [MinTimeMs, MaxTimeMs).
+func TimeInRange(ms int64) bool { return ms >= MinTimeMs && ms < MaxTimeMs }
 
 var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 

@@ -7,19 +7,6 @@ import (
 	"time"
 )
 
-// PartnerExpr returns the SQL expression that shows col (a partner as
-// logged: key id, client id, consumer, kh- caller id) as its partner's name
-// by the latest partner map (table partner_map, synced from ratescope.yaml
-// by SyncPartners), or as itself when the map does not name it. The map's
-// arrays are scalar subqueries, constant for the query; the leading ”
-// keeps them non-empty, as transform requires.
-func (db *DB) PartnerExpr(col string) string {
-	latest := func(field string) string {
-		return "arrayConcat([''], (SELECT " + field + " FROM " + db.Table("partner_map") + " ORDER BY version DESC LIMIT 1))"
-	}
-	return "transform(" + col + ", " + latest("ids") + ", " + latest("names") + ", " + col + ")"
-}
-
 // PartnerMap is the partner map as stored: identifier → name.
 type PartnerMap map[string]string
 
@@ -71,7 +58,7 @@ func (db *DB) SyncPartners(ctx context.Context, m PartnerMap, source string) (bo
 
 // PartnerName returns the name the latest partner map gives id (a name or
 // any identifier), or id itself when the map does not know it: what a
-// --partner filter compares PartnerExpr with.
+// --partner filter compares chquery's Tables.Partner with.
 func (db *DB) PartnerName(ctx context.Context, id string) (string, error) {
 	var ids, names []string
 	if err := db.Conn.QueryRow(ctx, "SELECT ids, names FROM "+db.Table("partner_map")+" ORDER BY version DESC LIMIT 1").Scan(&ids, &names); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 )
@@ -16,7 +17,7 @@ func TestPartnerMap(t *testing.T) {
 		var out []string
 		for _, id := range ids {
 			var name string
-			if err := db.Conn.QueryRow(ctx, "SELECT "+db.PartnerExpr("x")+" FROM (SELECT ? AS x)", id).Scan(&name); err != nil {
+			if err := db.Conn.QueryRow(ctx, "SELECT "+chquery.Tables{Database: db.Name}.PartnerOf("x")+" FROM (SELECT ? AS x)", id).Scan(&name); err != nil {
 				t.Fatal(err)
 			}
 			out = append(out, name)

@@ -2,6 +2,9 @@
 // own. The server comes from $RATESCOPE_TEST_CLICKHOUSE (a clickhouse://
 // URL; `make test` starts a throw-away server and sets it). Tests never
 // skip for want of a server: without one they fail and say how to get one.
+//
+// Tests that need rows build them with Rows (rows.go), which stores them
+// through the batches ingest uses: no test writes an INSERT of its own.
 package chtest
 
 import (
@@ -115,6 +118,9 @@ func RepoRoot(t testing.TB) string {
 func RealTestdata(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(RepoRoot(t), "..", "shared", "testdata", "real")
+	if env := os.Getenv("RATESCOPE_REAL_TESTDATA"); env != "" { // a worktree elsewhere
+		dir = env
+	}
 	if _, err := os.Stat(dir); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("real testdata missing at %s: %v", dir, err)

@@ -39,5 +39,7 @@ const (
 	ShapeErrorObject      = "error_object"      // {"error":{"code","message","details":[…]|{…}}}     (MVMNT, Moonborn)
 	ShapeSuccessErrorCode = "success_errorcode" // {"success":false,"errorCode","message","details","requestId"}
 	ShapeProblem          = "problem"           // RFC 7807 {"type","title","status","detail","instance"}
+	ShapeCodeMessage      = "code_message"      // {"code","message","more_info","status"}             (Twilio)
+	ShapeErrorsArray      = "errors_array"      // {"errors":[{"code","title","detail","source"}]}      (JSON:API, GraphQL)
 	ShapeUnknown          = "unknown"
 )

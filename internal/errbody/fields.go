@@ -12,14 +12,16 @@ import (
 //
 //   - an array of objects, each naming the field by "field", "path",
 //     "name", "pointer" (a JSON pointer such as "#/email" or "/email",
-//     given without its "#/" or "/"), "param", "parameter" or "property",
+//     given without its "#/" or "/"), "param", "parameter", "property" or
+//     "target" (Microsoft REST guidelines),
 //     and its message by "message", "reason", "detail", "description" or
 //     "msg"; a bare string item is a message with no field;
 //   - an object mapping field names to a message, a list of messages, or an
 //     object with a message (Movmo's fields map, ASP.NET's "errors");
 //     these are sorted by field name, messages of one field kept in order.
 //
-// Items naming neither a field nor a message are skipped. At most
+// Objects that name no field (sub-errors with only a code or a message)
+// are skipped, as are items naming neither a field nor a message. At most
 // maxFields are kept.
 func (n *Normalizer) appendFieldErrors(v *fastjson.Value) {
 	switch v.Type() {
@@ -63,9 +65,19 @@ func (n *Normalizer) appendFieldItem(v *fastjson.Value) {
 		n.appendField(nil, msg)
 	case fastjson.TypeObject:
 		o := v.GetObject()
+		if o.Get("@type") != nil {
+			n.appendTypedDetail(o)
+			return
+		}
 		name, key := firstStringKey(o, nameKeys)
 		if key == "pointer" {
 			name = trimPointer(name)
+		}
+		if len(name) == 0 {
+			// {"code":"conflict1","message":…} (Microsoft details),
+			// {"domain","reason","message"} (Google's legacy errors):
+			// sub-errors, not errors of a field.
+			return
 		}
 		n.appendField(name, firstString(o, messageKeys))
 	}
@@ -73,7 +85,7 @@ func (n *Normalizer) appendFieldItem(v *fastjson.Value) {
 
 // Keys naming a field error's field and message, in order of preference.
 const (
-	nameKeys    = "field path name pointer param parameter property"
+	nameKeys    = "field path name pointer param parameter property target"
 	messageKeys = "message reason detail description msg"
 )
 
@@ -116,4 +128,45 @@ func (n *Normalizer) appendField(field, msg []byte) {
 		return
 	}
 	n.fields = append(n.fields, fieldSpan{field: n.add(field), message: n.add(msg)})
+}
+
+// appendTypedDetail reads one of Google's typed error details (AIP-193:
+// an object with "@type"). Only google.rpc.BadRequest holds field errors,
+// as "fieldViolations": [{"field","description"}]; ErrorInfo, RetryInfo,
+// QuotaFailure, Help and the others are not field errors (ErrorInfo's
+// reason becomes Details, RetryInfo's retryDelay the retry-after: see
+// googleDetails and isRetryKey).
+func (n *Normalizer) appendTypedDetail(o *fastjson.Object) {
+	fv := o.Get("fieldViolations")
+	if !isType(fv, fastjson.TypeArray) {
+		return
+	}
+	items, _ := fv.Array()
+	for _, it := range items {
+		if it.Type() != fastjson.TypeObject {
+			continue
+		}
+		io := it.GetObject()
+		n.appendField(firstString(io, "field"), firstString(io, "description message reason"))
+	}
+}
+
+// googleReason returns the reason of the first google.rpc.ErrorInfo in a
+// list of typed details, or nil.
+func googleReason(details *fastjson.Value) []byte {
+	items, _ := details.Array()
+	for _, it := range items {
+		if it.Type() != fastjson.TypeObject {
+			continue
+		}
+		o := it.GetObject()
+		t := o.Get("@type")
+		if !isType(t, fastjson.TypeString) {
+			continue
+		}
+		if tb, _ := t.StringBytes(); bytes.HasSuffix(tb, []byte("ErrorInfo")) {
+			return firstString(o, "reason")
+		}
+	}
+	return nil
 }

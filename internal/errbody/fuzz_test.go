@@ -28,6 +28,13 @@ func FuzzNormalize(f *testing.F) {
 		"", " ", "null", "[]", `""`, `"\"\""`, "{", `{"message":"\xff"}`,
 		`{"error":{"code":1e999,"details":{"retryAfter":-1e999}}}`,
 		`{"title":"t","status":"2000","errors":{"a":[{"reason":"r"}]}}`,
+		`{"error":{"code":429,"message":"q","status":"RESOURCE_EXHAUSTED","details":[{"@type":"x.ErrorInfo","reason":"R"},{"@type":"x.RetryInfo","retryDelay":"3s"},{"@type":"x.BadRequest","fieldViolations":[{"field":"f","description":"d"}]}]}}`,
+		`{"errors":[{"status":"422","code":"c","title":"t","detail":"d","source":{"pointer":"/data/attributes/e"}},{"source":{"parameter":"p"}}]}`,
+		`{"errors":[{"message":"m","path":["a",0,"b"],"extensions":{"code":"C","status":503}}],"data":null}`,
+		`{"code":20001,"message":"Bad request","more_info":"https://www.twilio.com/docs/errors/20001","status":400}`,
+		`{"error":"Model x is currently loading","estimated_time":20.5}`,
+		`{"error":{"type":"invalid_request_error","message":"m","param":"amount"}}`,
+		`{"detail":"Not found."}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -37,13 +44,16 @@ func FuzzNormalize(f *testing.F) {
 		env := Normalize(body)
 
 		switch env.Shape {
-		case ShapeMessageStatus, ShapeErrorString, ShapeErrorObject, ShapeSuccessErrorCode, ShapeProblem:
+		case ShapeMessageStatus, ShapeErrorString, ShapeErrorObject, ShapeSuccessErrorCode, ShapeProblem, ShapeCodeMessage, ShapeErrorsArray:
 		case ShapeUnknown:
 			if env.Code != "" || env.Message != "" || env.Details != "" || env.Fields != nil || env.RetryAfter != -1 {
 				t.Errorf("unknown shape with normalised fields: %#v", env)
 			}
 		default:
 			t.Errorf("Shape = %q", env.Shape)
+		}
+		if env.Code != "" && !isCodeText([]byte(env.Code)) {
+			t.Errorf("Code %q is not an identifier", env.Code)
 		}
 		if len(env.Raw) > MaxRaw || !utf8.ValidString(env.Raw) {
 			t.Errorf("Raw: %d bytes (max %d), valid UTF-8 %v", len(env.Raw), MaxRaw, utf8.ValidString(env.Raw))

@@ -371,6 +371,38 @@ func TestNormalizeBodies(t *testing.T) {
 	f("retry_text_without_unit", `{"message":"Retry in 42."}`,
 		Envelope{Shape: ShapeMessageStatus, Message: "Retry in 42.", RetryAfter: -1})
 
+	// The big public APIs (issue 9).
+	f("openai_code_beats_type", `{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`,
+		Envelope{Shape: ShapeErrorObject, Code: "invalid_api_key", Message: "Incorrect API key provided", RetryAfter: -1})
+	f("stripe_param_is_a_field", `{"error":{"code":"parameter_missing","message":"Missing required param: amount.","param":"amount","type":"invalid_request_error"}}`,
+		Envelope{Shape: ShapeErrorObject, Code: "parameter_missing", Message: "Missing required param: amount.", RetryAfter: -1,
+			Fields: []FieldError{{"amount", "Missing required param: amount."}}})
+	f("google_aip193", `{"error":{"code":429,"message":"Quota exceeded.","status":"RESOURCE_EXHAUSTED","details":[`+
+		`{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"googleapis.com","metadata":{"service":"x"}},`+
+		`{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"30s"},`+
+		`{"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"field":"page_size","description":"must be positive"}]}]}}`,
+		Envelope{Shape: ShapeErrorObject, Code: "RESOURCE_EXHAUSTED", Message: "Quota exceeded.", Details: "RATE_LIMIT_EXCEEDED",
+			RetryAfter: 30, Status: 429, Fields: []FieldError{{"page_size", "must be positive"}}})
+	f("google_lowercase_status_is_not_a_code", `{"error":{"code":"E1","status":"error"}}`,
+		Envelope{Shape: ShapeErrorObject, Code: "E1", RetryAfter: -1})
+	f("microsoft_target", `{"error":{"code":"BadArgument","message":"Multiple errors","target":"ContactInfo","details":[{"code":"NullValue","target":"PhoneNumber","message":"Phone number must not be null"},{"code":"MalformedValue","target":"Address","message":"Address is not valid"}],"innererror":{"code":"x"}}}`,
+		Envelope{Shape: ShapeErrorObject, Code: "BadArgument", Message: "Multiple errors", RetryAfter: -1,
+			Fields: []FieldError{{"PhoneNumber", "Phone number must not be null"}, {"Address", "Address is not valid"}}})
+	f("jsonapi_code_and_pointer", `{"errors":[{"status":"422","code":"too_short","title":"Invalid Attribute","detail":"is too short","source":{"pointer":"/data/attributes/password"}},{"status":"422","title":"Invalid Attribute","detail":"is blank","source":{"pointer":"/data/attributes/email"}}]}`,
+		Envelope{Shape: ShapeErrorsArray, Code: "too_short", Message: "Invalid Attribute", Details: "is too short", RetryAfter: -1, Status: 422,
+			Fields: []FieldError{{"password", "is too short"}, {"email", "is blank"}}})
+	f("graphql_extensions_code", `{"errors":[{"message":"Too many requests","extensions":{"code":"RATE_LIMITED","retryAfter":5}}],"data":null}`,
+		Envelope{Shape: ShapeErrorsArray, Code: "RATE_LIMITED", Message: "Too many requests", RetryAfter: 5})
+	f("hugging_face_sentence_is_a_message", `{"error":"Model bigscience/bloom is currently loading","estimated_time":20.0}`,
+		Envelope{Shape: ShapeErrorString, Message: "Model bigscience/bloom is currently loading", RetryAfter: 20})
+	f("sentence_code_in_error_object", `{"error":{"code":"Something went wrong"}}`,
+		Envelope{Shape: ShapeErrorObject, Message: "Something went wrong", RetryAfter: -1})
+	f("twilio_numeric_code", `{"code":20003,"detail":"Your AccountSid or AuthToken was incorrect.","message":"Authentication Error - invalid username","more_info":"https://www.twilio.com/docs/errors/20003","status":401}`,
+		Envelope{Shape: ShapeCodeMessage, Code: "20003", Message: "Authentication Error - invalid username",
+			Details: "https://www.twilio.com/docs/errors/20003", RetryAfter: -1, Status: 401})
+	f("drf_detail", `{"detail":"Request was throttled. Expected available in 38 seconds."}`,
+		Envelope{Shape: ShapeMessageStatus, Message: "Request was throttled. Expected available in 38 seconds.", RetryAfter: -1})
+
 	// An object of no known shape keeps its request id and status.
 	f("unknown_object", `{"foo":"bar","request_id":"r1","status":502,"retryAfter":3}`,
 		Envelope{Shape: ShapeUnknown, RetryAfter: -1, RequestID: "r1", Status: 502})

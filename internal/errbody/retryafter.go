@@ -60,7 +60,9 @@ func findRetryAfter(v *fastjson.Value, depth int, budget *int) int32 {
 // isRetryKey reports whether k names a retry-after member.
 func isRetryKey(k []byte) bool {
 	switch string(k) {
-	case "retryAfter", "retry_after", "retry_after_seconds", "retryAfterSeconds", "retry-after":
+	case "retryAfter", "retry_after", "retry_after_seconds", "retryAfterSeconds", "retry-after",
+		"retryDelay",     // Google google.rpc.RetryInfo ("30s")
+		"estimated_time": // Hugging Face inference: a model loading, seconds until it is ready
 		return true
 	}
 	return false

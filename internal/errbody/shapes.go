@@ -18,6 +18,7 @@ type members struct {
 	invalidParams                *fastjson.Value // "invalid-params", "invalid_params"
 	requestID                    *fastjson.Value // request id vocabulary of the product brief
 	statusCode, status           *fastjson.Value // "status_code"/"statusCode", "status"
+	param, target, moreInfo      *fastjson.Value // Stripe/OpenAI "param", Microsoft "target", Twilio "more_info"
 }
 
 func (m *members) collect(o *fastjson.Object) {
@@ -58,6 +59,12 @@ func (m *members) collect(o *fastjson.Object) {
 			dst = &m.statusCode
 		case "status":
 			dst = &m.status
+		case "param":
+			dst = &m.param
+		case "target":
+			dst = &m.target
+		case "more_info":
+			dst = &m.moreInfo
 		}
 		if dst != nil && *dst == nil {
 			*dst = v
@@ -89,15 +96,51 @@ func (n *Normalizer) envelope(env *Envelope, s *strs, root *fastjson.Value) {
 		var e members
 		e.collect(m.errorV.GetObject())
 		c = &e
-		s.code = n.addCode(e.code)
+		// Google (AIP-193) names the canonical code in "status" beside a
+		// numeric "code" (the HTTP status), its legacy APIs in
+		// errors[0].reason; OpenAI, Anthropic and Stripe give a "type" and,
+		// sometimes, a more specific "code". A numeric code (Twilio-like
+		// "1001") is the last resort.
+		s.code = n.addCode(googleStatus(e.status), stringCode(e.code), e.typ, legacyReason(e.errors), e.code)
 		s.message = n.addString(e.message, e.messageAlt, m.message, m.messageAlt)
+		if s.code == (span{}) && s.message == (span{}) {
+			s.message = n.addString(e.code, e.typ) // a sentence where the code belongs
+		}
 	case isType(m.errorV, fastjson.TypeString):
 		env.Shape = ShapeErrorString
 		s.code = n.addCode(m.errorV)
 		s.message = n.addString(m.message, m.messageAlt, m.errorDescription)
+		if s.code == (span{}) && s.message == (span{}) {
+			s.message = n.addString(m.errorV) // {"error":"Model x is currently loading"}
+		}
+	case isCode(m.code) && (isType(m.message, fastjson.TypeString) || isType(m.messageAlt, fastjson.TypeString)):
+		env.Shape = ShapeCodeMessage
+		s.code = n.addCode(m.code)
+		s.message = n.addString(m.message, m.messageAlt)
+		s.details = n.addString(m.moreInfo)
 	case isType(m.message, fastjson.TypeString) || isType(m.messageAlt, fastjson.TypeString):
 		env.Shape = ShapeMessageStatus
 		s.message = n.addString(m.message, m.messageAlt)
+	case firstObject(m.errors) != nil:
+		env.Shape = ShapeErrorsArray
+		n.errorsArray(env, s, &m)
+		s.requestID = n.addString(m.requestID)
+		env.RetryAfter = retryAfterIn(root)
+		if env.RetryAfter < 0 {
+			env.RetryAfter = n.retryAfterInText(s.message, s.details)
+		}
+		return
+	case isType(m.detail, fastjson.TypeString):
+		// {"detail":"Not found."}: Django REST framework, FastAPI.
+		env.Shape = ShapeMessageStatus
+		s.message = n.addString(m.detail)
+		env.Status = claimedStatus(m.statusCode, m.status)
+		s.requestID = n.addString(m.requestID)
+		env.RetryAfter = n.retryAfterInText(s.message)
+		if ra := retryAfterIn(root); ra >= 0 {
+			env.RetryAfter = ra
+		}
+		return
 	default:
 		// Unknown: still say which request it belongs to.
 		s.requestID = n.addString(m.requestID)
@@ -107,7 +150,12 @@ func (n *Normalizer) envelope(env *Envelope, s *strs, root *fastjson.Value) {
 
 	if env.Shape != ShapeProblem {
 		n.detailsAndFields(s, c)
-		env.Status = claimedStatus(c.statusCode, c.status, m.statusCode, m.status)
+		if len(n.fields) == 0 && isType(c.param, fastjson.TypeString) {
+			// Stripe and OpenAI name the one offending parameter.
+			p, _ := c.param.StringBytes()
+			n.appendField(p, n.buf[s.message.off:s.message.end])
+		}
+		env.Status = claimedStatus(c.statusCode, c.status, m.statusCode, m.status, numericCode(c.code))
 	}
 	s.requestID = n.addString(m.requestID, c.requestID)
 
@@ -127,7 +175,9 @@ func (n *Normalizer) problem(env *Envelope, s *strs, m *members) {
 		s.code = n.addCode(m.code)
 	} else if isType(m.typ, fastjson.TypeString) {
 		t, _ := m.typ.StringBytes()
-		s.code = n.add(problemCode(t))
+		if c := problemCode(t); isCodeText(c) {
+			s.code = n.add(c)
+		}
 	}
 	s.message = n.addString(m.title)
 	s.details = n.addString(m.detail)
@@ -148,6 +198,9 @@ func (n *Normalizer) detailsAndFields(s *strs, c *members) {
 			s.details = n.addString(c.details)
 		case fastjson.TypeArray:
 			n.appendFieldErrors(c.details)
+			if r := googleReason(c.details); len(r) > 0 {
+				s.details = n.add(r)
+			}
 		case fastjson.TypeObject:
 			var d members
 			d.collect(c.details.GetObject())
@@ -186,19 +239,111 @@ func (n *Normalizer) addString(vs ...*fastjson.Value) span {
 	return span{}
 }
 
-// addCode copies an error code into the arena: a string as is, a number as
-// its JSON text.
-func (n *Normalizer) addCode(v *fastjson.Value) span {
-	switch {
-	case isType(v, fastjson.TypeString):
-		b, _ := v.StringBytes()
-		return n.add(b)
-	case isType(v, fastjson.TypeNumber):
-		off := len(n.buf)
-		n.buf = v.MarshalTo(n.buf)
-		return span{off, len(n.buf)}
+// addCode copies the first of vs that is an error code into the arena: a
+// string that reads as an identifier (see isCodeText) as is, an integer as
+// its JSON text. A sentence ("Model x is currently loading") is a message,
+// never a code.
+func (n *Normalizer) addCode(vs ...*fastjson.Value) span {
+	for _, v := range vs {
+		switch {
+		case isType(v, fastjson.TypeString):
+			b, _ := v.StringBytes()
+			if isCodeText(b) {
+				return n.add(b)
+			}
+		case isType(v, fastjson.TypeNumber):
+			off := len(n.buf)
+			n.buf = v.MarshalTo(n.buf)
+			if isCodeText(n.buf[off:]) {
+				return span{off, len(n.buf)}
+			}
+			n.buf = n.buf[:off]
+		}
 	}
 	return span{}
+}
+
+// maxCodeLen bounds an error code: a longer string is text, not a code.
+const maxCodeLen = 100
+
+// isCodeText reports whether b looks like an error code — an identifier
+// such as "invalid_request_error", "RESOURCE_EXHAUSTED", "20001",
+// "Forbidden.Resource" or "rate-limited" — rather than a sentence: 1 to 100
+// bytes of letters, digits and the punctuation codes use (. _ - : /), no
+// white space.
+func isCodeText(b []byte) bool {
+	if len(b) == 0 || len(b) > maxCodeLen {
+		return false
+	}
+	for _, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.' || c == '_' || c == '-' || c == ':' || c == '/':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// googleStatus returns v when it is a Google canonical status name
+// (RESOURCE_EXHAUSTED, INVALID_ARGUMENT: upper-case letters, digits and
+// underscores, starting with a letter), else nil. A lower-case "status"
+// ("error", "fail") is not a code.
+func googleStatus(v *fastjson.Value) *fastjson.Value {
+	if !isType(v, fastjson.TypeString) {
+		return nil
+	}
+	b, _ := v.StringBytes()
+	if len(b) == 0 || b[0] < 'A' || b[0] > 'Z' {
+		return nil
+	}
+	for _, c := range b {
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return nil
+		}
+	}
+	return v
+}
+
+// stringCode returns v when it is a string, else nil: a string code beats
+// a type, a numeric code comes last.
+func stringCode(v *fastjson.Value) *fastjson.Value {
+	if isType(v, fastjson.TypeString) {
+		return v
+	}
+	return nil
+}
+
+// legacyReason returns the "reason" of the first item of Google's legacy
+// error list ({"errors":[{"domain","reason","message"}]}), or nil.
+func legacyReason(errs *fastjson.Value) *fastjson.Value {
+	if first := firstObject(errs); first != nil {
+		return first.Get("reason")
+	}
+	return nil
+}
+
+// numericCode returns v when it is a number (Google's error.code is the
+// HTTP status), else nil.
+func numericCode(v *fastjson.Value) *fastjson.Value {
+	if isType(v, fastjson.TypeNumber) {
+		return v
+	}
+	return nil
+}
+
+// firstObject returns the first item of v when v is an array whose first
+// item is an object, else nil.
+func firstObject(v *fastjson.Value) *fastjson.Value {
+	if !isType(v, fastjson.TypeArray) {
+		return nil
+	}
+	items, _ := v.Array()
+	if len(items) == 0 || items[0].Type() != fastjson.TypeObject {
+		return nil
+	}
+	return items[0]
 }
 
 // isCode reports whether v can be an error code: a string or a number.

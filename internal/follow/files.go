@@ -1,7 +1,6 @@
 package follow
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -221,5 +220,3 @@ func (d *Daemon) pruneCheckpoints() {
 		}
 	}
 }
-
-var errNotDetected = errors.New("cannot detect the log format: pass --format (apigw, nginx, nginx-json, envoy or jsonl)")

@@ -33,7 +33,7 @@ const (
 	eventRotated    = "rotated"    // renamed away or deleted: read to its end
 	eventFinished   = "finished"   // a rotated or deleted file was read to its end and closed
 	eventCompressed = "compressed" // a gzip file matched the pattern and was skipped
-	eventUndetected = "undetected" // the log format could not be detected: skipped
+	eventUndetected = "undetected" // no format fits the first lines: read line by line (format "mixed")
 )
 
 // NewMetrics creates the metrics and registers them with reg.

@@ -94,8 +94,12 @@ func (d *Daemon) check(f *file, now time.Time) {
 }
 
 // detect works out f's format from its first lines; it reports whether
-// the format is known. A file whose first lines fit no format is skipped
-// once enough of them are there to be sure.
+// the format is known. A file whose first lines fit no format (a banner,
+// comments, a mix) is read line by line as accesslog.FormatMixed once
+// enough of them are there to be sure, or once it is rotated and quiet:
+// each line is then read in the format it looks like and the others are
+// dead-lettered, so log lines written after a banner are still stored.
+// Until then detection is tried again as the file grows.
 func (d *Daemon) detect(f *file, now time.Time) bool {
 	if d.cfg.Format != accesslog.FormatAuto {
 		f.src.Format, f.detected = d.cfg.Format, true
@@ -116,7 +120,10 @@ func (d *Daemon) detect(f *file, now time.Time) bool {
 		return true
 	}
 	if full || (f.draining && now.Sub(f.idleSince) >= d.cfg.RotateWait && len(sample) > 0) {
-		d.skip(f, eventUndetected, errNotDetected.Error())
+		f.src.Format, f.detected = accesslog.FormatMixed, true
+		d.m.FileEvents.WithLabelValues(eventUndetected).Inc()
+		d.log.Warn("no log format fits the first lines; reading the file line by line", "path", f.path, "format", f.src.Format.String())
+		return true
 	} else if f.draining && now.Sub(f.idleSince) >= d.cfg.RotateWait {
 		d.finish(f)
 	}
@@ -164,6 +171,9 @@ func (d *Daemon) line(f *file, l tail.Line) bool {
 	switch out {
 	case ingest.OutcomeBlank:
 		return false
+	case ingest.OutcomePartial:
+		f.read-- // a part of a line a container runtime split: counted with its last part
+		return false
 	case ingest.OutcomeRejected:
 		if f.rejected == nil {
 			f.rejected = map[string]uint64{}
@@ -198,6 +208,21 @@ func (d *Daemon) finish(f *file) {
 	if l, ok := f.t.Rest(); ok && f.detected {
 		rows := d.cur.rows()
 		d.line(f, l)
+		d.buffered.Add(int64(d.cur.rows() - rows))
+		d.flushCounts(f)
+	}
+	// The parts of a container-split line whose last part never came.
+	rows := d.cur.rows()
+	if out, reason := d.core.Flush(&f.src, d.cur.reqs, d.cur.rejs); out != ingest.OutcomeBlank {
+		f.read++
+		if out == ingest.OutcomeRejected {
+			if f.rejected == nil {
+				f.rejected = map[string]uint64{}
+			}
+			f.rejected[reason]++
+		} else {
+			f.parsed++
+		}
 		d.buffered.Add(int64(d.cur.rows() - rows))
 		d.flushCounts(f)
 	}

@@ -27,7 +27,29 @@ type Source struct {
 	// LastTimeMs is the time of the last parsed line (Unix ms): a rejected
 	// line is filed under it.
 	LastTimeMs int64
+	// Partial holds the parts read so far of a line a container runtime
+	// split (CRI "P" lines, Docker json-file entries without a final
+	// newline), joined when its last part arrives.
+	Partial []byte
+	// partialTooLong says the parts held outgrew MaxJoinedBytes: the joined
+	// line is rejected as line_too_long with its first bytes.
+	partialTooLong bool
+	// partialAt is the position of the last part held.
+	partialAt Line
 }
+
+// releasePartial forgets the held parts, and their memory when a long line
+// grew it.
+func (src *Source) releasePartial() {
+	src.Partial, src.partialTooLong = src.Partial[:0], false
+	if cap(src.Partial) > 64<<10 {
+		src.Partial = nil
+	}
+}
+
+// MaxJoinedBytes bounds a line joined from container-runtime parts, as
+// DefaultMaxLineBytes bounds a physical line.
+const MaxJoinedBytes = DefaultMaxLineBytes
 
 // Outcome says what Core.Line did with a line.
 type Outcome uint8
@@ -38,6 +60,10 @@ const (
 	OutcomeAccess                   // an access record was appended
 	OutcomeErrorBody                // a separately logged error body was appended
 	OutcomeRejected                 // a dead-letter row was appended
+	// OutcomePartial: a part of a line a container runtime split; it is
+	// held in the Source and becomes part of the line its last part
+	// completes. It is not a line of its own (it is not counted as read).
+	OutcomePartial
 )
 
 // Core parses, normalises and appends lines to batches: the per-line work
@@ -49,6 +75,8 @@ type Core struct {
 	parsers [formatSlots]*accesslog.Parser
 	rec     accesslog.Record
 	mapping *accesslog.Mapping
+	unwrap  accesslog.Unwrapper
+	joined  []byte // a line joined from parts, being processed
 }
 
 // formatSlots bounds the Format values Core keeps a parser for.
@@ -86,7 +114,35 @@ func (c *Core) parser(f accesslog.Format) *accesslog.Parser {
 // returns what it did and, for OutcomeRejected, the reason. Blank lines
 // (white space only, and not cut for length) add nothing. Both batches copy
 // what they keep: line.Bytes may be reused as soon as Line returns.
+//
+// A container runtime's wrapper (CRI, Docker json-file) is removed first;
+// the parts of a line it split are held in src (OutcomePartial) and the
+// line they make up is processed when its last part arrives, with the
+// offset and number of that last part.
 func (c *Core) Line(src *Source, line Line, reqs *chstore.RequestBatch, rejs *chstore.RejectBatch) (Outcome, string) {
+	if !line.TooLong {
+		if content, partial, w := c.unwrap.Unwrap(line.Bytes); w != accesslog.WrapNone {
+			if partial {
+				c.hold(src, content, line)
+				return OutcomePartial, ""
+			}
+			line.Bytes = content
+			if len(src.Partial) > 0 || src.partialTooLong {
+				c.hold(src, content, line)
+				c.joined = append(c.joined[:0], src.Partial...)
+				line.Bytes, line.TooLong = c.joined, src.partialTooLong
+				if line.TooLong {
+					line.Bytes = head(line.Bytes)
+				}
+				src.releasePartial()
+			}
+		}
+	}
+	return c.process(src, line, reqs, rejs)
+}
+
+// process handles one complete line (unwrapped, joined).
+func (c *Core) process(src *Source, line Line, reqs *chstore.RequestBatch, rejs *chstore.RejectBatch) (Outcome, string) {
 	if !line.TooLong && len(bytes.TrimSpace(line.Bytes)) == 0 {
 		return OutcomeBlank, ""
 	}
@@ -105,6 +161,34 @@ func (c *Core) Line(src *Source, line Line, reqs *chstore.RequestBatch, rejs *ch
 	}
 }
 
+// hold keeps one part of a split line in src, up to MaxJoinedBytes.
+func (c *Core) hold(src *Source, part []byte, at Line) {
+	src.partialAt = Line{Offset: at.Offset, Number: at.Number}
+	if len(src.Partial)+len(part) > MaxJoinedBytes {
+		src.partialTooLong = true
+		part = part[:max(0, min(len(part), keepOfLong-len(src.Partial)))]
+	}
+	src.Partial = append(src.Partial, part...)
+}
+
+// Flush processes the parts of a split line still held in src as a line of
+// their own — at the end of a file whose last line never got its final
+// part — and reports what it did (OutcomeBlank when nothing was held). The
+// line has the offset and number of the last part.
+func (c *Core) Flush(src *Source, reqs *chstore.RequestBatch, rejs *chstore.RejectBatch) (Outcome, string) {
+	if len(src.Partial) == 0 && !src.partialTooLong {
+		return OutcomeBlank, ""
+	}
+	at := src.partialAt
+	c.joined = append(c.joined[:0], src.Partial...)
+	at.Bytes, at.TooLong = c.joined, src.partialTooLong
+	if at.TooLong {
+		at.Bytes = head(at.Bytes)
+	}
+	src.releasePartial()
+	return c.process(src, at, reqs, rejs)
+}
+
 // line parses, normalises and appends one line; it returns the row's kind,
 // or the reason the line is rejected.
 func (c *Core) line(src *Source, line Line, meta *chstore.Meta, reqs *chstore.RequestBatch) (chstore.Kind, string) {
@@ -112,14 +196,24 @@ func (c *Core) line(src *Source, line Line, meta *chstore.Meta, reqs *chstore.Re
 		return 0, ReasonTooLong
 	}
 	p := c.parser(src.Format)
-	if err := p.Parse(line.Bytes, &c.rec); err != nil {
-		var pe *accesslog.ParseError
-		if errors.As(err, &pe) {
-			return 0, pe.Reason
-		}
-		return 0, "parse_error"
+	err := p.Parse(line.Bytes, &c.rec)
+	if f := p.LineFormat(); f != src.Format && f != accesslog.FormatAuto {
+		meta.Format = f.String() // a line of a mixed file: its own format
 	}
-	kind, env, synthetic, reason := c.norm.normalize(&c.rec, p.Format(), line.Bytes, &src.Chain)
+	if err != nil {
+		var pe *accesslog.ParseError
+		if !errors.As(err, &pe) {
+			return 0, "parse_error"
+		}
+		if pe.Reason == "no_fields" && c.norm.isErrorBody(line.Bytes) {
+			// A bare error body of a shape the access-log vocabulary does
+			// not mark (GitHub's {"message","documentation_url"}): one
+			// reason for every bare body that names no request.
+			return 0, ReasonBodyNoRequestID
+		}
+		return 0, pe.Reason
+	}
+	kind, env, synthetic, reason := c.norm.normalize(&c.rec, p.LineFormat(), line.Bytes, &src.Chain)
 	if reason != "" {
 		return 0, reason
 	}

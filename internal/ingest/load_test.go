@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/report"
@@ -181,9 +182,8 @@ func TestLoadErrorsAreClear(t *testing.T) {
 		path string
 		want string
 	}{
-		"missing file":   {filepath.Join(dir, "nope.log"), "no such file"},
-		"directory":      {dir, "is a directory"},
-		"unknown format": {unknown, "cannot detect the log format"},
+		"missing file": {filepath.Join(dir, "nope.log"), "no such file"},
+		"directory":    {dir, "is a directory"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -193,10 +193,16 @@ func TestLoadErrorsAreClear(t *testing.T) {
 			}
 		})
 	}
-	// With a format given, the same file's lines are dead letters, and a
-	// file whose lines are mostly rejected fails the load, saying so.
-	st, err := Load(context.Background(), db, []string{unknown}, Config{HashKey: []byte("k"), Format: accesslog.FormatNginx})
+	// A file no format fits is read line by line (issue 9): its lines are
+	// dead letters; with a format given, too. Mostly rejected, the load
+	// says so (issue 8): a MostlyRejectedError, the lines stored all the same.
 	var mr *MostlyRejectedError
+	st, err := Load(context.Background(), db, []string{unknown}, Config{HashKey: []byte("k")})
+	if !errors.As(err, &mr) || st.Total.Rejected != 2 || st.Total.Reasons["unknown_format"] != 2 || st.Files[0].Format != accesslog.FormatMixed {
+		t.Fatalf("undetectable file: format %v, rejected %d (%v), err %v; want mixed, 2 unknown_format dead letters and a MostlyRejectedError",
+			st.Files[0].Format, st.Total.Rejected, st.Total.Reasons, err)
+	}
+	st, err = Load(context.Background(), db, []string{unknown}, Config{HashKey: []byte("k"), Format: accesslog.FormatNginx})
 	if !errors.As(err, &mr) || st.Total.Rejected != 2 || !strings.Contains(err.Error(), "2 of 2 lines rejected (bad_nginx_line 2) reading it as nginx; is it the right --format?") {
 		t.Fatalf("forced nginx format: rejected %d, err %v; want 2 dead letters and a MostlyRejectedError", st.Total.Rejected, err)
 	}
@@ -244,7 +250,7 @@ func TestRejectedLinesAfterRewrite(t *testing.T) {
 		}
 		load(t, db, Config{Format: accesslog.FormatJSONL}, path)
 	}
-	s, err := report.Summarize(context.Background(), db, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
+	s, err := report.Summarize(context.Background(), chquery.New(db), time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

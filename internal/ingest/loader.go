@@ -64,10 +64,13 @@ func (c *Config) fill() {
 
 // FileStats describes the load of one file.
 type FileStats struct {
-	Name        string // absolute path, as stored (source)
-	Given       string // the path as given
-	Format      accesslog.Format
-	Lines       uint64 // non-blank lines read
+	Name   string // absolute path, as stored (source)
+	Given  string // the path as given
+	Format accesslog.Format
+	// Lines counts the non-blank lines read (the parts of a line a
+	// container runtime split count as one): always Access + ErrorBodies
+	// + Rejected.
+	Lines       uint64
 	Bytes       int64
 	Access      uint64 // access records stored
 	ErrorBodies uint64 // separately logged error bodies stored
@@ -152,9 +155,10 @@ type batchPair struct {
 }
 
 // Load reads every path ("-" = Config.Stdin) and stores its lines through
-// sink. Files that cannot be read or whose format cannot be detected are
-// reported in the returned error after the others are loaded; an insert
-// failure stops the load.
+// sink. Files that cannot be read are reported in the returned error after
+// the others are loaded; a file whose format cannot be detected is read as
+// accesslog.FormatMixed (each line in its own format, the others
+// rejected), never refused; an insert failure stops the load.
 func Load(ctx context.Context, sink Sink, paths []string, cfg Config) (Stats, error) {
 	cfg.fill()
 	var stats Stats
@@ -290,9 +294,10 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 		return fs, nil
 	}
 	if fs.Format == accesslog.FormatAuto {
-		fs.Format = detect(src)
-		if fs.Format == accesslog.FormatAuto {
-			return FileStats{}, fmt.Errorf("cannot detect the log format of %s: pass --format (apigw, nginx, nginx-json, envoy or jsonl)", path)
+		// No format fits the first lines (a banner, comments, a mix):
+		// read the file line by line rather than refuse it whole.
+		if fs.Format = detect(src); fs.Format == accesslog.FormatAuto {
+			fs.Format = accesslog.FormatMixed
 		}
 	}
 	state := Source{Name: src.name, Format: fs.Format}
@@ -300,15 +305,22 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 	var samples [][]byte
 	for {
 		line, err := lr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
+		var outcome Outcome
+		var reason string
+		switch {
+		case errors.Is(err, io.EOF):
+			// A split line whose last part never came is a line too.
+			outcome, reason = l.core.Flush(&state, l.cur.reqs, l.cur.rejs)
+		case err != nil:
 			return fs, fmt.Errorf("read %s: %w", src.name, err)
+		default:
+			fs.Bytes = line.Offset + int64(len(line.Bytes))
+			outcome, reason = l.core.Line(&state, line, l.cur.reqs, l.cur.rejs)
 		}
-		fs.Bytes = line.Offset + int64(len(line.Bytes))
-		outcome, reason := l.core.Line(&state, line, l.cur.reqs, l.cur.rejs)
-		if outcome == OutcomeBlank {
+		if outcome == OutcomeBlank || outcome == OutcomePartial {
+			if errors.Is(err, io.EOF) {
+				break
+			}
 			continue
 		}
 		fs.Lines++
@@ -343,6 +355,9 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 		}
 		if l.cur.reqs.Len()+l.cur.rejs.Len() >= l.cfg.BatchRows {
 			l.flush(ctx)
+		}
+		if errors.Is(err, io.EOF) {
+			break
 		}
 	}
 	l.done += fs.Bytes

@@ -93,6 +93,12 @@ func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, lin
 	return kind, env, synthetic, ""
 }
 
+// isErrorBody reports whether a JSON line is an error body of a known
+// shape. It runs only for lines about to be rejected.
+func (n *normalizer) isErrorBody(line []byte) bool {
+	return n.bodies.Normalize(line).Shape != errbody.ShapeUnknown
+}
+
 // synthChain gives lines without a request id a stable synthetic one: the
 // 128-bit FNV-1a hash of the previous synthetic id's hash (the source's
 // ChainState) and the line. Reloading the same file (or a rotated or

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 )
@@ -135,7 +136,7 @@ func BenchmarkRateLimits(b *testing.B) {
 	b.ReportAllocs()
 	var rows []Row
 	for b.Loop() {
-		if rows, err = Compute(ctx, db, plans, q); err != nil {
+		if rows, err = Compute(ctx, chquery.New(db), plans, q); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -54,6 +54,7 @@
 // ClickHouse only counts, grouped by one packed UInt64 key — partner,
 // second, and the set of matches a request satisfies — and streams the
 // counts sorted, partner after partner (client IP after client IP), so
-// memory holds one subject's windows at a time. Every statement is valid on
-// ClickHouse 18.16 and current releases.
+// memory holds one subject's windows at a time. The statements are built in
+// package chquery (RateLimitSeries, RateLimitTotals, RateLimitMonth,
+// RateLimitIPs) and run on ClickHouse 18.16 and current releases alike.
 package ratelimit

@@ -1,13 +1,12 @@
 package ratelimit
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/errbody"
 )
 
@@ -51,32 +50,22 @@ func (g *gen) steady(start time.Time, secs, perSec int, partner, method, path st
 // insert writes rows through the ingest batch path.
 func insert(t *testing.T, db *chstore.DB, rows []fx) {
 	t.Helper()
-	b := chstore.NewRequestBatch(len(rows))
-	var r accesslog.Record
-	for _, f := range rows {
-		r.Reset()
-		r.TimeMs = f.at.UnixMilli()
-		r.RequestID = []byte(f.id)
-		r.Partner = []byte(f.partner)
-		r.ClientIP = []byte(f.ip)
-		r.Method = []byte(f.method)
-		r.Path = []byte(f.path)
-		r.Status = f.status
-		r.ErrorType = []byte(f.errorType)
-		if f.hasHeaders {
-			r.RateLimitLimit, r.RateLimitRemaining = f.rlLimit, f.rlRemaining
+	f := chtest.NewRows()
+	for _, r := range rows {
+		q := chtest.Request{
+			ID: r.id, Time: r.at, Partner: r.partner, ClientIP: r.ip, Method: r.method, Path: r.path,
+			Status: r.status, ErrorType: r.errorType,
 		}
-		kind := chstore.KindAccess
-		var env *errbody.Envelope
-		if f.body {
-			kind = chstore.KindErrorBody
-			env = &errbody.Envelope{Shape: errbody.ShapeErrorObject, Code: f.errCode, Status: f.status, RetryAfter: -1}
-		} else if f.errCode != "" {
-			env = &errbody.Envelope{Shape: errbody.ShapeErrorObject, Code: f.errCode, Status: f.status, RetryAfter: -1}
+		if r.hasHeaders {
+			q.RateLimitLimit, q.RateLimitRemaining = chtest.Ptr(r.rlLimit), chtest.Ptr(r.rlRemaining)
 		}
-		b.Append(&r, kind, env, chstore.Meta{Source: "fixture.log", Format: "jsonl"})
+		if r.body {
+			q.Kind = chstore.KindErrorBody
+		}
+		if r.body || r.errCode != "" {
+			q.Body = chtest.Body(errbody.ShapeErrorObject, r.errCode, r.status)
+		}
+		f.Add(q)
 	}
-	if err := db.InsertRequests(context.Background(), b, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	f.Insert(t, db, time.Now())
 }

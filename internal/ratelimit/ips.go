@@ -3,17 +3,9 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+
+	"github.com/ratescope/ratescope/internal/chquery"
 )
-
-// wafFiltered is API Gateway's error type for a request its WAF blocked
-// (status 403).
-const wafFiltered = "WAF_FILTERED"
-
-// ipThrottledSQL selects the responses a per-IP limit is held to have
-// rejected: those the WAF blocked. A 429 on the same paths comes from the
-// partner's own limits (usage plan, per-minute policy) and counts there;
-// counting it here too would flag every client IP of a throttled partner.
-const ipThrottledSQL = "(error_type = '" + wafFiltered + "')"
 
 // ipState measures one client IP against one per-IP limit.
 type ipState struct {
@@ -29,27 +21,17 @@ type ipState struct {
 // offset from the window's start with the class (the keys ClickHouse
 // groups fastest by), so only one IP's state is held at a time. Requests
 // are counted by distinct request id within each group: the copies of a
-// request loaded twice share its IP, second and class. (FINAL, as the
-// partner series uses, would merge every row of the window; the per-IP
-// prefixes usually select a small share of them.)
+// request loaded twice share its IP, second and class. A request counts as
+// rejected when the WAF blocked it (chquery.RateLimitIPs): a 429 on the
+// same paths comes from the partner's own limits.
 func (c *computation) ips(ctx context.Context) ([]Row, error) {
 	lims := c.plans.IPLimits
 	nl := uint(len(lims))
-	var q query
-	q.sql("SELECT h, k, ip, n FROM (SELECT cityHash64(client_ip) AS h, toUInt64(toUInt32(time) - ").arg(c.from.Unix()).sql(") * ").arg(uint64(1) << (nl + 1))
-	q.sql(" + toUInt64(" + ipThrottledSQL + ") * ").arg(uint64(1) << nl)
+	ms := make([]chquery.Match, nl)
 	for i := range lims {
-		q.sql(" + toUInt64(").match(lims[i].Match).sql(") * ").arg(uint64(1) << i)
+		ms[i] = lims[i].Match.chMatch()
 	}
-	q.sql(" AS k, any(client_ip) AS ip, uniqExact(request_id) AS n FROM "+c.db.Table("requests")+" WHERE ").window(c.from, c.to).sql(" AND client_ip != '' AND (")
-	for i := range lims {
-		if i > 0 {
-			q.sql(" OR ")
-		}
-		q.match(lims[i].Match)
-	}
-	q.sql(") GROUP BY h, k) ORDER BY h, k")
-	rows, err := c.db.Conn.Query(ctx, q.String(), q.args...)
+	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitIPs(ms, c.from, c.to))
 	if err != nil {
 		return nil, fmt.Errorf("query per-IP series: %w", err)
 	}

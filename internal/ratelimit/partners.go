@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+
+	"github.com/ratescope/ratescope/internal/chquery"
 )
 
 // partnerKeys returns the ids partners appear under in the logs (each
@@ -22,6 +24,12 @@ func partnerKeys(plans *Plans) (ids []string, idx []uint32) {
 		}
 	}
 	return ids, idx
+}
+
+// partnerIndex returns the plans' partner ids and indexes for chquery.
+func (c *computation) partnerIndex() chquery.PartnerIndex {
+	ids, idx := partnerKeys(c.plans)
+	return chquery.PartnerIndex{IDs: ids, Index: idx}
 }
 
 // partnerTotals are a partner's window-wide figures, per selection.
@@ -100,27 +108,17 @@ func (c *computation) partners(ctx context.Context) ([]Row, error) {
 // soon as its last second is read. Only one partner's state is held at a
 // time.
 //
-// Requests are the access records in the window, deduplicated by FINAL:
-// rows with the same (request_id, kind) in one daily partition are one
-// request. ClickHouse only counts per (partner, second, class), grouped by
-// one UInt64 (partner index, second offset from the window's start and
-// class, packed high to low: the key it groups and sorts fastest by); which
-// limits count which class is decided here.
+// Requests are the access records in the window, counted by distinct
+// request id (chquery's dedup). ClickHouse only counts per (partner,
+// second, class), grouped by one UInt64 (partner index, second offset from
+// the window's start and class, packed high to low: the key it groups and
+// sorts fastest by); which limits count which class is decided here.
 func (c *computation) partnerSeries(ctx context.Context, finish func(int, *partnerState)) error {
-	ids, idx := partnerKeys(c.plans)
 	m := uint(len(c.sels.matchers))
 	if bits.Len(uint(len(c.plans.Partners)))+int(m) > 32 {
 		return fmt.Errorf("%s: too many partners (%d) for %d distinct matches", c.plans.File, len(c.plans.Partners), m)
 	}
-	var q query
-	q.sql("SELECT k, n FROM (SELECT toUInt64(transform(partner, ").arg(ids).sql(", ").arg(idx).sql(", 0)) * ").arg(uint64(1) << (32 + m))
-	q.sql(" + toUInt64(toUInt32(time) - ").arg(c.from.Unix()).sql(") * ").arg(uint64(1) << m)
-	for i, mt := range c.sels.matchers {
-		q.sql(" + toUInt64(").match(mt).sql(") * ").arg(uint64(1) << i)
-	}
-	q.sql(" AS k, count() AS n FROM "+c.db.Table("requests")+" FINAL WHERE ").window(c.from, c.to)
-	q.sql(" AND transform(partner, ").arg(ids).sql(", ").arg(idx).sql(", 0) != 0 GROUP BY k) ORDER BY k")
-	rows, err := c.db.Conn.Query(ctx, q.String(), q.args...)
+	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitSeries(c.partnerIndex(), c.sels.chMatchers(), c.from, c.to))
 	if err != nil {
 		return fmt.Errorf("query rate-limit series: %w", err)
 	}
@@ -176,21 +174,12 @@ func (c *computation) partnerSeries(ctx context.Context, finish func(int, *partn
 // headers in the window (by 1-based partner index). Only 429s and records
 // with headers are read; 429s are counted by distinct request id.
 func (c *computation) partnerTotals(ctx context.Context) (map[uint32]*partnerTotals, error) {
-	ids, idx := partnerKeys(c.plans)
-	table := c.db.Table("requests")
 	n := len(c.sels.list)
-	var q query
-	q.sql("SELECT toUInt32(transform(partner, ").arg(ids).sql(", ").arg(idx).sql(", 0)) AS p")
-	for _, s := range c.sels.list {
-		q.sql(", uniqExactIf(request_id, "+throttledSQL+" AND NOT ").quotaExceeded(table, c.from, c.to).sql(" AND ").selection(s).sql(")")
+	sels := make([]chquery.Selection, n)
+	for i, s := range c.sels.list {
+		sels[i] = s.chSelection()
 	}
-	for _, s := range c.sels.list {
-		q.sql(", maxIf((rl_limit - rl_remaining) / rl_limit, rl_limit > 0 AND rl_remaining >= 0 AND ").selection(s).sql(")")
-	}
-	q.sql(", uniqExactIf(request_id, "+throttledSQL+" AND ").quotaExceeded(table, c.from, c.to).sql(")")
-	q.sql(" FROM "+table+" WHERE ").window(c.from, c.to).sql(" AND p != 0 AND (" + throttledSQL + " OR rl_limit > 0) GROUP BY p")
-
-	rows, err := c.db.Conn.Query(ctx, q.String(), q.args...)
+	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitTotals(c.partnerIndex(), sels, c.from, c.to))
 	if err != nil {
 		return nil, fmt.Errorf("query rate-limit totals: %w", err)
 	}
@@ -227,11 +216,7 @@ func (c *computation) monthBefore(ctx context.Context) (map[uint32]uint64, error
 	if !c.hasQuota() || !c.monthStart.Before(c.from) {
 		return out, nil
 	}
-	ids, idx := partnerKeys(c.plans)
-	var q query
-	q.sql("SELECT toUInt32(transform(partner, ").arg(ids).sql(", ").arg(idx).sql(", 0)) AS p, count() FROM " + c.db.Table("requests") + " FINAL WHERE ")
-	q.window(c.monthStart, c.from).sql(" AND p != 0 GROUP BY p")
-	rows, err := c.db.Conn.Query(ctx, q.String(), q.args...)
+	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitMonth(c.partnerIndex(), c.monthStart, c.from))
 	if err != nil {
 		return nil, fmt.Errorf("query month-to-date requests: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chtest"
 )
 
@@ -195,7 +196,7 @@ func TestComputeScenarios(t *testing.T) {
 	ctx := context.Background()
 	insert(t, db, rows)
 	q := Query{From: day, To: dayEnd}
-	first, err := Compute(ctx, db, plans, q)
+	first, err := Compute(ctx, chquery.New(db), plans, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +220,7 @@ func TestComputeScenarios(t *testing.T) {
 
 	t.Run("loaded twice", func(t *testing.T) {
 		insert(t, db, rows)
-		again, err := Compute(ctx, db, plans, q)
+		again, err := Compute(ctx, chquery.New(db), plans, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +241,7 @@ func TestComputeScenarios(t *testing.T) {
 		}
 		f := func(coverage time.Time, partner string, wantDays float64, wantState State) {
 			t.Helper()
-			got, err := Compute(ctx, db, plans, Query{From: day, To: dayEnd, Coverage: coverage})
+			got, err := Compute(ctx, chquery.New(db), plans, Query{From: day, To: dayEnd, Coverage: coverage})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +258,7 @@ func TestComputeScenarios(t *testing.T) {
 	})
 
 	t.Run("warn override", func(t *testing.T) {
-		got, err := Compute(ctx, db, plans, Query{From: day, To: dayEnd, Warn: 0.85})
+		got, err := Compute(ctx, chquery.New(db), plans, Query{From: day, To: dayEnd, Warn: 0.85})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +280,7 @@ func TestComputeScenarios(t *testing.T) {
 	t.Run("window without traffic", func(t *testing.T) {
 		// A week later, same month: nothing but the month's quota counts.
 		from := time.Date(2026, 3, 22, 0, 0, 0, 0, time.UTC)
-		got, err := Compute(ctx, db, plans, Query{From: from, To: from.Add(time.Hour)})
+		got, err := Compute(ctx, chquery.New(db), plans, Query{From: from, To: from.Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chquery"
 )
 
 // Query is what Compute reports on.
@@ -93,7 +93,7 @@ type Row struct {
 // Every partner of the plans file gets a row per limit of its plan, traffic
 // or not; a per-IP limit gets a row for each IP near or over it, or else
 // one for its busiest IP (none without traffic).
-func Compute(ctx context.Context, db *chstore.DB, plans *Plans, q Query) ([]Row, error) {
+func Compute(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query) ([]Row, error) {
 	warn := q.Warn
 	if warn == 0 {
 		warn = plans.Warn
@@ -102,7 +102,7 @@ func Compute(ctx context.Context, db *chstore.DB, plans *Plans, q Query) ([]Row,
 	if err != nil {
 		return nil, err
 	}
-	c := &computation{db: db, plans: plans, from: q.From.UTC(), to: q.To.UTC(), warn: warn, sels: sels, coverage: q.Coverage.UTC()}
+	c := &computation{rd: rd, plans: plans, from: q.From.UTC(), to: q.To.UTC(), warn: warn, sels: sels, coverage: q.Coverage.UTC()}
 	if !c.from.Before(c.to) {
 		return nil, fmt.Errorf("rate limits: empty window %s to %s", c.from.Format(time.RFC3339), c.to.Format(time.RFC3339))
 	}
@@ -140,7 +140,7 @@ func SortRows(rows []Row) {
 
 // computation is one Compute call's state.
 type computation struct {
-	db         *chstore.DB
+	rd         *chquery.Reader
 	plans      *Plans
 	from, to   time.Time
 	monthStart time.Time

@@ -3,6 +3,8 @@ package ratelimit
 import (
 	"fmt"
 	"slices"
+
+	"github.com/ratescope/ratescope/internal/chquery"
 )
 
 // selection is the set of requests a partner limit counts: those matching
@@ -119,4 +121,27 @@ func (s *selections) bit(m Match) (class, error) {
 		s.matchers = append(s.matchers, m)
 	}
 	return 1 << i, nil
+}
+
+// chSelection returns s for chquery.
+func (s selection) chSelection() chquery.Selection {
+	out := chquery.Selection{Only: s.only.chMatch()}
+	for _, m := range s.except {
+		out.Except = append(out.Except, m.chMatch())
+	}
+	return out
+}
+
+// chMatchers returns the matchers for chquery.
+func (s *selections) chMatchers() []chquery.Match {
+	out := make([]chquery.Match, len(s.matchers))
+	for i, m := range s.matchers {
+		out[i] = m.chMatch()
+	}
+	return out
+}
+
+// chMatch returns m for chquery.
+func (m Match) chMatch() chquery.Match {
+	return chquery.Match{Method: m.Method, Path: m.Path, PathPrefix: m.PathPrefix}
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chquery"
 )
 
 // Key is a dimension error requests are grouped by.
@@ -23,13 +23,14 @@ const (
 	KeyRoute   Key = "route"   // route template
 )
 
-// keyColumns maps each Key to its column in requestsSQL. It is the only
-// source of identifiers spliced into the errors query.
+// keyColumns maps each Key to its column of the assembled requests
+// (chquery.ErrorCounts). It is the only source of identifiers spliced
+// into the errors query.
 var keyColumns = map[Key]string{
-	KeyCode:    "r_code",
-	KeyStatus:  "r_status",
-	KeyPartner: "r_partner",
-	KeyRoute:   "r_route",
+	KeyCode:    chquery.ColCode,
+	KeyStatus:  chquery.ColStatus,
+	KeyPartner: chquery.ColPartner,
+	KeyRoute:   chquery.ColRoute,
 }
 
 // KeyNames lists the valid keys, for help and error messages.
@@ -167,7 +168,7 @@ func writeField(buf *bytes.Buffer, name string, v any) error {
 // ErrorCounts counts the error requests (status >= 400) in the query's
 // window by its keys. It assumes the schema is current
 // (chstore.DB.CheckSchema).
-func ErrorCounts(ctx context.Context, db *chstore.DB, q ErrorsQuery) (ErrorBreakdown, error) {
+func ErrorCounts(ctx context.Context, rd *chquery.Reader, q ErrorsQuery) (ErrorBreakdown, error) {
 	if len(q.By) == 0 {
 		return ErrorBreakdown{}, errors.New("count errors: no grouping key")
 	}
@@ -179,17 +180,7 @@ func ErrorCounts(ctx context.Context, db *chstore.DB, q ErrorsQuery) (ErrorBreak
 		}
 		cols[i] = c
 	}
-	list := strings.Join(cols, ", ")
-	args := windowArgs(q.From, q.To)
-	where := "r_status >= 400"
-	if q.Partner != "" {
-		where += " AND r_partner = ?"
-		args = append(args, q.Partner)
-	}
-	sql := "SELECT " + list + ", count() AS requests\nFROM (" + requestsSQL(db, true) + "\n)\nWHERE " + where +
-		"\nGROUP BY " + list + "\nORDER BY requests DESC, " + list
-
-	rows, err := db.Conn.Query(ctx, sql, args...)
+	rows, err := rd.Query(ctx, rd.Tables().ErrorCounts(q.From, q.To, cols, q.Partner))
 	if err != nil {
 		return ErrorBreakdown{}, fmt.Errorf("count errors: %w", err)
 	}

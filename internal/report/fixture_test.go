@@ -1,11 +1,11 @@
 package report
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chtest"
 )
 
 // row is one row of the requests table, with only the columns reports read.
@@ -26,8 +26,7 @@ type row struct {
 	offset        uint64
 }
 
-// request is a fixture request: its rows, inserted one per INSERT in the
-// order given, and the ground truth a report must find for it.
+// request is a fixture request: its rows and the ground truth a report must find for it.
 type request struct {
 	name string
 	rows []row
@@ -155,51 +154,36 @@ func rejectedFixture() []rejectedLine {
 	}
 }
 
-// insertRequests inserts every row of reqs, one INSERT per row.
+// insertRequests stores every row of reqs through the ingest batch.
 func insertRequests(t *testing.T, db *chstore.DB, reqs []request) {
 	t.Helper()
+	f := chtest.NewRows()
 	for _, req := range reqs {
 		for _, r := range req.rows {
-			insertRows(t, db, r)
+			f.Add(r.fixture())
 		}
 	}
+	f.Insert(t, db, winTo)
 }
 
-func insertRows(t *testing.T, db *chstore.DB, rows ...row) {
-	t.Helper()
-	ctx := context.Background()
-	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("requests")+
-		" (time, time_ms, request_id, kind, method, path, route, status, partner, error_type, response_flags,"+
-		" err_shape, err_code, err_status, source, `offset`, ingested_at)")
-	if err != nil {
-		t.Fatalf("prepare insert: %v", err)
+// fixture returns r as a chtest row.
+func (r row) fixture() chtest.Request {
+	q := chtest.Request{
+		ID: r.requestID, Time: r.time, Kind: chstore.Kind(r.kind), Method: r.method, Path: r.route, Route: r.route,
+		Status: r.status, Partner: r.partner, ErrorType: r.errorType, ResponseFlags: r.responseFlags,
+		Source: r.source, Offset: r.offset,
 	}
-	defer func() { _ = b.Close() }()
-	for _, r := range rows {
-		err := b.Append(r.time, r.time.UnixMilli(), r.requestID, r.kind, r.method, r.route, r.route, r.status, r.partner,
-			r.errorType, r.responseFlags, r.errShape, r.errCode, r.errStatus, r.source, r.offset, r.time)
-		if err != nil {
-			t.Fatalf("append %s: %v", r.requestID, err)
-		}
+	if r.errShape != "" {
+		q.Body = chtest.Body(r.errShape, r.errCode, r.errStatus)
 	}
-	if err := b.Send(); err != nil {
-		t.Fatalf("insert: %v", err)
-	}
+	return q
 }
 
 func insertRejected(t *testing.T, db *chstore.DB, lines []rejectedLine) {
 	t.Helper()
-	ctx := context.Background()
+	f := chtest.NewRows()
 	for _, l := range lines {
-		b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("rejected")+" (time, ingested_at, source, `offset`, line, format, reason, raw)")
-		if err != nil {
-			t.Fatalf("prepare insert: %v", err)
-		}
-		if err := b.Append(l.ingestedAt, l.ingestedAt, l.source, l.offset, uint64(1), "jsonl", "bad_json", "{"); err != nil {
-			t.Fatalf("append: %v", err)
-		}
-		if err := b.Send(); err != nil {
-			t.Fatalf("insert: %v", err)
-		}
+		f.Reject(chtest.Rejected{Time: l.ingestedAt, Source: l.source, Offset: l.offset, Line: 1})
 	}
+	f.Insert(t, db, winTo)
 }

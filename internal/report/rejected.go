@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chquery"
 )
 
 // Rejected is one dead letter: a line ingest could not store as a request.
@@ -27,23 +27,11 @@ type RejectedQuery struct {
 	Source   string // only this source, when not empty
 }
 
-// RejectedLines lists the distinct rejected lines of the window (one per
-// source, offset and content, however often the file was loaded), newest
-// file order: by source, then offset.
-func RejectedLines(ctx context.Context, db *chstore.DB, q RejectedQuery) ([]Rejected, error) {
-	sql := "SELECT max(time), source, any(line), `offset`, any(format), any(reason), any(raw) FROM " + db.Table("rejected") +
-		" WHERE time >= ? AND time < ?"
-	args := []any{chstore.QueryTime(q.From), chstore.QueryTime(q.To)}
-	if q.Reason != "" {
-		sql += " AND reason = ?"
-		args = append(args, q.Reason)
-	}
-	if q.Source != "" {
-		sql += " AND source = ?"
-		args = append(args, q.Source)
-	}
-	sql += " GROUP BY source, `offset`, cityHash64(raw) ORDER BY source, `offset`"
-	rows, err := db.Conn.Query(ctx, sql, args...)
+// ListRejected lists the distinct rejected lines of the window (one per
+// source, offset and content, however often the file was loaded), by
+// source, then offset.
+func ListRejected(ctx context.Context, rd *chquery.Reader, q RejectedQuery) ([]Rejected, error) {
+	rows, err := rd.Query(ctx, rd.Tables().RejectedList(q.From, q.To, q.Reason, q.Source))
 	if err != nil {
 		return nil, fmt.Errorf("list rejected lines: %w", err)
 	}

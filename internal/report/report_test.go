@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 )
@@ -36,7 +37,7 @@ func TestReports(t *testing.T) {
 	t.Run("loaded twice", check)
 }
 
-// checkRequests compares each request as requestsSQL sees it with its
+// checkRequests compares each request as chquery assembles it with its
 // ground truth, in both modes.
 func checkRequests(t *testing.T, db *chstore.DB, reqs []request) {
 	type got struct {
@@ -46,8 +47,8 @@ func checkRequests(t *testing.T, db *chstore.DB, reqs []request) {
 	for _, errorsOnly := range []bool{false, true} {
 		t.Run(fmt.Sprintf("errorsOnly=%v", errorsOnly), func(t *testing.T) {
 			ctx := context.Background()
-			rows, err := db.Conn.Query(ctx, "SELECT request_id, r_status, r_code, r_partner, r_route FROM ("+
-				requestsSQL(db, errorsOnly)+")", windowArgs(winFrom, winTo)...)
+			rd := chquery.New(db)
+			rows, err := rd.Query(ctx, rd.Tables().RequestList(winFrom, winTo, errorsOnly))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +91,7 @@ func checkSummary(t *testing.T, db *chstore.DB, reqs []request, rejected []rejec
 	f := func(name string, from, to time.Time) {
 		t.Helper()
 		t.Run(name, func(t *testing.T) {
-			got, err := Summarize(context.Background(), db, from, to)
+			got, err := Summarize(context.Background(), chquery.New(db), from, to)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,11 +110,11 @@ func checkSummary(t *testing.T, db *chstore.DB, reqs []request, rejected []rejec
 		t.Helper()
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			a, err := Summarize(ctx, db, from1, to1)
+			a, err := Summarize(ctx, chquery.New(db), from1, to1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := Summarize(ctx, db, from2, to2)
+			b, err := Summarize(ctx, chquery.New(db), from2, to2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,7 +180,7 @@ func checkErrors(t *testing.T, db *chstore.DB, reqs []request) {
 	f := func(by []Key, partner string) {
 		t.Helper()
 		t.Run(fmt.Sprintf("by=%v partner=%q", by, partner), func(t *testing.T) {
-			got, err := ErrorCounts(context.Background(), db, ErrorsQuery{From: winFrom, To: winTo, By: by, Partner: partner})
+			got, err := ErrorCounts(context.Background(), chquery.New(db), ErrorsQuery{From: winFrom, To: winTo, By: by, Partner: partner})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/errbody"
@@ -69,21 +70,21 @@ func BenchmarkReports(b *testing.B) {
 		})
 	}
 	bench("summary", func() error {
-		s, err := Summarize(ctx, db, from, to)
+		s, err := Summarize(ctx, chquery.New(db), from, to)
 		if err == nil && s.Requests != uint64(n) {
 			err = fmt.Errorf("summary counted %d requests, loaded %d", s.Requests, n)
 		}
 		return err
 	})
 	bench("errors", func() error {
-		e, err := ErrorCounts(ctx, db, ErrorsQuery{From: from, To: to, By: DefaultKeys()})
+		e, err := ErrorCounts(ctx, chquery.New(db), ErrorsQuery{From: from, To: to, By: DefaultKeys()})
 		if err == nil && len(e.Rows) == 0 {
 			err = fmt.Errorf("no error rows")
 		}
 		return err
 	})
 	bench("retry-storms", func() error {
-		got, err := RetryStorms(ctx, db, RetryStormsQuery{From: from, To: to})
+		got, err := RetryStorms(ctx, chquery.New(db), RetryStormsQuery{From: from, To: to})
 		// Random requests of the same client may cut a planted storm short.
 		if err == nil && len(got) < storms/2 {
 			err = fmt.Errorf("found %d storms, planted %d", len(got), storms)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/retry"
 )
@@ -114,9 +115,9 @@ type RequestAttempt struct {
 // taken, as every report does. The logical request is looked for around
 // the request, in a span that widens (10 min, 80 min, ~11 h, ~3.5 days on
 // each side) while the chain of retries reaches the span's edge.
-func LookupRequest(ctx context.Context, db *chstore.DB, id string) (RequestDetail, error) {
+func LookupRequest(ctx context.Context, rd *chquery.Reader, id string) (RequestDetail, error) {
 	d := RequestDetail{Attempts: []RequestAttempt{}, Violations: []retry.Violation{}}
-	found, err := lookupRows(ctx, db, id, &d)
+	found, err := lookupRows(ctx, rd, id, &d)
 	if err != nil {
 		return RequestDetail{}, fmt.Errorf("look up request %q: %w", id, err)
 	}
@@ -126,7 +127,7 @@ func LookupRequest(ctx context.Context, db *chstore.DB, id string) (RequestDetai
 	if d.Request == nil {
 		return d, nil
 	}
-	if err := lookupAttempts(ctx, db, &d); err != nil {
+	if err := lookupAttempts(ctx, rd, &d); err != nil {
 		return RequestDetail{}, fmt.Errorf("look up the attempts of request %q: %w", id, err)
 	}
 	return d, nil
@@ -158,15 +159,8 @@ type requestRow struct {
 
 // lookupRows fills d.Request and d.ErrorBody from the rows of id and
 // reports whether there are any.
-func lookupRows(ctx context.Context, db *chstore.DB, id string, d *RequestDetail) (bool, error) {
-	// At most one row per (kind, has a body): the latest.
-	q := "SELECT kind, toUInt8(err_shape != '') AS has_body, time_ms, method, path, route, status, partner, client_ip," +
-		" latency_ms, bytes_sent, user_agent, idempotency_key, retry_after, rl_limit, rl_remaining, rl_reset," +
-		" error_type, response_flags, err_shape, err_code, err_message, err_details, err_field_names," +
-		" err_field_messages, err_retry_after, err_status, err_raw, synthetic, format, source, `offset`" +
-		" FROM " + db.Table("requests") + " WHERE request_id = ?" +
-		" ORDER BY kind, has_body DESC, time_ms DESC, source, `offset` LIMIT 1 BY kind, has_body"
-	rows, err := db.Conn.Query(ctx, q, id)
+func lookupRows(ctx context.Context, rd *chquery.Reader, id string, d *RequestDetail) (bool, error) {
+	rows, err := rd.Query(ctx, rd.Tables().RequestRows(id))
 	if err != nil {
 		return false, err
 	}
@@ -286,7 +280,7 @@ var attemptSpans = [...]time.Duration{10 * time.Minute, 80 * time.Minute, 640 * 
 
 // lookupAttempts fills d.Attempts and d.Violations from the sequence of
 // d.Request.
-func lookupAttempts(ctx context.Context, db *chstore.DB, d *RequestDetail) error {
+func lookupAttempts(ctx context.Context, rd *chquery.Reader, d *RequestDetail) error {
 	r := d.Request
 	key := retry.Key{Partner: r.Partner, ClientIP: r.ClientIP, Method: r.Method, Route: r.Route, IdempotencyKey: r.IdempotencyKey}
 	var (
@@ -297,7 +291,7 @@ func lookupAttempts(ctx context.Context, db *chstore.DB, d *RequestDetail) error
 	for _, span := range attemptSpans {
 		from, to := r.Time.Add(-span).Truncate(time.Second), r.Time.Add(span+time.Second).Truncate(time.Second)
 		var err error
-		as, codes, err = sequenceAttempts(ctx, db, &key, from, to)
+		as, codes, err = sequenceAttempts(ctx, rd, &key, from, to)
 		if err != nil {
 			return err
 		}
@@ -349,37 +343,9 @@ func lookupAttempts(ctx context.Context, db *chstore.DB, d *RequestDetail) error
 // sequenceAttempts returns the requests of the sequence k whose access
 // records lie in [from, to), in time order, each with its code (as the
 // errors report defines it).
-func sequenceAttempts(ctx context.Context, db *chstore.DB, k *retry.Key, from, to time.Time) ([]retry.Attempt, []string, error) {
-	t := db.Table("requests")
-	seq := "kind = 1 AND time >= ? AND time < ? AND partner = ? AND client_ip = ? AND method = ? AND route = ? AND idempotency_key = ?"
-	q := `
-SELECT request_id, a_time_ms, a_status, a_flags, toInt32(greatest(a_retry_after, if(a_bodies > 0, a_err_retry_after, if(b_rows > 0, b_err_retry_after, -1)))),
-    multiIf(if(a_bodies > 0, a_code, b_code) != '', if(a_bodies > 0, a_code, b_code), a_error_type != '', a_error_type, a_flags)
-FROM
-(
-    SELECT
-        request_id,
-        countIf(kind = 1) AS a_rows,
-        maxIf(time_ms, kind = 1) AS a_time_ms,
-        argMaxIf(status, time_ms, kind = 1) AS a_status,
-        argMaxIf(response_flags, time_ms, kind = 1) AS a_flags,
-        argMaxIf(error_type, time_ms, kind = 1) AS a_error_type,
-        argMaxIf(retry_after, time_ms, kind = 1) AS a_retry_after,
-        countIf(kind = 1 AND err_shape != '') AS a_bodies,
-        argMaxIf(err_code, time_ms, kind = 1 AND err_shape != '') AS a_code,
-        argMaxIf(err_retry_after, time_ms, kind = 1 AND err_shape != '') AS a_err_retry_after,
-        countIf(kind = 2) AS b_rows,
-        argMaxIf(err_code, time_ms, kind = 2) AS b_code,
-        argMaxIf(err_retry_after, time_ms, kind = 2) AS b_err_retry_after
-    FROM ` + t + `
-    WHERE (` + seq + `)
-       OR (kind = 2 AND request_id IN (SELECT request_id FROM ` + t + ` WHERE ` + seq + ` AND ` + failureSQL + `))
-    GROUP BY request_id
-)
-WHERE a_rows > 0
-ORDER BY a_time_ms, request_id`
-	seqArgs := []any{chstore.QueryTime(from), chstore.QueryTime(to), k.Partner, k.ClientIP, k.Method, k.Route, k.IdempotencyKey}
-	rows, err := db.Conn.Query(ctx, q, append(append([]any{}, seqArgs...), seqArgs...)...)
+func sequenceAttempts(ctx context.Context, rd *chquery.Reader, k *retry.Key, from, to time.Time) ([]retry.Attempt, []string, error) {
+	seq := chquery.Sequence{Partner: k.Partner, ClientIP: k.ClientIP, Method: k.Method, Route: k.Route, IdempotencyKey: k.IdempotencyKey}
+	rows, err := rd.Query(ctx, rd.Tables().SequenceAttempts(&seq, from, to))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/errbody"
@@ -53,7 +53,7 @@ func TestLookupRequest(t *testing.T) {
 	// as[this]) and want's codes and Retry-After values.
 	check := func(t *testing.T, id string, as []attempt, lo, hi, this int, want []wantAttempt, violations []retry.Violation) RequestDetail {
 		t.Helper()
-		d, err := LookupRequest(ctx, db, id)
+		d, err := LookupRequest(ctx, chquery.New(db), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +168,7 @@ func TestLookupRequest(t *testing.T) {
 			check(t, "long-0", long, 0, 25, 0, nil, []retry.Violation{})
 		})
 		t.Run(round+"/an orphan error body", func(t *testing.T) {
-			d, err := LookupRequest(ctx, db, "orphan-1")
+			d, err := LookupRequest(ctx, chquery.New(db), "orphan-1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,7 +179,7 @@ func TestLookupRequest(t *testing.T) {
 			}
 		})
 		t.Run(round+"/unknown id", func(t *testing.T) {
-			_, err := LookupRequest(ctx, db, "no-such-id")
+			_, err := LookupRequest(ctx, chquery.New(db), "no-such-id")
 			if !errors.Is(err, ErrUnknownRequest) || !strings.Contains(err.Error(), `"no-such-id"`) {
 				t.Errorf("unknown id: %v", err)
 			}
@@ -194,17 +194,13 @@ func TestLookupRequest(t *testing.T) {
 // insertOrphanBody stores an error body whose access record was never logged.
 func insertOrphanBody(t *testing.T, db *chstore.DB, id string, at time.Time) {
 	t.Helper()
-	b := chstore.NewRequestBatch(1)
-	var r accesslog.Record
-	r.Reset()
-	r.TimeMs, r.RequestID, r.Status = at.UnixMilli(), []byte(id), 500
-	b.Append(&r, chstore.KindErrorBody, &errbody.Envelope{
-		Shape: errbody.ShapeErrorObject, Code: "internal", RetryAfter: -1, Status: 500, Raw: "{}",
-		Fields: []errbody.FieldError{{Field: "email", Message: "invalid"}, {Field: "name", Message: "required"}},
-	}, chstore.Meta{Source: "errors.log"})
-	if err := db.InsertRequests(context.Background(), b, at); err != nil {
-		t.Fatal(err)
-	}
+	chtest.NewRows().Add(chtest.Request{
+		ID: id, Time: at, Kind: chstore.KindErrorBody, Status: 500, Source: "errors.log",
+		Body: &errbody.Envelope{
+			Shape: errbody.ShapeErrorObject, Code: "internal", RetryAfter: -1, Status: 500, Raw: "{}",
+			Fields: []errbody.FieldError{{Field: "email", Message: "invalid"}, {Field: "name", Message: "required"}},
+		},
+	}).Insert(t, db, at)
 }
 
 func TestRequestDetailJSON(t *testing.T) {

@@ -1,13 +1,12 @@
 package report
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/errbody"
 )
 
@@ -91,24 +90,18 @@ func gapsOf(n int, d time.Duration) []time.Duration {
 
 func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 
-// insertAttempts stores the attempts through a chstore.RequestBatch, as
-// ingest would.
+// insertAttempts stores the attempts through the ingest batch.
 func insertAttempts(t testing.TB, db *chstore.DB, as []attempt) {
 	t.Helper()
-	b := chstore.NewRequestBatch(len(as))
-	var r accesslog.Record
+	f := chtest.NewRows()
 	for i := range as {
 		a := &as[i]
-		r.Reset()
-		r.TimeMs = a.at.UnixMilli()
-		r.RequestID = []byte(a.id)
-		r.Method, r.Path, r.Route = []byte(a.method), []byte(a.route), []byte(a.route)
-		r.Status = a.status
-		r.Partner, r.ClientIP = []byte(a.partner), []byte(a.ip)
-		r.IdempotencyKey = []byte(a.idem)
-		r.RetryAfter = a.retryAfter
-		r.ResponseFlags = []byte(a.flags)
-		r.LatencyMs, r.BytesSent = 12.5, 321
+		q := chtest.Request{
+			ID: a.id, Time: a.at, Method: a.method, Path: a.route, Route: a.route, Status: a.status,
+			Partner: a.partner, ClientIP: a.ip, IdempotencyKey: a.idem, RetryAfter: chtest.Ptr(a.retryAfter),
+			ResponseFlags: a.flags, LatencyMs: chtest.Ptr(12.5), BytesSent: chtest.Ptr(int64(321)),
+			Source: "access.log", Offset: uint64(i) * 100,
+		}
 		var env *errbody.Envelope
 		if a.body != noBody {
 			env = &errbody.Envelope{
@@ -117,20 +110,16 @@ func insertAttempts(t testing.TB, db *chstore.DB, as []attempt) {
 				Raw: `{"error":{"code":"` + a.code + `"}}`,
 			}
 		}
-		meta := chstore.Meta{Source: "access.log", Offset: uint64(i) * 100, Format: "jsonl"}
 		if a.body == separateBody {
-			b.Append(&r, chstore.KindAccess, nil, meta)
-			var br accesslog.Record
-			br.Reset()
-			br.TimeMs = a.at.Add(300 * time.Millisecond).UnixMilli()
-			br.RequestID = []byte(a.id)
-			br.Status = a.status
-			b.Append(&br, chstore.KindErrorBody, env, chstore.Meta{Source: "errors.log", Offset: uint64(i) * 100, Format: "jsonl"})
+			f.Add(q)
+			f.Add(chtest.Request{
+				ID: a.id, Time: a.at.Add(300 * time.Millisecond), Kind: chstore.KindErrorBody, Status: a.status, Body: env,
+				Source: "errors.log", Offset: uint64(i) * 100,
+			})
 			continue
 		}
-		b.Append(&r, chstore.KindAccess, env, meta)
+		q.Body = env
+		f.Add(q)
 	}
-	if err := db.InsertRequests(context.Background(), b, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)); err != nil {
-		t.Fatal(err)
-	}
+	f.Insert(t, db, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))
 }

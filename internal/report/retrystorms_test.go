@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ratescope/ratescope/internal/chquery"
+	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/retry"
 )
@@ -212,7 +214,7 @@ func TestRetryStorms(t *testing.T) {
 	run := func(round string) {
 		for _, c := range cases {
 			t.Run(round+"/"+c.name, func(t *testing.T) {
-				got, err := RetryStorms(ctx, db, c.q)
+				got, err := RetryStorms(ctx, chquery.New(db), c.q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -241,7 +243,7 @@ func TestRetryStormsWindowCut(t *testing.T) {
 	c := client{"acme", "10.0.1.1", "GET", "/v1/classes", ""}
 	as := c.chain("cut", stormTo.Add(-3500*time.Millisecond), gapsOf(9, ms(500)), 503)
 	insertAttempts(t, db, as)
-	got, err := RetryStorms(context.Background(), db, RetryStormsQuery{From: stormFrom, To: stormTo})
+	got, err := RetryStorms(context.Background(), chquery.New(db), RetryStormsQuery{From: stormFrom, To: stormTo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +254,7 @@ func TestRetryStormsWindowCut(t *testing.T) {
 }
 
 func TestRetryStormsEmpty(t *testing.T) {
-	got, err := RetryStorms(context.Background(), chtest.MigratedDB(t), RetryStormsQuery{From: stormFrom, To: stormTo})
+	got, err := RetryStorms(context.Background(), chquery.New(chtest.MigratedDB(t)), RetryStormsQuery{From: stormFrom, To: stormTo})
 	if err != nil || got == nil || len(got) != 0 {
 		t.Errorf("empty database: %v, %v; want an empty non-nil list", got, err)
 	}
@@ -262,8 +264,47 @@ func TestRetryStormsCanceled(t *testing.T) {
 	db := chtest.MigratedDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := RetryStorms(ctx, db, RetryStormsQuery{From: stormFrom, To: stormTo})
+	_, err := RetryStorms(ctx, chquery.New(db), RetryStormsQuery{From: stormFrom, To: stormTo})
 	if err == nil || !strings.Contains(err.Error(), "find retry storms") {
 		t.Errorf("canceled: %v", err)
+	}
+}
+
+// TestRetryAfterBodyPrecedence: when a request's access record carries an
+// error body and another body is logged apart, the record's own body's
+// retryAfter is the wait asked for — in retry-storms as in request (both
+// read chquery's one rule). Retries 2 s apart honour the own body's 1 s
+// and would ignore the logged body's 120 s.
+func TestRetryAfterBodyPrecedence(t *testing.T) {
+	ctx := context.Background()
+	db := chtest.MigratedDB(t)
+	c := client{"acme", "10.9.9.9", "GET", "/v1/classes", ""}
+	as := withErrorBody(c.chain("prec", scenarioStart(2), gapsOf(5, 2*time.Second), 429), inlineBody, "rate_limited", 1)
+	insertAttempts(t, db, as)
+	logged := chtest.NewRows()
+	for _, a := range as {
+		b := chtest.Body("error_object", "rate_limited", 429)
+		b.RetryAfter = 120
+		logged.Add(chtest.Request{ID: a.id, Time: a.at.Add(time.Second), Kind: chstore.KindErrorBody, Status: 429, Body: b, Source: "errors.log"})
+	}
+	logged.Insert(t, db, stormTo)
+
+	storms, err := RetryStorms(ctx, chquery.New(db), RetryStormsQuery{From: stormFrom, To: stormTo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Honoured waits that grow no shorter break no rule: no storm.
+	for _, s := range storms {
+		t.Errorf("retry-storms: a storm %v: the logged body's retryAfter beat the record's own", s.Violations)
+	}
+	d, err := LookupRequest(ctx, chquery.New(db), "prec-0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra := d.Attempts[0].RetryAfter; ra == nil || *ra != 1 {
+		t.Errorf("request: retry_after = %v, want 1", ra)
+	}
+	if len(d.Attempts) != len(as) || len(d.Violations) != 0 {
+		t.Errorf("request: %d attempts, violations %v; want %d, none", len(d.Attempts), d.Violations, len(as))
 	}
 }

@@ -1,0 +1,154 @@
+package chquery
+
+import (
+	"time"
+
+	"github.com/ratescope/ratescope/internal/chstore"
+)
+
+// The request-assembly rule, written once. A request is one request id.
+// Its rows are access records (kind 1) and separately logged error bodies
+// (kind 2); copies of either are expected (a file loaded twice). Rows are
+// folded per request by rid, the stored 64-bit hash of the request id
+// (see the package doc for the dedup strategy), in two layers:
+//
+// Layer 1 (fold) collects each kind's fields, the latest row by time_ms
+// winning where rows of one kind disagree: a_… from the access records,
+// a_code/a_err_retry_after from an access record that carried its own
+// error body, b_… from the separately logged bodies.
+//
+// Layer 2 (the rules) reads only layer-1 names, so no expression depends on
+// an alias defined beside it (current releases' analyzer and 18.16 agree):
+//
+//	r_status       the access record's status; for an orphan body the
+//	               body line's status, else the status the body claims
+//	r_partner, r_route, r_method, r_flags
+//	               the access record's, for an orphan body its own row's
+//	r_code         the body's code (the access record's own body wins over
+//	               a separately logged one), else the gateway error type,
+//	               else the Envoy response flags, else ""
+//	r_retry_after  the largest of the Retry-After header and the body's
+//	               retryAfter (same body precedence), -1 without any
+//	r_time_ms      the access record's time_ms
+//
+// plus rid, request_id, a_rows (0: an orphan body) and a_time.
+func (t Tables) fold() string {
+	p := t.Partner()
+	return `
+    SELECT
+        rid,
+        any(request_id) AS request_id,
+        countIf(kind = 1) AS a_rows,
+        argMaxIf(time, time_ms, kind = 1) AS a_time,
+        maxIf(time_ms, kind = 1) AS a_time_ms,
+        argMaxIf(status, time_ms, kind = 1) AS a_status,
+        argMaxIf(` + p + `, time_ms, kind = 1) AS a_partner,
+        argMaxIf(route, time_ms, kind = 1) AS a_route,
+        argMaxIf(method, time_ms, kind = 1) AS a_method,
+        argMaxIf(error_type, time_ms, kind = 1) AS a_error_type,
+        argMaxIf(response_flags, time_ms, kind = 1) AS a_flags,
+        argMaxIf(retry_after, time_ms, kind = 1) AS a_retry_after,
+        countIf(kind = 1 AND err_shape != '') AS a_bodies,
+        argMaxIf(err_code, time_ms, kind = 1 AND err_shape != '') AS a_code,
+        argMaxIf(err_retry_after, time_ms, kind = 1 AND err_shape != '') AS a_err_retry_after,
+        countIf(kind = 2) AS b_rows,
+        argMaxIf(status, time_ms, kind = 2) AS b_status,
+        argMaxIf(err_status, time_ms, kind = 2) AS b_err_status,
+        argMaxIf(` + p + `, time_ms, kind = 2) AS b_partner,
+        argMaxIf(route, time_ms, kind = 2) AS b_route,
+        argMaxIf(method, time_ms, kind = 2) AS b_method,
+        argMaxIf(error_type, time_ms, kind = 2) AS b_error_type,
+        argMaxIf(response_flags, time_ms, kind = 2) AS b_flags,
+        argMaxIf(err_code, time_ms, kind = 2) AS b_code,
+        argMaxIf(err_retry_after, time_ms, kind = 2) AS b_err_retry_after
+    FROM ` + t.Requests()
+}
+
+// accessOr picks the access record's field, else the body row's.
+func accessOr(field string) string {
+	return "if(a_rows > 0, a_" + field + ", b_" + field + ")"
+}
+
+// bodyCode is the error body's code: the access record's own body wins.
+const bodyCode = "if(a_bodies > 0, a_code, b_code)"
+
+// codeRule is the code of a request from its body's code, gateway error
+// type and Envoy response flags (expressions): the first that is not empty.
+func codeRule(bodyCode, errorType, flags string) string {
+	return "multiIf(" + bodyCode + " != '', " + bodyCode + ", " + errorType + " != '', " + errorType + ", " + flags + ")"
+}
+
+// retryAfterRule is the wait a request's response asked for (layer-1
+// names): the larger of the Retry-After header and the error body's
+// retryAfter (the access record's own body wins over a separately logged
+// one), -1 without either.
+const retryAfterRule = "toInt32(greatest(a_retry_after, if(a_bodies > 0, a_err_retry_after, if(b_rows > 0, b_err_retry_after, -1))))"
+
+// rules is layer 2 of the assembly (see fold).
+var rules = `
+    rid,
+    request_id,
+    a_rows,
+    a_time,
+    a_time_ms AS r_time_ms,
+    if(a_rows > 0, a_status, if(b_status > 0, b_status, b_err_status)) AS r_status,
+    ` + accessOr("partner") + ` AS r_partner,
+    ` + accessOr("route") + ` AS r_route,
+    ` + accessOr("method") + ` AS r_method,
+    ` + accessOr("flags") + ` AS r_flags,
+    ` + codeRule(bodyCode, accessOr("error_type"), accessOr("flags")) + ` AS r_code,
+    ` + retryAfterRule + ` AS r_retry_after`
+
+// assembled appends the subquery of assembled requests (see fold) over the
+// rows that where selects, keeping those that having selects (nil: all).
+func (t Tables) assembled(b *Builder, where, having *Builder) *Builder {
+	b.SQL("SELECT", rules, "\nFROM\n(", t.fold(), "\n    WHERE ").Append(where).SQL("\n    GROUP BY rid\n)")
+	if having != nil {
+		b.SQL("\nWHERE ").Append(having)
+	}
+	return b
+}
+
+// window appends "col >= from AND col < to", the bounds clamped to what a
+// DateTime parameter can hold (chstore.QueryTime).
+func window(b *Builder, col string, from, to time.Time) *Builder {
+	return b.SQL(col, " >= ").Arg(chstore.QueryTime(from)).SQL(" AND ", col, " < ").Arg(chstore.QueryTime(to))
+}
+
+// requests appends the subquery of the requests in the window [from, to):
+// the assembled columns (see fold) of every request whose access record's
+// time lies in the window (an orphan body: its own time). Error bodies
+// logged outside the window attach to access records inside it; a body
+// inside the window whose access record lies outside it does not count.
+//
+// With errorsOnly, access records with status < 400 are read only where an
+// error body in the window needs them (to tell an orphan body from an
+// attached one): the result then holds every error request but not every
+// other one, so use it only under a filter r_status >= 400.
+func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool) *Builder {
+	var where Builder
+	where.SQL("(")
+	window(&where, "time", from, to)
+	if errorsOnly {
+		where.SQL(" AND (kind = 2 OR status >= 400)")
+	}
+	where.SQL(")\n       OR (kind = 2 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 1 AND ")
+	window(&where, "time", from, to)
+	where.SQL(" AND status >= 400))\n       OR (kind = 1 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 2 AND ")
+	window(&where, "time", from, to)
+	where.SQL("))")
+	var having Builder
+	having.SQL("a_rows = 0 OR (")
+	window(&having, "a_time", from, to)
+	having.SQL(")")
+	return t.assembled(b, &where, &having)
+}
+
+// RequestList lists the requests of the window [from, to) (see requests),
+// one row each: request_id, r_status, r_code, r_partner, r_route.
+func (t Tables) RequestList(from, to time.Time, errorsOnly bool) Statement {
+	var b Builder
+	b.SQL("SELECT request_id, r_status, r_code, r_partner, r_route FROM (")
+	t.requests(&b, from, to, errorsOnly)
+	return b.SQL(")").Statement("requests.list")
+}

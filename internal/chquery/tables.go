@@ -1,0 +1,50 @@
+package chquery
+
+// Tables says where the read statements find ratescope's data. It is the
+// one place table names and the partner are resolved, so a later layout
+// (Distributed tables on a cluster, a partner-name mapping table) changes
+// them here and every statement follows.
+type Tables struct {
+	// Database holds the tables; a plain identifier (chstore.ParseURL
+	// validates it).
+	Database string
+}
+
+// Requests is the requests table, qualified with the database.
+func (t Tables) Requests() string { return t.table("requests") }
+
+// Rejected is the table of rejected lines, qualified with the database.
+func (t Tables) Rejected() string { return t.table("rejected") }
+
+func (t Tables) table(name string) string { return "`" + t.Database + "`." + name }
+
+// In is the operator that tests membership in a subquery's result: IN on a
+// single server (GLOBAL IN once the tables are Distributed).
+func (t Tables) In() string { return "IN" }
+
+// NotIn is the negation of In.
+func (t Tables) NotIn() string { return "NOT " + t.In() }
+
+// PartnerMap is the table the configuration's partner map is synced into
+// (chstore.DB.SyncPartners): one row per version, parallel arrays ids and
+// names; the highest version is the map.
+func (t Tables) PartnerMap() string { return t.table("partner_map") }
+
+// Partner is the expression, over a row of the requests table, that names
+// the request's partner: its name by the latest partner map, else the
+// partner as logged (a key id, client id or kh- caller id). The map's arrays
+// are scalar subqueries, constant for the query; the leading ” keeps them
+// non-empty, as transform requires.
+func (t Tables) Partner() string { return t.PartnerOf("partner") }
+
+// PartnerOf is Partner over any expression holding a logged partner.
+func (t Tables) PartnerOf(col string) string {
+	latest := func(field string) string {
+		return "arrayConcat([''], (SELECT " + field + " FROM " + t.PartnerMap() + " ORDER BY version DESC LIMIT 1))"
+	}
+	return "transform(" + col + ", " + latest("ids") + ", " + latest("names") + ", " + col + ")"
+}
+
+// LoggedPartner is the partner as logged, unmapped: what rate-limit plans
+// list among a partner's identifiers.
+func (t Tables) LoggedPartner() string { return "partner" }
