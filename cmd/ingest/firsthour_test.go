@@ -62,7 +62,7 @@ func TestFirstHour(t *testing.T) {
 		if r.Code != 1 {
 			t.Errorf("exit %d, want 1", r.Code)
 		}
-		want := logPath + ": 3 of 3 lines rejected (not_a_request 3) reading it as jsonl; keys not understood: client, req, code, dur, rid: map them under fields: in ratescope.yaml"
+		want := logPath + ": 3 of 3 lines rejected (not_a_request 3) reading it as jsonl; keys not understood: client, req, dur, rid: map them under fields: in ratescope.yaml"
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr %q, want %q", r.Stderr, want)
 		}

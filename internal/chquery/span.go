@@ -23,11 +23,12 @@ func (t Tables) FirstRequest(from, to time.Time) Statement {
 
 // RejectedList lists the distinct rejected lines of the window (one per
 // source, offset and content): max(time), source, line, offset, format,
-// reason, raw, by source and offset; reason and source narrow it when not
-// empty.
+// reason, and raw as hex — a dead letter may hold any bytes, and the
+// engines agree on hex where they do not on invalid UTF-8 — by source and
+// offset; reason and source narrow it when not empty.
 func (t Tables) RejectedList(from, to time.Time, reason, source string) Statement {
 	var b Builder
-	b.SQL("SELECT max(time), source, any(line), `offset`, any(format), any(reason), any(raw) FROM ", t.Rejected(), " WHERE ")
+	b.SQL("SELECT max(time), source, any(line), `offset`, any(format), any(reason), hex(any(raw)) FROM ", t.Rejected(), " WHERE ")
 	window(&b, "time", from, to)
 	if reason != "" {
 		b.SQL(" AND reason = ").Arg(reason)

@@ -2,7 +2,9 @@ package report
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ratescope/ratescope/internal/chquery"
@@ -17,7 +19,7 @@ type Rejected struct {
 	Offset uint64    `json:"offset"` // byte offset in the file
 	Format string    `json:"format"` // the format the file was read as
 	Reason string    `json:"reason"` // why it was rejected (bad_json, no_time, …)
-	Raw    string    `json:"raw"`    // the line, truncated, credentials redacted
+	Raw    string    `json:"raw"`    // the line, truncated, credentials redacted, invalid UTF-8 as U+FFFD
 }
 
 // RejectedQuery selects dead letters.
@@ -39,9 +41,15 @@ func ListRejected(ctx context.Context, rd *chquery.Reader, q RejectedQuery) ([]R
 	out := []Rejected{}
 	for rows.Next() {
 		var r Rejected
-		if err := rows.Scan(&r.Time, &r.Source, &r.Line, &r.Offset, &r.Format, &r.Reason, &r.Raw); err != nil {
+		var rawHex string
+		if err := rows.Scan(&r.Time, &r.Source, &r.Line, &r.Offset, &r.Format, &r.Reason, &rawHex); err != nil {
 			return nil, fmt.Errorf("list rejected lines: %w", err)
 		}
+		raw, err := hex.DecodeString(rawHex)
+		if err != nil {
+			return nil, fmt.Errorf("list rejected lines: raw line: %w", err)
+		}
+		r.Raw = strings.ToValidUTF8(string(raw), "\uFFFD")
 		r.Time = r.Time.UTC()
 		out = append(out, r)
 	}
