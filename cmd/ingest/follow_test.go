@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,8 +59,16 @@ var metricsAddrRE = regexp.MustCompile(`msg="serving metrics" addr=(\S+)`)
 // startDaemon runs bin --follow with args, metrics on a free port.
 func startDaemon(t *testing.T, bin string, args ...string) *daemon {
 	t.Helper()
+	return startDaemonVia(t, nil, bin, args...)
+}
+
+// startDaemonVia is startDaemon through a launcher that execs it
+// (prlimit --nofile=64:64 --, say), so the daemon keeps the launcher's pid.
+func startDaemonVia(t *testing.T, launcher []string, bin string, args ...string) *daemon {
+	t.Helper()
 	d := &daemon{t: t, addr: make(chan string, 1), exited: make(chan struct{})}
-	d.cmd = exec.Command(bin, append([]string{"--follow", "--metrics-addr", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
+	argv := append(append(slices.Clone(launcher), bin, "--follow", "--metrics-addr", "127.0.0.1:0", "--log-level", "debug"), args...)
+	d.cmd = exec.Command(argv[0], argv[1:]...)
 	d.cmd.Env = append(os.Environ(), "RATESCOPE_HASH_KEY=test-key")
 	pr, pw := io.Pipe()
 	d.cmd.Stderr = pw
@@ -137,7 +146,7 @@ func (d *daemon) alive() bool {
 
 func scrapeMetrics(t *testing.T, base string) map[string]*dto.MetricFamily {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(base + "/metrics") // a daemon out of descriptors may never answer
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +433,7 @@ func TestFollowShutdownWhileClickHouseDown(t *testing.T) {
 func TestFollowClickHouseOutage(t *testing.T) {
 	ingest := clitest.Build(t, "ingest")
 	server := startPrivateClickHouse(t)
-	url := "clickhouse://127.0.0.1:19000/rs_outage"
+	url := fmt.Sprintf("clickhouse://127.0.0.1:%d/rs_outage", server.tcpPort)
 	dir, state := t.TempDir(), t.TempDir()
 	path := filepath.Join(dir, "busy.jsonl")
 	const maxBuffer = 2000
@@ -494,13 +503,20 @@ func TestFollowClickHouseOutage(t *testing.T) {
 	}
 }
 
-// privateClickHouse is a ClickHouse server of the test's own on
-// 127.0.0.1:19000, which the test may stop: never the shared one.
-type privateClickHouse struct{ script, dir string }
+// privateClickHouse is a ClickHouse server of the test's own on free
+// ports of 127.0.0.1, which the test may stop: never the shared one.
+// Free ports, not fixed ones, so parallel runs of the test don't collide.
+type privateClickHouse struct {
+	script, dir       string
+	tcpPort, httpPort int
+}
 
 func startPrivateClickHouse(t *testing.T) *privateClickHouse {
 	t.Helper()
 	s := &privateClickHouse{script: filepath.Join(chtest.RepoRoot(t), "scripts", "clickhouse-local.sh"), dir: t.TempDir()}
+	// clickhouse-local.sh also listens on tcp+9 (interserver): keep it free too.
+	s.tcpPort = freePort(t, func(p int) bool { return portFree(p+9) && portFree(p+1) })
+	s.httpPort = s.tcpPort + 1
 	s.start(t)
 	t.Cleanup(func() { s.stop(t) })
 	return s
@@ -509,14 +525,42 @@ func startPrivateClickHouse(t *testing.T) *privateClickHouse {
 func (s *privateClickHouse) run(t *testing.T, verb string) {
 	t.Helper()
 	cmd := exec.Command(s.script, verb, s.dir)
-	cmd.Env = append(os.Environ(), "CH_TCP_PORT=19000", "CH_HTTP_PORT=18123")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("CH_TCP_PORT=%d", s.tcpPort), fmt.Sprintf("CH_HTTP_PORT=%d", s.httpPort))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("clickhouse-local.sh %s: %v\n%s", verb, err, out)
 	}
 }
 
 func (s *privateClickHouse) start(t *testing.T) { s.run(t, "start") }
-func (s *privateClickHouse) stop(t *testing.T)  { s.run(t, "stop") }
+
+// freePort returns a port of 127.0.0.1 that nothing listens on and for
+// which also(port) holds, asking the kernel for one rather than fixing it.
+func freePort(t *testing.T, also func(int) bool) int {
+	t.Helper()
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("find a free port: %v", err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if p+9 < 65536 && also(p) {
+			return p
+		}
+	}
+	t.Fatal("no free port for a private ClickHouse after 50 tries")
+	return 0
+}
+
+func portFree(p int) bool {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+	if err != nil {
+		return false
+	}
+	_ = l.Close()
+	return true
+}
+func (s *privateClickHouse) stop(t *testing.T) { s.run(t, "stop") }
 
 // TestFollowRefusesNewerSchema: a database migrated by a newer ratescope
 // stops the daemon at once with one line saying so — no retry fixes it.
@@ -570,6 +614,14 @@ func TestFollowFlags(t *testing.T) {
 	fails("bad database name in the URL", 1, `database name "no-such-db" must be letters, digits and underscores`,
 		"--follow", "--state-dir", t.TempDir(), "--clickhouse", "clickhouse://u:topsecret@127.0.0.1:9000/no-such-db", "x.log")
 	fails("corrupt checkpoint", 1, "checkpoint file "+filepath.Join(state, checkpoint.FileName)+": corrupt", "--follow", "--state-dir", state, "x.log")
+	huge := t.TempDir()
+	if err := os.WriteFile(filepath.Join(huge, checkpoint.FileName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(huge, checkpoint.FileName), 1<<30); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	fails("huge checkpoint", 1, "checkpoint file "+filepath.Join(huge, checkpoint.FileName)+" is larger than 64 MiB", "--follow", "--state-dir", huge, "x.log")
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

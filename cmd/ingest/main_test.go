@@ -61,6 +61,10 @@ func TestBinary(t *testing.T) {
 			t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and 2 unknown_format dead letters in a mixed file", r.Code, r.Stdout, r.Stderr)
 		}
 	})
+	t.Run("endless hash key file", func(t *testing.T) {
+		r := clitest.Cmd{Env: []string{"RATESCOPE_HASH_KEY="}}.Run(t, ingest, "--hash-key-file", "/dev/zero", "--clickhouse", dbURL, fixture("access.jsonl"))
+		clitest.WantOneLineError(t, r, "ingest", 1, "hash key file /dev/zero is larger than 4 KiB")
+	})
 
 	files := []string{fixture("access.jsonl"), fixture("errors.jsonl"), fixture("combined.log.gz")}
 	summary := func(t *testing.T) map[string]any {

@@ -33,7 +33,9 @@ func newRootCmd(f *cli.Factory) *cobra.Command {
 		Use:   "ingest [flags] FILE... | ingest --follow [flags] PATTERN...",
 		Short: "Load API gateway access logs and error bodies into ClickHouse",
 		Long: `Load API gateway access logs and API error bodies into ClickHouse, keyed by
-request id. Files may be plain or gzip-compressed; '-' reads standard input.
+request id. Files may be plain or gzip-compressed (a gzip stream is checked
+to its end first: a corrupt one loads nothing); '-' reads standard input, and
+a named pipe is read as its writers send.
 The format is detected per file unless --format is given: apigw (AWS API
 Gateway JSON), nginx (combined), nginx-json, envoy (default format) or jsonl
 (JSON lines with ratescope's field vocabulary, see docs/loading.md; a
@@ -52,7 +54,9 @@ Loading is idempotent: loading a file twice, or access lines and their error
 bodies in any order from different files, leaves one request per id. Lines
 that cannot be parsed are counted and kept in the dead-letter table
 (rejected) with the reason. API keys and bearer tokens are never stored:
-they become keyed hashes (kh-…) that still tell callers apart.
+they become keyed hashes (kh-…) that still tell callers apart, and any
+value named like a credential or shaped like one (bearer token, JWT,
+user:password@) is replaced by REDACTED in every text kept.
 
 The schema is created or upgraded before loading (see 'ingest migrate').
 

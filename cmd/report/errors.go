@@ -62,6 +62,9 @@ as fields, in --by order (status a number, the others strings), then
   report errors --by partner,status --format json`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkPartnerFlag(cmd, opts.Partner); err != nil {
+				return err
+			}
 			keys, err := report.ParseKeys(by)
 			if err != nil {
 				return cli.UsageErrorf("--by: %w", err)

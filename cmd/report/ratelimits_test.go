@@ -262,6 +262,7 @@ func TestRateLimitsBinary(t *testing.T) {
 	fails("bad --warn", 2, "--warn 2: want a level above 0 and at most 1", "--plans", rlPlans, "--warn", "2")
 	fails("invalid plans file", 1, `testdata/ratelimits/bad.yaml:6: partner "acme": unknown plan "premium"`, "--plans", rlBad, "--clickhouse", url)
 	fails("plans file is a directory", 1, "plans file testdata is a directory", "--plans", "testdata")
+	fails("endless plans file", 1, "plans file /dev/zero is larger than 8 MiB", "--plans", "/dev/zero")
 	fails("unreachable ClickHouse", 1, "cannot reach ClickHouse at 127.0.0.1:1", "--plans", rlPlans)
 
 	t.Run("JSON", func(t *testing.T) {

@@ -100,7 +100,7 @@ func requestRun(opts *RequestOptions) error {
 	}
 	d, err := report.LookupRequest(opts.Ctx, chquery.New(db), opts.ID)
 	if errors.Is(err, report.ErrUnknownRequest) {
-		return fmt.Errorf("no request with id %q in database %s", opts.ID, db.Name)
+		return fmt.Errorf("no request with id %q in database %s", clip(opts.ID, maxShownID), db.Name)
 	}
 	if err != nil {
 		return err
@@ -184,7 +184,7 @@ func accessRecordTable(r *report.AccessRecord, human bool) cli.Table {
 		{Name: "ratelimit_remaining", Kind: cli.Count}, {Name: "ratelimit_reset", Kind: cli.Count},
 		{Name: "error_type"}, {Name: "response_flags"}, {Name: "format"}, {Name: "source"},
 	}
-	id := r.RequestID
+	id := clip(r.RequestID, maxShownID)
 	if r.SyntheticID {
 		id += " (derived by ratescope)"
 	}

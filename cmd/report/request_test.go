@@ -196,6 +196,15 @@ func TestRetryBinary(t *testing.T) {
 	fails("bad flag", 2, `invalid argument "x" for "--min-retries"`, "retry-storms", "--min-retries", "x")
 	fails("threshold out of range", 2, "--min-retries must be between 1 and 100000", "retry-storms", "--min-retries", "0")
 	fails("unknown id", 1, `no request with id "nope" in database `+db.Name, "request", "nope", "--clickhouse", url)
+	fails("absurdly long id", 1, `no request with id "xxxxxxxx`, "request", strings.Repeat("x", 100_000), "--clickhouse", url)
+	t.Run("absurdly long id is clipped", func(t *testing.T) {
+		r := clitest.Run(t, bin, "request", strings.Repeat("x", 100_000), "--clickhouse", url)
+		if len(r.Stderr) > 400 || !strings.Contains(r.Stderr, "… (100000 bytes)") {
+			t.Errorf("stderr is %d bytes, want the id clipped with its length: %.300s", len(r.Stderr), r.Stderr)
+		}
+	})
+	fails("empty --partner for storms", 2, "--partner is empty", append([]string{"retry-storms", "--partner", ""}, window...)...)
+	fails("empty --partner for errors", 2, "--partner is empty", append([]string{"errors", "--partner", " "}, window...)...)
 	fails("no id", 2, "report request takes one request id, got 0 arguments", "request", "--clickhouse", url)
 	fails("unreachable ClickHouse", 1, "cannot reach ClickHouse at 127.0.0.1:1", "request", "r1")
 	fails("CSV for one request", 2, "--format csv does not fit one request", "request", "r1", "--format", "csv")

@@ -82,6 +82,9 @@ fields under a header row, violations joined with ",".`,
   report request 3f2b9c1e-7d4a-4b8e-9f00-5c6d7e8f9a0b`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkPartnerFlag(cmd, opts.Partner); err != nil {
+				return err
+			}
 			if opts.MinRetries < 1 || opts.MinRetries > retry.MaxMinRetries {
 				return cli.UsageErrorf("--min-retries must be between 1 and %d, got %d", retry.MaxMinRetries, opts.MinRetries)
 			}

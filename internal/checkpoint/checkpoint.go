@@ -24,6 +24,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ratescope/ratescope/internal/readlimit"
 )
 
 // FileName is the checkpoint file inside the state directory.
@@ -143,13 +145,20 @@ func lockDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
+// MaxFileBytes bounds the checkpoint file when it is read: an entry takes
+// about 300 bytes, so this is room for some 200,000 followed files.
+const MaxFileBytes = 64 << 20
+
 // Path returns the checkpoint file's path.
 func (s *Store) Path() string { return s.path }
 
 func (s *Store) load() error {
-	b, err := os.ReadFile(s.path)
+	b, err := readlimit.File(s.path, "checkpoint file", MaxFileBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
+	}
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return fmt.Errorf("%w (move it away to read every file from its start)", err)
 	}
 	if err != nil {
 		return fmt.Errorf("read checkpoint file %s: %w", s.path, unwrapPathError(err))

@@ -2,7 +2,6 @@ package follow
 
 import (
 	"os"
-	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -74,10 +73,15 @@ func cmpUint(a, b uint64) int {
 
 // glob returns the regular files the patterns match, by identity; a file
 // matched under several names is listed under the first in pattern order.
-func glob(patterns []string) map[tail.FileID]string {
+// It fails when a directory cannot be listed: what it found would be
+// incomplete, and a file missing from it would look deleted.
+func glob(patterns []string) (map[tail.FileID]string, error) {
 	found := map[tail.FileID]string{}
 	for _, pat := range patterns {
-		matches, _ := filepath.Glob(pat) // patterns were checked by New
+		matches, err := globErrors(pat) // patterns were checked by New
+		if err != nil {
+			return nil, err
+		}
 		for _, p := range matches {
 			fi, err := os.Stat(p)
 			if err != nil || !fi.Mode().IsRegular() {
@@ -90,7 +94,7 @@ func glob(patterns []string) map[tail.FileID]string {
 			}
 		}
 	}
-	return found
+	return found, nil
 }
 
 // reconcile globs the patterns and brings the followed files in line:
@@ -98,7 +102,12 @@ func glob(patterns []string) map[tail.FileID]string {
 // to their end, new ones are opened.
 func (d *Daemon) reconcile(now time.Time) {
 	d.nextReconcile = now.Add(d.cfg.ReconcileInterval)
-	found := glob(d.patterns)
+	found, err := glob(d.patterns)
+	if err != nil {
+		// Keep following what is open: nothing is known to have gone.
+		d.fdTrouble(now, err, "cannot list the files to follow")
+		return
+	}
 	for _, id := range difference(d.files, found) {
 		f := d.files[id]
 		if !f.draining && !f.finished {
@@ -116,15 +125,35 @@ func (d *Daemon) reconcile(now time.Time) {
 		}
 		if f.path != path {
 			d.log.Info("file renamed", "from", f.path, "to", path)
-			d.m.FileBytesBehind.DeleteLabelValues(f.path)
+			d.m.FileBytesBehind.DeleteLabelValues(pathLabel(f.path))
 			f.path = path
+			// The checkpoint names the file too: write it under the new name
+			// at the next handoff, even if no line comes.
+			f.dirty = true
+			d.markConsumed(now)
 		}
 	}
+	waiting := 0
+	room, roomErr := d.fileRoom()
 	for _, id := range difference(found, d.files) {
-		if _, skip := d.skipped[id]; !skip {
-			d.open(found[id], now)
+		if _, skip := d.skipped[id]; skip {
+			continue
+		}
+		if now.Before(d.fd.retryAt) || room <= 0 { // out of descriptors: wait before trying again
+			waiting++
+			continue
+		}
+		switch {
+		case d.open(found[id], now):
+			room--
+		case now.Before(d.fd.retryAt):
+			waiting++ // this open ran out of descriptors
 		}
 	}
+	if roomErr != nil && waiting > 0 && !now.Before(d.fd.retryAt) {
+		d.fdTrouble(now, roomErr, "the descriptor limit leaves no room for more files")
+	}
+	d.fdWaiting(now, waiting)
 	for id := range d.skipped {
 		if _, ok := found[id]; !ok {
 			delete(d.skipped, id)
@@ -136,7 +165,7 @@ func (d *Daemon) reconcile(now time.Time) {
 func (d *Daemon) startDraining(f *file, now time.Time, why string) {
 	f.draining, f.idleSince = true, now
 	d.m.FileEvents.WithLabelValues(eventRotated).Inc()
-	d.m.FileBytesBehind.DeleteLabelValues(f.path)
+	d.m.FileBytesBehind.DeleteLabelValues(pathLabel(f.path))
 	d.log.Info("reading file to its end", "path", f.path, "why", why)
 }
 
@@ -152,25 +181,29 @@ func (d *Daemon) sortFiles() {
 }
 
 // open starts following path: at its checkpoint when it has one that still
-// fits, else from its start.
-func (d *Daemon) open(path string, now time.Time) {
+// fits, else from its start. It reports whether path is followed now.
+func (d *Daemon) open(path string, now time.Time) bool {
 	t, err := tail.Open(path, tail.Options{MaxLineBytes: d.cfg.MaxLineBytes})
+	if err != nil && outOfDescriptors(err) {
+		d.fdTrouble(now, err, "cannot open a file to follow")
+		return false
+	}
 	if err != nil {
 		if msg := err.Error(); d.openErrs[path] != msg {
 			d.openErrs[path] = msg
 			d.log.Warn("cannot open file; will retry", "path", path, "err", err)
 		}
-		return
+		return false
 	}
 	delete(d.openErrs, path)
 	id := t.ID()
 	if _, ok := d.files[id]; ok { // renamed between the glob and the open
 		_ = t.Close()
-		return
+		return true
 	}
 	if _, skip := d.skipped[id]; skip {
 		_ = t.Close()
-		return
+		return false
 	}
 	f := &file{t: t, id: id, path: path, src: ingest.Source{Name: path}, idleSince: now, size: t.Size()}
 	if e, ok := d.ckpt.Get(key(id)); ok {
@@ -194,6 +227,7 @@ func (d *Daemon) open(path string, now time.Time) {
 	d.files[id] = f
 	d.m.FileEvents.WithLabelValues(eventOpened).Inc()
 	d.log.Info("following file", "path", path, "id", id.String())
+	return true
 }
 
 // skip stops following f for good (while its identity stays matched).
@@ -201,7 +235,7 @@ func (d *Daemon) skip(f *file, event, why string) {
 	d.skipped[f.id] = why
 	f.gone = true
 	d.m.FileEvents.WithLabelValues(event).Inc()
-	d.m.FileBytesBehind.DeleteLabelValues(f.path)
+	d.m.FileBytesBehind.DeleteLabelValues(pathLabel(f.path))
 	_ = f.t.Close()
 	delete(d.files, f.id)
 	d.sortFiles()

@@ -70,6 +70,7 @@ type Config struct {
 	CheckpointInterval time.Duration // how often checkpoints are written; default 1s
 	ShutdownTimeout    time.Duration // how long stopping waits for ClickHouse; default 5s
 	InsertTimeout      time.Duration // one insert attempt, at most; default 1m
+	SlowInsert         time.Duration // an insert still waiting after this is logged and counted as slow; default 10s
 	RetryBase          time.Duration // first backoff; default 200ms
 	RetryMax           time.Duration // backoff cap; default 30s
 	ProgressInterval   time.Duration // how often progress is logged at INFO; default 1m
@@ -113,6 +114,7 @@ func (c *Config) fill() {
 	def(&c.CheckpointInterval, time.Second)
 	def(&c.ShutdownTimeout, 5*time.Second)
 	def(&c.InsertTimeout, time.Minute)
+	def(&c.SlowInsert, 10*time.Second)
 	def(&c.RetryBase, 200*time.Millisecond)
 	def(&c.RetryMax, 30*time.Second)
 	def(&c.ProgressInterval, DefaultProgressInterval)
@@ -146,6 +148,7 @@ type Daemon struct {
 	order         []*file                // files, in FileID order
 	skipped       map[tail.FileID]string // compressed or undetectable files: why
 	openErrs      map[string]string      // path → the open error last logged for it
+	fd            fdState                // running out of file descriptors
 	cur           *batch
 	curSince      time.Time // when the first line went into cur (zero: none)
 	handed        []*file   // scratch of handoff

@@ -125,10 +125,18 @@ func (d *Daemon) waitConnected(ctx context.Context) error {
 
 // insert stores b, retrying with backoff until it succeeds or ctx is done.
 func (d *Daemon) insert(ctx context.Context, b *batch) error {
+	var failedSince time.Time
 	for attempt := 0; ; attempt++ {
 		err := d.insertOnce(ctx, b)
 		if err == nil {
+			if attempt > 0 {
+				d.log.Info("insert succeeded again; ClickHouse recovered", "rows", b.rows(), "attempts", attempt+1,
+					"failing_for", time.Since(failedSince).Round(time.Millisecond))
+			}
 			return nil
+		}
+		if failedSince.IsZero() {
+			failedSince = time.Now()
 		}
 		if ctx.Err() != nil {
 			return err
@@ -176,7 +184,18 @@ func (d *Daemon) timed(ctx context.Context, table string, rows int, insert func(
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.InsertTimeout)
 	defer cancel()
 	start := time.Now()
-	if err := insert(ctx); err != nil {
+	// A hung server neither answers nor fails: say so once the insert
+	// has waited SlowInsert, rather than stay silent until InsertTimeout.
+	slow := time.AfterFunc(d.cfg.SlowInsert, func() {
+		d.m.SlowInserts.WithLabelValues(table).Inc()
+		d.log.Warn("insert is slow: ClickHouse has not answered yet", "table", table, "rows", rows,
+			"waited", d.cfg.SlowInsert, "gives_up_after", d.cfg.InsertTimeout)
+	})
+	err := insert(ctx)
+	if !slow.Stop() {
+		d.log.Info("slow insert finished", "table", table, "took", time.Since(start).Round(time.Millisecond), "ok", err == nil)
+	}
+	if err != nil {
 		return err
 	}
 	d.m.InsertDuration.WithLabelValues(table).Observe(time.Since(start).Seconds())

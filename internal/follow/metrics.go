@@ -8,21 +8,24 @@ import (
 // NewMetrics on the registry that serves /metrics; tests pass a registry of
 // their own.
 type Metrics struct {
-	LinesRead         *prometheus.CounterVec   // format
-	LinesParsed       *prometheus.CounterVec   // format
-	LinesRejected     *prometheus.CounterVec   // format, reason
-	RowsInserted      *prometheus.CounterVec   // table
-	BatchesInserted   *prometheus.CounterVec   // table
-	InsertDuration    *prometheus.HistogramVec // table
-	BufferRows        prometheus.Gauge
-	BufferMaxRows     prometheus.Gauge
-	FileBytesBehind   *prometheus.GaugeVec // path
-	FilesFollowed     prometheus.Gauge
-	FileEvents        *prometheus.CounterVec // event
-	ClickHouseErrors  *prometheus.CounterVec // op
-	ClickHouseRetries prometheus.Counter
-	LastInsert        prometheus.Gauge
-	CheckpointErrors  prometheus.Counter
+	LinesRead            *prometheus.CounterVec   // format
+	LinesParsed          *prometheus.CounterVec   // format
+	LinesRejected        *prometheus.CounterVec   // format, reason
+	RowsInserted         *prometheus.CounterVec   // table
+	BatchesInserted      *prometheus.CounterVec   // table
+	InsertDuration       *prometheus.HistogramVec // table
+	BufferRows           prometheus.Gauge
+	BufferMaxRows        prometheus.Gauge
+	FileBytesBehind      *prometheus.GaugeVec // path
+	FilesFollowed        prometheus.Gauge
+	FilesWaiting         prometheus.Gauge
+	DescriptorsExhausted prometheus.Counter
+	FileEvents           *prometheus.CounterVec // event
+	ClickHouseErrors     *prometheus.CounterVec // op
+	ClickHouseRetries    prometheus.Counter
+	SlowInserts          *prometheus.CounterVec // table
+	LastInsert           prometheus.Gauge
+	CheckpointErrors     prometheus.Counter
 }
 
 // The values of the file events counter's event label.
@@ -81,6 +84,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Name: "files_followed",
 			Help: "Files currently open and followed.",
 		}),
+		FilesWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "files_waiting",
+			Help: "Files the patterns match that are not followed yet because no file descriptor is free (raise ulimit -n).",
+		}),
+		DescriptorsExhausted: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "descriptors_exhausted_total",
+			Help: "Attempts to list or open followed files that failed for want of a file descriptor (EMFILE, ENFILE).",
+		}),
 		FileEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "file_events_total",
 			Help: "Things that happened to followed files: opened, resumed, truncated, rotated, finished, compressed, undetected.",
@@ -93,6 +104,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Name: "clickhouse_retries_total",
 			Help: "Retries of a failed ClickHouse operation after a backoff.",
 		}),
+		SlowInserts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "slow_inserts_total",
+			Help: "Inserts still unanswered after 10 s (a hung or overloaded ClickHouse), by table; each is counted once, whether it then succeeds or fails.",
+		}, []string{"table"}),
 		LastInsert: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Name: "last_insert_timestamp_seconds",
 			Help: "When ClickHouse last accepted an insert (Unix time).",
@@ -103,7 +118,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	reg.MustRegister(m.LinesRead, m.LinesParsed, m.LinesRejected, m.RowsInserted, m.BatchesInserted,
-		m.InsertDuration, m.BufferRows, m.BufferMaxRows, m.FileBytesBehind, m.FilesFollowed, m.FileEvents,
-		m.ClickHouseErrors, m.ClickHouseRetries, m.LastInsert, m.CheckpointErrors)
+		m.InsertDuration, m.BufferRows, m.BufferMaxRows, m.FileBytesBehind, m.FilesFollowed, m.FilesWaiting, m.DescriptorsExhausted, m.FileEvents,
+		m.ClickHouseErrors, m.ClickHouseRetries, m.SlowInserts, m.LastInsert, m.CheckpointErrors)
 	return m
 }

@@ -351,6 +351,6 @@ func (d *Daemon) updateGauges() {
 		if f.draining || f.finished {
 			continue
 		}
-		d.m.FileBytesBehind.WithLabelValues(f.path).Set(float64(max(0, f.size-f.committed.Load())))
+		d.m.FileBytesBehind.WithLabelValues(pathLabel(f.path)).Set(float64(max(0, f.size-f.committed.Load())))
 	}
 }

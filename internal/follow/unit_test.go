@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,7 +56,10 @@ func TestGlobFindsRegularFilesByIdentity(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "a.log"), filepath.Join(dir, "z.log")); err != nil {
 		t.Fatal(err)
 	}
-	found := glob([]string{filepath.Join(dir, "*.log"), filepath.Join(dir, "a.log"), filepath.Join(dir, "[")})
+	found, err := glob([]string{filepath.Join(dir, "*.log"), filepath.Join(dir, "a.log"), filepath.Join(dir, "[")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var paths []string
 	for _, p := range found {
 		paths = append(paths, filepath.Base(p))
@@ -113,4 +117,27 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	f(Config{}, "no files to follow")
 	f(Config{Patterns: []string{"/var/log/[x.log"}}, `bad pattern "/var/log/[x.log": syntax error in pattern`)
+}
+
+// TestGlobErrorsMatchesFilepathGlob: where every directory can be listed,
+// globErrors finds what filepath.Glob finds.
+func TestGlobErrorsMatchesFilepathGlob(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"a/x.log", "a/y.log", "b/x.log", "b/z.txt", "x.log", "c/d/x.log"} {
+		p = filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, pat := range []string{"*.log", "*/*.log", "?/x.log", "[ab]/*", "c/*/x.log", "nope/*.log", "x.log", "nope.log", "x.log/*", "*/*/*"} {
+		pat = filepath.Join(dir, pat)
+		want, _ := filepath.Glob(pat)
+		got, err := globErrors(pat)
+		if err != nil || strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("globErrors(%q) = %v, %v; filepath.Glob finds %v", pat, got, err, want)
+		}
+	}
 }

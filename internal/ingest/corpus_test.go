@@ -31,7 +31,8 @@ func corpusFiles(t *testing.T) []string {
 		filepath.Join(chtest.RealTestdata(t), "*", "*.log"),
 		filepath.Join(root, "testdata", "access", "*", "*.log"),
 		filepath.Join(root, "testdata", "bodies", "*.jsonl"),
-		filepath.Join(root, "internal", "ingest", "testdata", "*"),
+		filepath.Join(root, "internal", "ingest", "testdata", "*.*"),
+		filepath.Join(root, "internal", "ingest", "testdata", "secrets", "*"),
 		filepath.Join(root, "internal", "accesslog", "testdata", "*.log"),
 	} {
 		m, err := filepath.Glob(pattern)

@@ -27,6 +27,10 @@ func NewLineReader(r *bufio.Reader, max int) *LineReader {
 	return &LineReader{r: r, max: max}
 }
 
+// Offset is the offset of the next line's first byte: the bytes consumed
+// so far, over-long lines counted whole.
+func (lr *LineReader) Offset() int64 { return lr.offset }
+
 // Line is one line of input. Bytes excludes the '\n' (and a '\r' before
 // it) and is valid until the next call to Next.
 type Line struct {

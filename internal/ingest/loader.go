@@ -280,7 +280,7 @@ const maxRejectSamples = 20
 
 // loadFile reads one source into the current batches.
 func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
-	src, err := openSource(path, l.cfg.Stdin)
+	src, err := openSource(ctx, path, l.cfg.Stdin)
 	if err != nil {
 		return FileStats{}, err
 	}
@@ -312,9 +312,12 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 			// A split line whose last part never came is a line too.
 			outcome, reason = l.core.Flush(&state, l.cur.reqs, l.cur.rejs)
 		case err != nil:
+			if ctx.Err() != nil {
+				return fs, context.Cause(ctx)
+			}
 			return fs, fmt.Errorf("read %s: %w", src.name, err)
 		default:
-			fs.Bytes = line.Offset + int64(len(line.Bytes))
+			fs.Bytes = lr.Offset() // not the line's length: an over-long line keeps only its head
 			outcome, reason = l.core.Line(&state, line, l.cur.reqs, l.cur.rejs)
 		}
 		if outcome == OutcomeBlank || outcome == OutcomePartial {

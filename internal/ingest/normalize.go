@@ -29,6 +29,7 @@ type normalizer struct {
 	hasher  *secret.Hasher
 	routes  *route.Templates // configured templates; nil: derive only
 	scratch []byte           // derived fields of the current record
+	echoes  [][]byte         // credential values of the current line's query string
 	synth   synthChain
 	bodies  errbody.Normalizer
 	env     errbody.Envelope
@@ -55,7 +56,6 @@ func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, lin
 	}
 	if r.Body != nil {
 		n.env = n.bodies.Normalize(r.Body)
-		redactEnvelope(&n.env)
 		env = &n.env
 		if len(r.RequestID) == 0 && env.RequestID != "" {
 			r.RequestID = []byte(env.RequestID)
@@ -79,11 +79,7 @@ func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, lin
 		n.scratch = n.routes.Append(n.scratch, r.Path)
 		r.Route = n.scratch[start:]
 	}
-	if secret.HasSensitiveQuery(r.Path) {
-		start := len(n.scratch)
-		n.scratch = secret.AppendRedactedPath(n.scratch, r.Path)
-		r.Path = n.scratch[start:]
-	}
+	n.redactRecord(r, env)
 	if len(r.Partner) == 0 && len(r.Secret) > 0 {
 		start := len(n.scratch)
 		n.scratch = n.hasher.AppendID(n.scratch, r.Secret)
@@ -126,18 +122,61 @@ func (c *synthChain) appendID(dst []byte, state *ChainState, line []byte) []byte
 	return hex.AppendEncode(dst, c.sum)
 }
 
-// redactEnvelope removes credentials from the free text of an error body,
-// which is stored verbatim.
-func redactEnvelope(e *errbody.Envelope) {
-	redact := func(s *string) {
-		if r := secret.RedactText([]byte(*s)); string(r) != *s {
-			*s = string(r)
+// redactRecord keeps credentials out of every free-text field of r and
+// of its error body: the values of credential-named parameters and keys
+// and anything shaped like a credential (secret.AppendRedacted), and a
+// credential of the line's query string wherever it is echoed (an error
+// body repeating the api_key it was given). Redacted copies go to
+// n.scratch.
+func (n *normalizer) redactRecord(r *accesslog.Record, env *errbody.Envelope) {
+	n.echoes = n.echoes[:0]
+	secret.NamedValues(r.Path, func(v []byte) { n.echoes = append(n.echoes, v) })
+	secret.NamedValues(r.Route, func(v []byte) { n.echoes = append(n.echoes, v) })
+	for _, f := range [...]*[]byte{&r.Path, &r.Route, &r.UserAgent, &r.IdempotencyKey} {
+		n.redactField(f)
+	}
+	if env != nil {
+		redact := func(s *string) {
+			if *s == "" {
+				return
+			}
+			b := secret.RedactText([]byte(*s))
+			if out, ok := secret.AppendScrubbed(nil, b, n.echoes); ok {
+				b = out
+			}
+			if string(b) != *s {
+				*s = string(b)
+			}
+		}
+		redact(&env.Raw)
+		redact(&env.Message)
+		redact(&env.Details)
+		for i := range env.Fields {
+			redact(&env.Fields[i].Message)
 		}
 	}
-	redact(&e.Raw)
-	redact(&e.Message)
-	redact(&e.Details)
-	for i := range e.Fields {
-		redact(&e.Fields[i].Message)
+	clear(n.echoes) // don't pin the parser's buffer
+}
+
+// redactField replaces *f by a redacted copy in n.scratch when it holds a
+// credential.
+func (n *normalizer) redactField(f *[]byte) {
+	if len(*f) == 0 {
+		return
+	}
+	start := len(n.scratch)
+	out, changed := secret.AppendRedacted(n.scratch, *f)
+	if !changed {
+		out, changed = secret.AppendScrubbed(n.scratch, *f, n.echoes)
+	} else if len(n.echoes) > 0 {
+		// Scrub the echoes from the redacted copy, in place of it.
+		red := out[start:]
+		if scrubbed, ok := secret.AppendScrubbed(nil, red, n.echoes); ok {
+			out = append(out[:start], scrubbed...)
+		}
+	}
+	if changed {
+		n.scratch = out
+		*f = n.scratch[start:len(n.scratch):len(n.scratch)]
 	}
 }

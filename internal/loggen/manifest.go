@@ -3,11 +3,12 @@ package loggen
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/ratescope/ratescope/internal/readlimit"
 )
 
 // ManifestVersion is the version of the manifest's layout.
@@ -173,9 +174,12 @@ type RateLimit struct {
 	State       string  `json:"state"`
 }
 
+// maxManifestBytes bounds a manifest read back: far more than any run writes.
+const maxManifestBytes = 1 << 30
+
 // ReadManifest reads a manifest.json.
 func ReadManifest(path string) (*Manifest, error) {
-	b, err := os.ReadFile(path)
+	b, err := readlimit.File(path, "manifest", maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}

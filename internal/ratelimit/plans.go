@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ratescope/ratescope/internal/readlimit"
 )
 
 // Kind is what a limit counts.
@@ -116,6 +118,10 @@ func (p *Plans) Plan(name string) *Plan {
 	return nil
 }
 
+// MaxPlansBytes bounds a plans file: LoadPlans refuses a longer one
+// (thousands of partners fit in far less).
+const MaxPlansBytes = 8 << 20
+
 // LoadPlans reads and validates the plans file at path. Every error names
 // the file, and the line where the file says something wrong.
 func LoadPlans(path string) (*Plans, error) {
@@ -129,7 +135,10 @@ func LoadPlans(path string) (*Plans, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("plans file %s is a directory", path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readlimit.File(path, "plans file", MaxPlansBytes)
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("plans file: %w", err)
 	}

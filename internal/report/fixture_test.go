@@ -135,22 +135,26 @@ func fixture() []request {
 	}
 }
 
-// rejectedLine is a row of the rejected table.
+// rejectedLine is a row of the rejected table. A line is identified by
+// its content and offset, not by the file it was read from.
 type rejectedLine struct {
 	ingestedAt time.Time
 	source     string
 	offset     uint64
+	raw        string
 }
 
 // rejectedFixture holds 3 distinct lines rejected in the window: one
-// rejected twice (a file loaded again), one rejected outside the window.
+// rejected twice (a file loaded again), one read again from a copy of its
+// file under another name, one rejected outside the window.
 func rejectedFixture() []rejectedLine {
 	return []rejectedLine{
-		{at(1, 0, 0), "a.log", 10},
-		{at(2, 0, 0), "a.log", 10},
-		{at(1, 0, 0), "a.log", 20},
-		{at(1, 0, 0), "b.log", 10},
-		{winTo.Add(time.Hour), "c.log", 10},
+		{at(1, 0, 0), "a.log", 10, "{"},
+		{at(2, 0, 0), "a.log", 10, "{"},
+		{at(1, 0, 0), "a.log", 20, "{"},
+		{at(1, 0, 0), "b.log", 10, "garbage"},
+		{at(1, 0, 0), "a.log.1", 10, "{"},
+		{winTo.Add(time.Hour), "c.log", 10, "late"},
 	}
 }
 
@@ -183,7 +187,7 @@ func insertRejected(t *testing.T, db *chstore.DB, lines []rejectedLine) {
 	t.Helper()
 	f := chtest.NewRows()
 	for _, l := range lines {
-		f.Reject(chtest.Rejected{Time: l.ingestedAt, Source: l.source, Offset: l.offset, Line: 1})
+		f.Reject(chtest.Rejected{Time: l.ingestedAt, Source: l.source, Offset: l.offset, Line: 1, Raw: l.raw})
 	}
 	f.Insert(t, db, winTo)
 }

@@ -169,7 +169,7 @@ func wantSummary(reqs []request, rejected []rejectedLine, from, to time.Time) Su
 	lines := map[string]bool{}
 	for _, l := range rejected {
 		if !l.ingestedAt.Before(from) && l.ingestedAt.Before(to) {
-			lines[fmt.Sprint(l.source, l.offset)] = true
+			lines[fmt.Sprint(l.offset, l.raw)] = true
 		}
 	}
 	s.RejectedLines = uint64(len(lines))
