@@ -20,6 +20,7 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/ratelimit"
+	"github.com/ratescope/ratescope/internal/readlimit"
 	"github.com/ratescope/ratescope/internal/route"
 )
 
@@ -86,7 +87,11 @@ func LoadAs(path, what string) (*Config, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("%s %s is a directory", what, path)
 	}
-	data, err := os.ReadFile(path)
+	// Capped as a plans file is: a configuration is small.
+	data, err := readlimit.File(path, what, ratelimit.MaxPlansBytes)
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

@@ -119,3 +119,9 @@ func TestLocate(t *testing.T) {
 		t.Errorf("empty file: %v", err)
 	}
 }
+
+func TestLoadCapped(t *testing.T) {
+	if _, err := Load("/dev/zero"); err == nil || !strings.Contains(err.Error(), "configuration file /dev/zero is larger than 8 MiB") {
+		t.Errorf("endless file: %v", err)
+	}
+}
