@@ -10,9 +10,15 @@ GOFLAGS ?=
 
 all: build
 
+# --version prints these; without them the binaries fall back to what the
+# Go toolchain recorded (the VCS revision of a build inside the repository).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/ratescope/ratescope/internal/cli.version=$(VERSION) -X github.com/ratescope/ratescope/internal/cli.commit=$(COMMIT)
+
 build:
-	$(GO) build -o $(BIN)/ingest ./cmd/ingest
-	$(GO) build -o $(BIN)/report ./cmd/report
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ingest ./cmd/ingest
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/report ./cmd/report
 	$(GO) build -o $(BIN)/loggen ./cmd/loggen
 
 # Integration tests need ClickHouse: scripts/with-clickhouse.sh reuses one on

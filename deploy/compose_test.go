@@ -180,3 +180,38 @@ func TestDockerfile(t *testing.T) {
 		t.Error("the image's entrypoint is not ingest")
 	}
 }
+
+// TestImageHealthAndState: the image checks its own health (no curl in a
+// distroless image), and its default command keeps the hash key in the
+// state volume and serves metrics beyond the container.
+func TestImageHealthAndState(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(b)
+	for _, want := range []string{
+		`HEALTHCHECK`, `"/usr/local/bin/ingest", "healthcheck"`,
+		`"--hash-key-file", "/state/hash.key"`, `"--metrics-addr", "0.0.0.0:9464"`,
+		"RATESCOPE_CLICKHOUSE=", "-v ratescope-state:/state",
+	} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %s", want)
+		}
+	}
+	var c composeFile
+	readYAML(t, filepath.Join("..", "docker-compose.yml"), &c)
+	if hc := c.Services["ingester"].Healthcheck; hc == nil || !strings.Contains(strings.Join(toStrings(hc["test"]), " "), "ingest healthcheck") {
+		t.Errorf("the ingester service has no health check: %v", hc)
+	}
+}
+
+func toStrings(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		s, _ := e.(string)
+		out = append(out, strings.TrimPrefix(s, "/usr/local/bin/"))
+	}
+	return out
+}

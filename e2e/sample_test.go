@@ -6,14 +6,20 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/clitest"
+	"github.com/ratescope/ratescope/internal/config"
 	"github.com/ratescope/ratescope/internal/loggen"
 )
 
@@ -109,6 +115,22 @@ func TestSampleMatchesGroundTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+
+	// Routes: every endpoint once, however its ids look.
+	var routes uint64
+	if err := db.Conn.QueryRow(ctx, "SELECT uniqExact(route) FROM "+db.Table("requests")+" WHERE kind = 1").Scan(&routes); err != nil {
+		t.Fatal(err)
+	}
+	if want := loggen.Endpoints(); int(routes) != want {
+		t.Errorf("the sample's requests fall into %d routes, the generator calls %d endpoints", routes, want)
+	}
+	var byRoute []struct {
+		Route string `json:"route"`
+	}
+	s.reportJSON(t, &byRoute, "errors", "--by", "route")
+	if len(byRoute) == 0 || len(byRoute) > loggen.Endpoints() {
+		t.Errorf("errors --by route: %d rows for %d endpoints", len(byRoute), loggen.Endpoints())
+	}
 	var secrets []string
 	for _, sec := range m.Secrets {
 		secrets = append(secrets, sec.Value)
@@ -204,6 +226,190 @@ func TestSampleRetryStormsAndRateLimits(t *testing.T) {
 	for p, want := range m.PartnerStates {
 		if worst[p] != want {
 			t.Errorf("partner %s: rate-limits state %q, planted %q", p, worst[p], want)
+		}
+	}
+}
+
+// TestSamplePartnersByName loads the sample with its ratescope.yaml and
+// checks that every report shows each partner once, under its name, and
+// that --partner takes the name or a key id alike.
+func TestSamplePartnersByName(t *testing.T) {
+	s := loadSample(t)
+	cfgPath := filepath.Join(s.dir, loggen.PlansName)
+	s.env.Env = append(s.env.Env, "RATESCOPE_CONFIG="+cfgPath)
+	s.run(t, s.ingest, s.files...)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := cfg.Names()
+	keyIDs := map[string]string{} // key id → partner, ids only
+	for id, name := range names {
+		if id != name {
+			keyIDs[id] = name
+		}
+	}
+	if len(keyIDs) == 0 {
+		t.Fatal("the sample's configuration maps no key ids")
+	}
+	once := func(report string, partners []string) {
+		t.Helper()
+		seen := map[string]bool{}
+		for _, p := range partners {
+			if owner, ok := keyIDs[p]; ok {
+				t.Errorf("%s shows key id %s instead of partner %s", report, p, owner)
+			}
+			if seen[p] {
+				t.Errorf("%s shows partner %q twice", report, p)
+			}
+			seen[p] = true
+		}
+	}
+	var byPartner []struct {
+		Partner string `json:"partner"`
+	}
+	s.reportJSON(t, &byPartner, "errors", "--by", "partner")
+	var ps []string
+	for _, r := range byPartner {
+		ps = append(ps, r.Partner)
+	}
+	once("errors --by partner", ps)
+
+	var sum struct {
+		Partners int `json:"partners"`
+	}
+	s.reportJSON(t, &sum, "summary")
+	distinct := map[string]bool{}
+	for _, id := range s.manifest.PartnerIDs {
+		if n, ok := names[id]; ok {
+			distinct[n] = true
+		} else {
+			distinct[id] = true
+		}
+	}
+	// Callers known only by a raw key are kh- ids, partners of their own.
+	db, err := chstore.Open(context.Background(), s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var hashed uint64
+	if err := db.Conn.QueryRow(context.Background(), "SELECT uniqExact(partner) FROM "+db.Table("requests")+" WHERE partner LIKE 'kh-%'").Scan(&hashed); err != nil {
+		t.Fatal(err)
+	}
+	if want := len(distinct) + int(hashed); sum.Partners != want {
+		t.Errorf("summary partners = %d, want %d (the sample's %d logged ids by name, and %d kh- ids)", sum.Partners, want, len(s.manifest.PartnerIDs), hashed)
+	}
+
+	type storm struct {
+		Partner  string `json:"partner"`
+		ClientIP string `json:"client_ip"`
+		Start    string `json:"start"`
+	}
+	var storms []storm
+	s.reportJSON(t, &storms, "retry-storms")
+	for _, st := range storms {
+		if _, ok := keyIDs[st.Partner]; ok {
+			t.Errorf("retry-storms shows key id %s", st.Partner)
+		}
+	}
+	var limits []struct {
+		Partner string `json:"partner"`
+		Limit   string `json:"limit"`
+	}
+	s.reportJSON(t, &limits, "rate-limits")
+	for _, l := range limits {
+		if _, ok := keyIDs[l.Partner]; ok {
+			t.Errorf("rate-limits shows key id %s", l.Partner)
+		}
+	}
+
+	// --partner: the name and each key id give the same rows.
+	for id, name := range keyIDs {
+		for _, args := range [][]string{{"errors", "--by", "route,status"}, {"retry-storms"}} {
+			var byName, byID []map[string]any
+			s.reportJSON(t, &byName, append(args, "--partner", name)...)
+			s.reportJSON(t, &byID, append(args, "--partner", id)...)
+			if !reflect.DeepEqual(byName, byID) {
+				t.Errorf("%v: --partner %s gives %d rows, --partner %s %d", args, name, len(byName), id, len(byID))
+			}
+			if args[0] == "errors" && len(byName) == 0 {
+				t.Errorf("errors --partner %s: no rows", name)
+			}
+		}
+	}
+}
+
+// TestReportsFit80Columns runs every report on an 80-column
+// pseudo-terminal: no line may be wider.
+func TestReportsFit80Columns(t *testing.T) {
+	s := loadSample(t)
+	s.env.Env = append(s.env.Env, "RATESCOPE_CONFIG="+filepath.Join(s.dir, loggen.PlansName))
+	s.run(t, s.ingest, s.files...)
+	window := []string{"--from", s.manifest.Start.Add(-time.Hour).Format(time.RFC3339), "--to", s.manifest.End.Add(time.Hour).Format(time.RFC3339)}
+	ansi := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	for _, args := range [][]string{
+		{"summary"}, {"errors"}, {"errors", "--by", "partner,route,code,status"}, {"retry-storms"},
+		{"rate-limits"}, {"rejected"}, {"request", s.manifest.ExampleRequestID},
+	} {
+		if args[0] != "request" {
+			args = append(args, window...)
+		}
+		out, code := s.env.RunPTY(t, 80, s.report, args...)
+		if code != 0 {
+			t.Errorf("report %v: exit %d: %s", args, code, out)
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+		if len(lines) < 2 {
+			t.Errorf("report %v printed %q", args, out)
+		}
+		for _, line := range lines {
+			if n := utf8.RuneCountInString(ansi.ReplaceAllString(line, "")); n > 80 {
+				t.Errorf("report %v: a line of %d columns: %q", args, n, line)
+			}
+		}
+	}
+}
+
+// TestSampleRateLimitsEqualManifest: the manifest's rate-limit figures are
+// what the report prints (one rulebook), for a window ending where the
+// sample ends.
+func TestSampleRateLimitsEqualManifest(t *testing.T) {
+	s := loadSample(t)
+	m := s.manifest
+	s.env.Env = append(s.env.Env, "RATESCOPE_CONFIG="+filepath.Join(s.dir, loggen.PlansName))
+	s.run(t, s.ingest, s.files...)
+	out := s.run(t, s.report, "rate-limits", "--from", m.Start.Add(-time.Hour).Format(time.RFC3339), "--to", m.End.Format(time.RFC3339), "-o", "json")
+	var rows []struct {
+		Partner     string  `json:"partner"`
+		Limit       string  `json:"limit"`
+		Utilization float64 `json:"utilization"`
+		Throttled   int64   `json:"throttled"`
+		State       string  `json:"state"`
+		Peak        int64   `json:"peak"`
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ subject, limit string }
+	got := map[key]int{}
+	for i, r := range rows {
+		got[key{r.Partner, r.Limit}] = i
+	}
+	if len(m.RateLimits) == 0 {
+		t.Fatal("the manifest rates no limits")
+	}
+	for _, w := range m.RateLimits {
+		i, ok := got[key{w.Subject, w.Limit}]
+		if !ok {
+			t.Errorf("%s %s: in the manifest, not in the report", w.Subject, w.Limit)
+			continue
+		}
+		r := rows[i]
+		if r.State != w.State || r.Peak != w.Peak || r.Throttled != w.Throttled || math.Abs(r.Utilization-w.Utilization) > 0.0005*max(1, w.Utilization) {
+			t.Errorf("%s %s: report %+v, manifest utilization %v peak %d throttled %d state %s",
+				w.Subject, w.Limit, r, w.Utilization, w.Peak, w.Throttled, w.State)
 		}
 	}
 }

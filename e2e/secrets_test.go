@@ -56,8 +56,12 @@ func TestSecretCorpusThroughTheBinaries(t *testing.T) {
 	t.Run("load", func(t *testing.T) {
 		url := chtest.NewURL(t)
 		r := clitest.Cmd{Env: env}.Run(t, ingest, append([]string{"--clickhouse", url}, paths...)...)
-		if r.Code != 0 {
-			t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+		// bad.jsonl is all bad lines: the load says so and exits 1, the
+		// lines kept as dead letters; nothing else may fail.
+		for _, line := range strings.Split(strings.TrimSpace(r.Stderr), "\n") {
+			if line != "" && !strings.Contains(line, " lines rejected (") && !strings.HasPrefix(line, "ingest: note: ") {
+				t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+			}
 		}
 		scan(t, url, markers)
 	})

@@ -6,7 +6,8 @@
 # ClickHouse: one answering on 127.0.0.1:9000 is reused; else Debian's
 # clickhouse-server is installed (apt-get) and started under .clickhouse/
 # and left running; else `docker compose up -d clickhouse`.
-# The demo always uses its own database, ratescope_demo (it may drop it).
+# The demo always uses its own database, ratescope_demo (it may drop it;
+# RATESCOPE_DEMO_DB names another).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -15,8 +16,10 @@ cd "$root"
 bin=bin
 sample=.demo/sample
 manifest=$sample/manifest.json
-db=ratescope_demo
+db=${RATESCOPE_DEMO_DB:-ratescope_demo}
 export RATESCOPE_CLICKHOUSE=clickhouse://127.0.0.1:9000/$db
+# The sample's configuration: its partners (names and key ids) and plans.
+export RATESCOPE_CONFIG=$sample/ratescope.yaml
 
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
@@ -102,14 +105,18 @@ say "report summary"
 say "report errors --by code,status"
 "$bin/report" errors --by code,status
 
+say "report errors --by route"
+"$bin/report" errors --by route
+
 example=$(truth example_request_id | tr -d '"')
 cat <<NEXT
 
 == Next
-  export RATESCOPE_CLICKHOUSE=$RATESCOPE_CLICKHOUSE
+  export RATESCOPE_CLICKHOUSE=$RATESCOPE_CLICKHOUSE RATESCOPE_CONFIG=$RATESCOPE_CONFIG
   bin/report errors --by partner,route
   bin/report retry-storms
-  bin/report rate-limits --plans $sample/plans.yaml
+  bin/report rate-limits
+  bin/report rejected
   bin/report request $example
   less $manifest        # what the reports should find
 NEXT

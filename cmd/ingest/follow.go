@@ -14,6 +14,7 @@ import (
 	"github.com/ratescope/ratescope/internal/checkpoint"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
+	"github.com/ratescope/ratescope/internal/config"
 	"github.com/ratescope/ratescope/internal/follow"
 	"github.com/ratescope/ratescope/internal/secret"
 )
@@ -31,6 +32,7 @@ type followOptions struct {
 	ShutdownTimeout  time.Duration
 	CheckpointEvery  time.Duration
 	RetryMax         time.Duration
+	ProgressEvery    time.Duration
 	LogLevel         string
 	AnalysisInterval time.Duration
 	AnalysisHorizon  time.Duration
@@ -39,7 +41,8 @@ type followOptions struct {
 
 // followOnly are the flags that mean nothing without --follow.
 var followOnly = []string{"state-dir", "metrics-addr", "flush-rows", "flush-interval", "max-buffer-rows",
-	"poll-interval", "rotate-wait", "shutdown-timeout", "checkpoint-interval", "retry-max", "log-level", "analysis-interval", "analysis-horizon"}
+	"poll-interval", "rotate-wait", "shutdown-timeout", "checkpoint-interval", "retry-max", "log-level", "progress-interval",
+	"analysis-interval", "analysis-horizon"}
 
 func addFollowFlags(cmd *cobra.Command, o *followOptions) {
 	fl := cmd.Flags()
@@ -55,6 +58,7 @@ func addFollowFlags(cmd *cobra.Command, o *followOptions) {
 	fl.DurationVar(&o.CheckpointEvery, "checkpoint-interval", time.Second, "follow: how often the checkpoint file is written (and on stop)")
 	fl.DurationVar(&o.RetryMax, "retry-max", 30*time.Second, "follow: cap of the backoff between ClickHouse retries")
 	fl.StringVar(&o.LogLevel, "log-level", "info", "follow: debug, info, warn or error (logs go to stderr)")
+	fl.DurationVar(&o.ProgressEvery, "progress-interval", follow.DefaultProgressInterval, "follow: how often a progress line (rows stored, bytes behind, last checkpoint) is logged at info")
 	fl.DurationVar(&o.AnalysisInterval, "analysis-interval", analysis.DefaultInterval, "follow: how often the rollups and findings are brought up to date")
 	fl.DurationVar(&o.AnalysisHorizon, "analysis-horizon", analysis.DefaultHorizon, "follow: the trailing window each pass computes retry storms and rate limits over")
 }
@@ -89,8 +93,8 @@ func checkFollowFlags(cmd *cobra.Command, o *followOptions) error {
 		return cli.UsageErrorf("--max-buffer-rows must not be negative")
 	case o.MaxBufferRows > 0 && o.MaxBufferRows < o.FlushRows:
 		return cli.UsageErrorf("--max-buffer-rows (%d) must be at least --flush-rows (%d)", o.MaxBufferRows, o.FlushRows)
-	case o.PollInterval <= 0 || o.RotateWait <= 0 || o.ShutdownTimeout <= 0 || o.CheckpointEvery <= 0 || o.RetryMax <= 0:
-		return cli.UsageErrorf("--poll-interval, --rotate-wait, --shutdown-timeout, --checkpoint-interval and --retry-max must be positive")
+	case o.PollInterval <= 0 || o.RotateWait <= 0 || o.ShutdownTimeout <= 0 || o.CheckpointEvery <= 0 || o.RetryMax <= 0 || o.ProgressEvery <= 0:
+		return cli.UsageErrorf("--poll-interval, --rotate-wait, --shutdown-timeout, --checkpoint-interval, --retry-max and --progress-interval must be positive")
 	case o.StateDir == "":
 		return cli.UsageErrorf("--state-dir must not be empty")
 	}
@@ -111,11 +115,15 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 	if _, _, err := chstore.ParseURL(url); err != nil {
 		return err
 	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
 	key, err := secret.LoadKey(load.HashKeyFile)
 	if err != nil {
 		return err
 	}
-	plans, err := load.loadPlans()
+	plans, err := load.loadPlans(cfg)
 	if err != nil {
 		return err
 	}
@@ -123,11 +131,19 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d, err := follow.New(follow.Config{
-		Patterns:           o.Patterns,
-		StateDir:           o.StateDir,
-		Connect:            func(ctx context.Context) (follow.Store, error) { return chstore.Open(ctx, url) },
+		Patterns: o.Patterns,
+		StateDir: o.StateDir,
+		Connect: func(ctx context.Context) (follow.Store, error) {
+			db, err := chstore.Open(ctx, url)
+			if err != nil {
+				return nil, err
+			}
+			return syncingStore{db, cfg}, nil
+		},
 		Format:             format,
 		HashKey:            key,
+		Routes:             cfg.Routes,
+		Mapping:            cfg.Mapping,
 		FlushRows:          o.FlushRows,
 		FlushInterval:      o.FlushInterval,
 		MaxBufferRows:      o.MaxBufferRows,
@@ -136,6 +152,7 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		ShutdownTimeout:    o.ShutdownTimeout,
 		CheckpointInterval: o.CheckpointEvery,
 		RetryMax:           o.RetryMax,
+		ProgressInterval:   o.ProgressEvery,
 		MetricsAddr:        o.MetricsAddr,
 		Metrics:            follow.NewMetrics(reg),
 		Gatherer:           reg,
@@ -153,7 +170,7 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		analysis.Loop(actx, analysis.LoopConfig{
 			Connect:  func(ctx context.Context) (*chstore.DB, error) { return chstore.Open(ctx, url) },
 			Interval: o.AnalysisInterval,
-			Options:  analysis.Options{Plans: plans, Horizon: o.AnalysisHorizon},
+			Options:  analysis.Options{Plans: plans, QuotaStart: cfg.QuotaStart, Horizon: o.AnalysisHorizon},
 			Logger:   logger,
 		})
 	}()
@@ -161,4 +178,18 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 	stopAnalysis()
 	<-analysisDone
 	return err
+}
+
+// syncingStore syncs the configuration's partner map after each migrate,
+// so the daemon keeps ClickHouse's map as its configuration has it.
+type syncingStore struct {
+	*chstore.DB
+	cfg *config.Config
+}
+
+func (s syncingStore) Migrate(ctx context.Context) error {
+	if err := s.DB.Migrate(ctx); err != nil {
+		return err
+	}
+	return syncPartners(ctx, s.DB, s.cfg)
 }

@@ -21,7 +21,7 @@ those days. Safe to run at any time;
 loading runs it too. A database whose schema is newer than this binary is
 refused: upgrade ratescope.`,
 		Example: `  ingest migrate --clickhouse clickhouse://127.0.0.1:9000/ratescope`,
-		Args:    cobra.NoArgs,
+		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, err := f.DB(cmd.Context())
 			if err != nil {

@@ -2,18 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
-	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/analysis"
+	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
+	"github.com/ratescope/ratescope/internal/config"
 	"github.com/ratescope/ratescope/internal/ingest"
 	"github.com/ratescope/ratescope/internal/ratelimit"
 	"github.com/ratescope/ratescope/internal/secret"
@@ -26,13 +25,15 @@ type loadOptions struct {
 	HashKeyFile string
 	Quiet       bool
 	PlansFile   string
+	Output      string
 	Paths       []string
 }
 
-// loadPlans reads --plans, nil without it.
-func (o *loadOptions) loadPlans() (*ratelimit.Plans, error) {
+// loadPlans reads --plans, else takes the configuration's plans (nil
+// when it has none).
+func (o *loadOptions) loadPlans(cfg *config.Config) (*ratelimit.Plans, error) {
 	if o.PlansFile == "" {
-		return nil, nil
+		return cfg.Plans, nil
 	}
 	return ratelimit.LoadPlans(o.PlansFile)
 }
@@ -49,7 +50,17 @@ to its end first: a corrupt one loads nothing); '-' reads standard input, and
 a named pipe is read as its writers send.
 The format is detected per file unless --format is given: apigw (AWS API
 Gateway JSON), nginx (combined), nginx-json, envoy (default format) or jsonl
-(JSON lines with ratescope's field vocabulary, see the README).
+(JSON lines with ratescope's field vocabulary, see docs/loading.md; a
+log with keys of its own loads through the field mapping of ratescope.yaml,
+see --config and docs/configuration.md).
+
+The summary names the time range of the requests loaded, and a note says
+when it lies outside the reports' default window (the last 24h) and which
+--from/--to to pass. A file whose lines are mostly (more than half)
+rejected fails the load (exit 1) with one line naming the reasons and the
+JSON keys nothing reads; its lines are kept as dead letters all the same.
+Empty files are skipped with a note. A progress bar shows on a terminal for
+loads longer than 2 s; -o json prints the summary as JSON.
 
 Loading is idempotent: loading a file twice, or access lines and their error
 bodies in any order from different files, leaves one request per id. Lines
@@ -68,7 +79,9 @@ rotated copies, and keeps its place per file in --state-dir, moved forward
 only once ClickHouse stored the lines. A restart, even after a crash,
 resumes there; what is read twice is absorbed by request-id dedup. When
 ClickHouse is down it retries with backoff and stops reading once
---max-buffer-rows rows wait; it never drops lines. SIGINT or SIGTERM
+--max-buffer-rows rows wait; it never drops lines. Errors waiting cannot fix
+(wrong credentials, missing rights, a database it may not create) stop it
+at once with one line. It logs a progress line every --progress-interval. SIGINT or SIGTERM
 stores what was read and exits 0 (1, with one line, when ClickHouse does
 not take it within --shutdown-timeout: the next start reads it again).
 Metrics, /healthz and /readyz are served on --metrics-addr; logs go to
@@ -110,13 +123,16 @@ stderr.`,
 		},
 	}
 	cli.AddClickHouseFlag(cmd, f)
+	cli.AddVersion(cmd, "ingest")
+	cli.AddConfigFlag(cmd, f)
 	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto (detected per file; a file no format fits is read line by line), apigw, nginx, nginx-json, envoy, alb, jsonl or mixed")
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
-	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE`: keep rate-limit findings (retry storms are kept without it)")
+	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE` for the rate-limit findings (default: the configuration's; retry storms are kept without any)")
 	cmd.Flags().StringVar(&opts.HashKeyFile, "hash-key-file", secret.DefaultKeyPath(), "key for hashing credentials into caller ids (created if missing; $"+secret.EnvKey+" overrides)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on success")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "the load summary's `FORMAT`: text or json")
 	addFollowFlags(cmd, fopts)
-	cmd.AddCommand(newMigrateCmd(f))
+	cmd.AddCommand(newMigrateCmd(f), newHealthcheckCmd(f))
 	return cmd
 }
 
@@ -128,16 +144,26 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if opts.BatchRows <= 0 {
 		return cli.UsageErrorf("--batch-rows must be positive")
 	}
+	if opts.Output != "text" && opts.Output != "json" {
+		return cli.UsageErrorf("--output %q: want text or json", opts.Output)
+	}
 	for _, p := range opts.Paths {
 		if err := ingest.CheckReadable(p); err != nil {
+			if p == "version" && len(opts.Paths) == 1 {
+				return fmt.Errorf("%w ('ingest --version' prints the version)", err)
+			}
 			return err
 		}
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
 	}
 	key, err := secret.LoadKey(opts.HashKeyFile)
 	if err != nil {
 		return err
 	}
-	plans, err := opts.loadPlans()
+	plans, err := opts.loadPlans(cfg)
 	if err != nil {
 		return err
 	}
@@ -148,66 +174,52 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	if err := syncPartners(ctx, db, cfg); err != nil {
+		return err
+	}
 	start := time.Now()
+	bar := newProgress(f.IOStreams, opts.Paths, opts.Quiet || opts.Output == "json")
 	stats, err := ingest.Load(ctx, db, opts.Paths, ingest.Config{
 		Format:    format,
 		BatchRows: opts.BatchRows,
 		HashKey:   key,
 		Stdin:     f.IOStreams.In,
+		Routes:    cfg.Routes,
+		Mapping:   cfg.Mapping,
+		Progress:  bar.update,
 	})
-	if !opts.Quiet && stats.Total.Lines > 0 {
-		printStats(f.IOStreams.Out, stats, time.Since(start))
+	bar.finish()
+	took := time.Since(start)
+	switch {
+	case opts.Output == "json":
+		if jerr := writeLoadJSON(f.IOStreams.Out, stats, took); jerr != nil {
+			return errors.Join(err, jerr)
+		}
+	case !opts.Quiet:
+		printStats(f.IOStreams.Out, stats, took)
+		printWindowWarning(f.IOStreams.ErrOut, stats, f.Now())
 	}
 	if err != nil {
 		return err
 	}
 	// Bring the rollups and findings up to date with what was loaded.
-	res, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans})
+	res, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans, QuotaStart: cfg.QuotaStart})
 	if err != nil {
 		return err
 	}
-	if !opts.Quiet {
+	if !opts.Quiet && opts.Output != "json" {
 		fmt.Fprintln(f.IOStreams.Out, res)
 	}
 	return nil
 }
 
-// printStats writes the load's summary: totals, then one row per file.
-func printStats(w io.Writer, st ingest.Stats, took time.Duration) {
-	t := st.Total
-	rate := float64(t.Lines) / took.Seconds()
-	fmt.Fprintf(w, "loaded %d lines (%s) from %d file(s) in %s: %.0f lines/s\n",
-		t.Lines, humanBytes(t.Bytes), len(st.Files), took.Round(time.Millisecond), rate)
-	fmt.Fprintf(w, "  %d access records, %d error bodies, %d rejected%s\n",
-		t.Access, t.ErrorBodies, t.Rejected, reasons(t.Reasons))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  FILE\tFORMAT\tLINES\tACCESS\tBODIES\tREJECTED")
-	for _, fs := range st.Files {
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\n", fs.Name, fs.Format, fs.Lines, fs.Access, fs.ErrorBodies, fs.Rejected)
+// syncPartners makes the configuration's partner map the one in
+// ClickHouse, when a configuration file was found (without one, the stored
+// map stays as it is).
+func syncPartners(ctx context.Context, db *chstore.DB, cfg *config.Config) error {
+	if cfg.File == "" {
+		return nil
 	}
-	_ = tw.Flush()
-}
-
-func reasons(m map[string]uint64) string {
-	if len(m) == 0 {
-		return ""
-	}
-	parts := make([]string, 0, len(m))
-	for r, n := range m {
-		parts = append(parts, fmt.Sprintf("%s %d", r, n))
-	}
-	slices.Sort(parts)
-	return " (" + strings.Join(parts, ", ") + ")"
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
+	_, err := db.SyncPartners(ctx, cfg.Names(), cfg.File)
+	return err
 }

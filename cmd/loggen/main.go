@@ -1,5 +1,5 @@
 // Command loggen writes a deterministic sample of API gateway logs with its
-// ground truth (manifest.json) and rate-limit plans (plans.yaml).
+// ground truth (manifest.json) and configuration (ratescope.yaml: partners and plans).
 package main
 
 import (
@@ -20,7 +20,7 @@ const usage = `Usage: loggen [--seed N] [--requests N] [--end TIME] [--span DURA
 Writes a sample of API gateway logs into DIR: apigw.log (and a gzipped
 archive and an overlapping copy), nginx.log, nginx-json.log, envoy.log,
 gateway.jsonl, app-errors.jsonl, plus manifest.json (the ground truth) and
-plans.yaml (rate-limit plans for report rate-limits). The same flags always
+ratescope.yaml (the sample's partners and rate-limit plans: --config). The same flags always
 write the same bytes.
 
 Example:

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -49,6 +51,46 @@ func TestBinary(t *testing.T) {
 		"errors", "--since", "1h", "--from", "2026-03-01T00:00:00Z", "--clickhouse", loadedURL)
 	fails("bad time", 2, `bad time "March 1st"`, "summary", "--from", "March 1st")
 	fails("unknown command", 2, `unknown command "sumary" for "report"; did you mean "summary"?`, "sumary")
+	fails("extra argument", 2, `report summary takes no arguments, got "x"`, "summary", "x")
+	fails("bad URL", 1, `bad ClickHouse URL "ch:9000": `, "summary", "--clickhouse", "ch:9000")
+	fails("bad URL has an example", 1, "e.g. clickhouse://127.0.0.1:9000/ratescope", "summary", "--clickhouse", "ch:9000")
+	fails("bad --limit", 2, `bad limit "-1"`, "errors", "-L", "-1")
+	fails("unknown --output", 2, `unknown format "yaml": want table, wide, json or csv`, "errors", "-o", "yaml")
+
+	t.Run("rejected JSON", func(t *testing.T) {
+		stdout, stderr, code := run("rejected", "--clickhouse", loadedURL, "--since", "100000d", "-o", "json")
+		var got []map[string]any
+		if code != 0 || stderr != "" || json.Unmarshal([]byte(stdout), &got) != nil {
+			t.Fatalf("exit %d, stderr %q, stdout %q", code, stderr, stdout)
+		}
+		if len(got) == 0 {
+			t.Error("no dead letters listed; the fixture has some")
+		}
+		for _, r := range got {
+			for _, k := range []string{"time", "source", "line", "offset", "format", "reason", "raw"} {
+				if _, ok := r[k]; !ok {
+					t.Errorf("row %v lacks %s", r, k)
+				}
+			}
+		}
+	})
+	t.Run("read-only user with a configuration", func(t *testing.T) {
+		cfg := filepath.Join(t.TempDir(), "ratescope.yaml")
+		if err := os.WriteFile(cfg, []byte("partners:\n  - {name: acme-corp, keys: [acme]}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := run("summary", "--clickhouse", loadedURL+"?readonly=1", "--config", cfg)
+		if code != 0 || !strings.Contains(stdout, "requests") ||
+			!strings.HasPrefix(stderr, "report: note: partners show as last synced by ingest: write the partner map:") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+	})
+	t.Run("completion", func(t *testing.T) {
+		stdout, _, code := run("completion", "bash")
+		if code != 0 || !strings.Contains(stdout, "bash completion") {
+			t.Errorf("report completion bash: exit %d", code)
+		}
+	})
 
 	window := []string{"--clickhouse", loadedURL, "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-02T00:00:00Z", "--format", "json"}
 	t.Run("summary JSON", func(t *testing.T) {

@@ -114,7 +114,7 @@ func TestFlagErrors(t *testing.T) {
 	f([]string{"errors", "--by", ""}, `--by: no key given`)
 	f([]string{"errors", "--since", "1h", "--from", "2026-03-01T00:00:00Z"}, "--since and --from are mutually exclusive")
 	f([]string{"summary", "--since", "1h", "--from", "2026-03-01T00:00:00Z"}, "--since and --from are mutually exclusive")
-	f([]string{"summary", "--from", "2026-03-01"}, `bad time "2026-03-01": want RFC 3339`)
+	f([]string{"summary", "--from", "1 March"}, `bad time "1 March": want a date (2026-03-01) or RFC 3339`)
 	f([]string{"errors", "--to", "tomorrow"}, `bad time "tomorrow"`)
 	f([]string{"summary", "--from", "2026-03-02T00:00:00Z", "--to", "2026-03-01T00:00:00Z"}, "window is empty")
 	f([]string{"summary", "--since", "3 days"}, `bad duration "3 days"`)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,12 +23,13 @@ type ErrorsOptions struct {
 	Format  cli.Format
 	By      []report.Key
 	Partner string
+	Limit   cli.Limit
 }
 
 // NewCmdErrors returns `report errors`. runF, when not nil, replaces the
 // command's logic (errorsRun) so tests can check flag handling alone.
 func NewCmdErrors(f *cli.Factory, runF func(*ErrorsOptions) error) *cobra.Command {
-	opts := &ErrorsOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &ErrorsOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	var window cli.WindowFlags
 	var by []string
 	cmd := &cobra.Command{
@@ -42,16 +41,17 @@ func NewCmdErrors(f *cli.Factory, runF func(*ErrorsOptions) error) *cobra.Comman
            (THROTTLED, QUOTA_EXCEEDED, ...), else Envoy's response flags
            (RL, URX, ...), else empty
   status   the HTTP status
-  partner  the partner (key id as logged)
+  partner  the partner: its name where ratescope.yaml names it, else the
+           key id, client id or kh- caller id as logged
   route    the route template
 
 An error body counts with its request wherever and whenever it was logged.
 Rows are sorted by count, largest first, then by the keys.
 
---format json prints a stable array with one object per row: the --by keys
+-o json prints a stable array with one object per row: the --by keys
 as fields, in --by order (status a number, the others strings), then
 "count" (requests) and "share" (count / all matching error requests, 0..1).
---format csv prints the same fields under a header row.`,
+-o csv prints the same fields under a header row.`,
 		Example: `  # which errors did partners hit in the last 24 hours?
   report errors
 
@@ -84,8 +84,9 @@ as fields, in --by order (status a number, the others strings), then
 	window.AddFlags(cmd.Flags())
 	cmd.Flags().StringSliceVar(&by, "by", []string{string(report.KeyCode), string(report.KeyStatus)},
 		"group by these `KEYS`, comma-separated: "+report.KeyNames)
-	cmd.Flags().StringVar(&opts.Partner, "partner", "", "only this `PARTNER`'s requests")
+	cmd.Flags().StringVar(&opts.Partner, "partner", "", "only this `PARTNER`'s requests: its name or any of its identifiers (key id, client id, consumer, kh- id)")
 	cli.AddFormatFlag(cmd.Flags(), &opts.Format)
+	cli.AddLimitFlag(cmd.Flags(), &opts.Limit)
 	return cmd
 }
 
@@ -94,18 +95,25 @@ func errorsRun(opts *ErrorsOptions) error {
 	if err != nil {
 		return err
 	}
+	partner, err := partnerName(opts.Ctx, db, opts.Partner)
+	if err != nil {
+		return err
+	}
 	b, err := report.ErrorCounts(opts.Ctx, chquery.New(db), report.ErrorsQuery{
-		From: opts.Window.From, To: opts.Window.To, By: opts.By, Partner: opts.Partner,
+		From: opts.Window.From, To: opts.Window.To, By: opts.By, Partner: partner,
 	})
 	if err != nil {
 		return err
 	}
-	if len(b.Rows) == 0 && opts.Format == cli.FormatTable && opts.IO.IsStdoutTTY() {
-		_, err := fmt.Fprintf(opts.IO.Out, "No error requests from %s to %s.\n",
-			opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))
-		return err
+	if len(b.Rows) == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
+		if !opts.IO.IsStdoutTTY() {
+			if err := opts.Format.Exporter().Export(opts.IO, errorsResult(b)); err != nil {
+				return err
+			}
+		}
+		return nothingToShow(opts.Ctx, opts.IO, db, "no error requests", opts.Window)
 	}
-	return opts.Format.Exporter().Export(opts.IO, errorsResult(b))
+	return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, errorsResult(b))
 }
 
 // errorsResult presents b: JSON is b itself (see report.ErrorBreakdown); the

@@ -77,7 +77,11 @@ func TestRunTables(t *testing.T) {
 			if err := run(ios); err != nil {
 				t.Fatal(err)
 			}
-			if out.String() != want || errOut.Len() > 0 {
+			got := out.String()
+			if errOut.Len() > 0 {
+				got += "stderr: " + errOut.String()
+			}
+			if got != want {
 				t.Errorf("stdout =\n%s\nwant\n%s\nstderr %q", out, want, errOut)
 			}
 		})
@@ -133,8 +137,9 @@ func TestRunTables(t *testing.T) {
 		"500,/v1/users,1,0.5\n")
 	empty := cli.Window{From: mar2.Add(time.Hour), To: mar2.Add(2 * time.Hour)}
 	f("no errors on a terminal", true, errs(cli.FormatTable, empty, "", report.KeyCode),
-		"No error requests from 2026-03-02T01:00:00Z to 2026-03-02T02:00:00Z.\n")
-	f("no errors piped", false, errs(cli.FormatTable, empty, "", report.KeyCode), "code  count  share\n")
+		"No error requests between 2026-03-02T01:00:00Z and 2026-03-02T02:00:00Z. The data loaded spans 2026-02-28T23:00:00Z to 2026-03-01T05:00:00Z: try --from 2026-02-28 --to 2026-03-01.\n")
+	f("no errors piped", false, errs(cli.FormatTable, empty, "", report.KeyCode), "code  count  share\n"+
+		"stderr: report: no error requests between 2026-03-02T01:00:00Z and 2026-03-02T02:00:00Z. The data loaded spans 2026-02-28T23:00:00Z to 2026-03-01T05:00:00Z: try --from 2026-02-28 --to 2026-03-01.\n")
 	f("no errors as JSON", true, errs(cli.FormatJSON, empty, "", report.KeyCode), "[]\n")
 }
 

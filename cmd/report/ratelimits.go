@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,8 +12,10 @@ import (
 	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/cli"
+	"github.com/ratescope/ratescope/internal/config"
 	"github.com/ratescope/ratescope/internal/findings"
 	"github.com/ratescope/ratescope/internal/ratelimit"
+	"github.com/ratescope/ratescope/internal/report"
 )
 
 // RateLimitsOptions are the inputs of `report rate-limits`.
@@ -25,6 +28,11 @@ type RateLimitsOptions struct {
 
 	Window cli.Window
 	Format cli.Format
+	Limit  cli.Limit
+	// QuotaStart is the configuration's quota_start: where quota
+	// projections start when the data cannot say (zero: the first request
+	// of the month).
+	QuotaStart time.Time
 	// PlansFile is --plans; Plans is that file, loaded and validated.
 	PlansFile string
 	Plans     *ratelimit.Plans
@@ -34,18 +42,19 @@ type RateLimitsOptions struct {
 
 // NewCmdRateLimits returns `report rate-limits`. runF, when not nil,
 // replaces the command's logic (rateLimitsRun) so tests can check flag
-// handling alone. A missing --plans or a --warn out of range is a usage
+// handling alone. No plans at all or a --warn out of range is a usage
 // error (exit 2); a plans file that cannot be read or is invalid is a
 // failure (exit 1), reported before ClickHouse is dialled.
 func NewCmdRateLimits(f *cli.Factory, runF func(*RateLimitsOptions) error) *cobra.Command {
-	opts := &RateLimitsOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &RateLimitsOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	var window cli.WindowFlags
 	cmd := &cobra.Command{
-		Use:   "rate-limits --plans FILE [flags]",
+		Use:   "rate-limits [--plans FILE] [flags]",
 		Short: "Partners and client IPs near or over their rate limits",
 		Long: `Measure each partner's traffic against the limits of its rate-limit plan,
-and each client IP against the per-IP limits, as the plans file (--plans)
-describes them; see examples/plans.yaml.
+and each client IP against the per-IP limits, as the configuration
+(ratescope.yaml: --config, $RATESCOPE_CONFIG) or a plans file (--plans)
+describes them; see examples/ratescope.yaml and docs/configuration.md.
 
 For each partner and limit, utilization is the highest of:
 
@@ -54,20 +63,25 @@ For each partner and limit, utilization is the highest of:
              (a full bucket refilled at rate/s; each request takes a token;
              a second's requests are taken together)
   window     count limit: highest count in any sliding window of per ÷ limit
-  quota      monthly quota: this month's requests so far (read from the
-             month's start, UTC), projected linearly to month end ÷ quota
+  quota      monthly quota: this month's requests so far ÷ the time the data
+             covers (from the month's first request, or the configuration's
+             quota_start, to the window's end) × the month's length ÷ quota;
+             -o wide shows projected_from_days, what it stands on
   headers    where the logs carry X-RateLimit-Limit/Remaining:
              1 − lowest remaining ÷ limit
 
 A rate-0 limit (API Gateway's "0 RPS") allows nothing: its utilization is
 the number of requests it saw. State is "over" when utilization is above 1,
-429s were attributed to the limit, or a rate-0 limit saw a request; "near"
+429s were attributed to the limit, or a rate-0 limit saw a request (but a
+quota projected over from less than a day of data, with no rejections and
+its count still under the quota, is "near": hours cannot say how a month
+ends); "near"
 when utilization is at or above the warn level (--warn, else the file's
 warn, else 0.8); else "ok". Rows come most urgent first. Every partner of
 the plans file gets a row per limit; per-IP limits list each IP near or
 over, or else their busiest IP.
 
---format json prints a stable array with one object per row:
+-o json prints a stable array with one object per row:
 
   partner      the partner's name from the plans file, or the client IP
   limit        the limit's name
@@ -81,14 +95,14 @@ over, or else their busiest IP.
   peak         highest count in any 60 s (token buckets) or window of the
                limit, or the month's requests so far (quotas)
   exhausts_at  quotas: when the month's requests reach the quota at the
-               month's rate so far (absent: not this month)
+               rate the data shows (absent: not this month; -o wide shows it)
   peak_trend_per_day, throttles_by
                when the daemon kept (ingest --follow --plans) at least 3 of
                the last 7 days: the least-squares gain per day of the
                limit's daily peak utilization, and the day that trend
-               reaches 1 (absent unless it rises towards it)
+               reaches 1 (absent unless it rises towards it; -o wide)
 
---format csv prints the same fields under a header row.`,
+-o csv prints the same fields under a header row.`,
 		Example: `  # who is close to a limit in the last 24 hours?
   report rate-limits --plans examples/plans.yaml
 
@@ -99,9 +113,6 @@ over, or else their busiest IP.
   report rate-limits --plans plans.yaml --format json`,
 		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.PlansFile == "" {
-				return cli.UsageErrorf("--plans is required: give the rate-limit plans file (see examples/plans.yaml)")
-			}
 			if cmd.Flags().Changed("warn") && !(opts.Warn > 0 && opts.Warn <= 1) {
 				return cli.UsageErrorf("--warn %v: want a level above 0 and at most 1", opts.Warn)
 			}
@@ -109,7 +120,7 @@ over, or else their busiest IP.
 			if err != nil {
 				return err
 			}
-			plans, err := ratelimit.LoadPlans(opts.PlansFile)
+			plans, err := loadPlans(f, opts)
 			if err != nil {
 				return err
 			}
@@ -122,10 +133,41 @@ over, or else their busiest IP.
 		},
 	}
 	window.AddFlags(cmd.Flags())
-	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE` (YAML; required)")
+	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE` (a plans file or a ratescope.yaml; default: the configuration's plans)")
 	cmd.Flags().Float64Var(&opts.Warn, "warn", 0, "warn `LEVEL`: utilization from which a limit is near, 0..1 (default the plans file's warn, else 0.8)")
 	cli.AddFormatFlag(cmd.Flags(), &opts.Format)
+	cli.AddLimitFlag(cmd.Flags(), &opts.Limit)
 	return cmd
+}
+
+// loadPlans reads the plans of --plans (a plans file, or any ratescope.yaml)
+// or, without it, of the configuration.
+func loadPlans(f *cli.Factory, opts *RateLimitsOptions) (*ratelimit.Plans, error) {
+	if opts.PlansFile != "" {
+		c, err := config.LoadAs(opts.PlansFile, "plans file")
+		if err != nil {
+			return nil, err
+		}
+		if c.Plans == nil {
+			return nil, fmt.Errorf("%s: no plans, partners with a plan or ip_limits: nothing to measure", opts.PlansFile)
+		}
+		opts.QuotaStart = c.QuotaStart
+		return c.Plans, nil
+	}
+	c, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	if c.Plans == nil {
+		where := "no configuration file was found"
+		if c.File != "" {
+			where = c.File + " defines no plans"
+		}
+		return nil, cli.UsageErrorf("no rate-limit plans: %s; give --plans FILE or add plans and partners to ratescope.yaml (see examples/ratescope.yaml)", where)
+	}
+	opts.PlansFile = c.File
+	opts.QuotaStart = c.QuotaStart
+	return c.Plans, nil
 }
 
 func rateLimitsRun(opts *RateLimitsOptions) error {
@@ -134,8 +176,15 @@ func rateLimitsRun(opts *RateLimitsOptions) error {
 		return err
 	}
 	rd := chquery.New(db)
+	coverage := opts.QuotaStart
+	if coverage.IsZero() {
+		month := ratelimit.MonthStart(opts.Window.To.Add(-time.Nanosecond))
+		if coverage, err = report.FirstRequest(opts.Ctx, rd, month, opts.Window.To); err != nil {
+			return err
+		}
+	}
 	rows, err := ratelimit.Compute(opts.Ctx, rd, opts.Plans, ratelimit.Query{
-		From: opts.Window.From, To: opts.Window.To, Warn: opts.Warn,
+		From: opts.Window.From, To: opts.Window.To, Warn: opts.Warn, Coverage: coverage,
 	})
 	if err != nil {
 		return err
@@ -146,21 +195,24 @@ func rateLimitsRun(opts *RateLimitsOptions) error {
 		return err
 	}
 	findings.AddTrends(rows, trends)
-	if len(rows) == 0 && opts.Format == cli.FormatTable && opts.IO.IsStdoutTTY() {
-		_, err := fmt.Fprintf(opts.IO.Out, "No per-IP traffic and no partners in %s from %s to %s.\n", opts.PlansFile,
-			opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))
-		return err
+	if len(rows) == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
+		if !opts.IO.IsStdoutTTY() {
+			if err := opts.Format.Exporter().Export(opts.IO, rateLimitsResult(rows)); err != nil {
+				return err
+			}
+		}
+		return nothingToShow(opts.Ctx, opts.IO, db, "no per-IP traffic and no partners of "+opts.PlansFile, opts.Window)
 	}
 	res := rateLimitsResult(rows)
-	if opts.Format != cli.FormatTable || !opts.IO.ColorEnabled() {
-		return opts.Format.Exporter().Export(opts.IO, res)
+	if (opts.Format != cli.FormatTable && opts.Format != cli.FormatWide) || !opts.IO.ColorEnabled() {
+		return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, res)
 	}
 	// Colour the state, the table's last column, after alignment: escape
 	// sequences would count as width.
 	var buf bytes.Buffer
 	ios := *opts.IO
 	ios.Out = &buf
-	if err := opts.Format.Exporter().Export(&ios, res); err != nil {
+	if err := cli.ExportLimited(&ios, opts.Format, opts.Limit, res); err != nil {
 		return err
 	}
 	if _, err := opts.IO.Out.Write(colourStates(buf.Bytes())); err != nil {
@@ -178,16 +230,33 @@ func rateLimitsResult(rows []ratelimit.Row) cli.Result {
 	t := cli.Table{Columns: []cli.Column{
 		{Name: "partner", Kind: cli.Text},
 		{Name: "limit", Kind: cli.Text},
-		{Name: "kind", Kind: cli.Text},
+		{Name: "kind", Kind: cli.Text, Wide: true},
 		{Name: "measure", Kind: cli.Text},
 		{Name: "peak", Kind: cli.Count},
 		{Name: "utilization", Kind: cli.Ratio},
 		{Name: "throttled", Kind: cli.Count},
+		{Name: "projected_from_days", Kind: cli.Text, Wide: true},
+		{Name: "exhausts_at", Kind: cli.Text, Wide: true},
+		{Name: "peak_trend_per_day", Kind: cli.Text, Wide: true},
+		{Name: "throttles_by", Kind: cli.Text, Wide: true},
 		{Name: "state", Kind: cli.Text},
 	}}
 	t.Rows = make([][]any, len(rows))
 	for i, r := range rows {
-		t.Rows[i] = []any{r.Partner, r.Limit, string(r.Kind), string(r.Measure), r.Peak, r.Utilization, r.Throttled, string(r.State)}
+		basis, exhausts, trend, by := "", "", "", ""
+		if r.Measure == ratelimit.MeasureQuota {
+			basis = strconv.FormatFloat(r.ProjectedFromDays, 'f', 1, 64)
+		}
+		if r.ExhaustsAt != nil {
+			exhausts = r.ExhaustsAt.UTC().Format(time.RFC3339)
+		}
+		if r.PeakTrend != nil {
+			trend = strconv.FormatFloat(*r.PeakTrend, 'f', 4, 64)
+		}
+		if r.ThrottlesBy != nil {
+			by = r.ThrottlesBy.UTC().Format(time.DateOnly)
+		}
+		t.Rows[i] = []any{r.Partner, r.Limit, string(r.Kind), string(r.Measure), r.Peak, r.Utilization, r.Throttled, basis, exhausts, trend, by, string(r.State)}
 	}
 	return cli.Result{Value: rows, Table: t}
 }

@@ -116,7 +116,7 @@ func TestRateLimitsFlagErrors(t *testing.T) {
 			t.Errorf("%q: stderr %q, want one line containing %q", args, stderr, wantErr)
 		}
 	}
-	f(nil, cli.ExitUsage, "--plans is required: give the rate-limit plans file (see examples/plans.yaml) (see 'report rate-limits --help')")
+	f(nil, cli.ExitUsage, "no rate-limit plans: no configuration file was found; give --plans FILE or add plans and partners to ratescope.yaml")
 	f([]string{"--plans"}, cli.ExitUsage, "flag needs an argument: --plans")
 	f([]string{"--plans", rlPlans, "--warn", "0"}, cli.ExitUsage, "--warn 0: want a level above 0 and at most 1")
 	f([]string{"--plans", rlPlans, "--warn", "1.5"}, cli.ExitUsage, "--warn 1.5: want a level above 0 and at most 1")
@@ -151,35 +151,39 @@ func TestRateLimitsRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out.String() != want || errOut.Len() > 0 {
+			got := out.String()
+			if errOut.Len() > 0 {
+				got += "stderr: " + errOut.String()
+			}
+			if got != want {
 				t.Errorf("stdout =\n%s\nwant\n%s\nstderr %q", out, want, errOut)
 			}
 		})
 	}
 	f("piped", false, false, cli.FormatTable, plans, 0, ""+
-		"partner      limit        kind       measure  peak  utilization  throttled  state\n"+
-		"acme         minute       window     window   9     0.9000       1          over\n"+
-		"globex       minute       window     window   8     0.8000       0          near\n"+
-		"203.0.113.7  waf-contact  ip_window  window   5     0.2500       0          ok\n"+
-		"initech      minute       window     window   2     0.2000       0          ok\n")
+		"partner      limit        measure  peak  utilization  throttled  state\n"+
+		"acme         minute       window   9     0.9000       1          over\n"+
+		"globex       minute       window   8     0.8000       0          near\n"+
+		"203.0.113.7  waf-contact  window   5     0.2500       0          ok\n"+
+		"initech      minute       window   2     0.2000       0          ok\n")
 	f("terminal", true, false, cli.FormatTable, plans, 0, ""+
-		"PARTNER      LIMIT        KIND       MEASURE  PEAK  UTILIZATION  THROTTLED  STATE\n"+
-		"acme         minute       window     window   9     90.0%        1          over\n"+
-		"globex       minute       window     window   8     80.0%        0          near\n"+
-		"203.0.113.7  waf-contact  ip_window  window   5     25.0%        0          ok\n"+
-		"initech      minute       window     window   2     20.0%        0          ok\n")
+		"PARTNER      LIMIT        MEASURE  PEAK  UTILIZATION  THROTTLED  STATE\n"+
+		"acme         minute       window   9     90.0%        1          over\n"+
+		"globex       minute       window   8     80.0%        0          near\n"+
+		"203.0.113.7  waf-contact  window   5     25.0%        0          ok\n"+
+		"initech      minute       window   2     20.0%        0          ok\n")
 	f("terminal, colour", true, true, cli.FormatTable, plans, 0, ""+
-		"\x1b[1mPARTNER      LIMIT        KIND       MEASURE  PEAK  UTILIZATION  THROTTLED  STATE\x1b[0m\n"+
-		"acme         minute       window     window   9     90.0%        1          \x1b[31mover\x1b[0m\n"+
-		"globex       minute       window     window   8     80.0%        0          \x1b[33mnear\x1b[0m\n"+
-		"203.0.113.7  waf-contact  ip_window  window   5     25.0%        0          \x1b[32mok\x1b[0m\n"+
-		"initech      minute       window     window   2     20.0%        0          \x1b[32mok\x1b[0m\n")
+		"\x1b[1mPARTNER      LIMIT        MEASURE  PEAK  UTILIZATION  THROTTLED  STATE\x1b[0m\n"+
+		"acme         minute       window   9     90.0%        1          \x1b[31mover\x1b[0m\n"+
+		"globex       minute       window   8     80.0%        0          \x1b[33mnear\x1b[0m\n"+
+		"203.0.113.7  waf-contact  window   5     25.0%        0          \x1b[32mok\x1b[0m\n"+
+		"initech      minute       window   2     20.0%        0          \x1b[32mok\x1b[0m\n")
 	f("--warn 0.85", false, false, cli.FormatCSV, plans, 0.85, ""+
-		"partner,limit,kind,measure,peak,utilization,throttled,state\n"+
-		"acme,minute,window,window,9,0.9,1,over\n"+
-		"globex,minute,window,window,8,0.8,0,ok\n"+
-		"203.0.113.7,waf-contact,ip_window,window,5,0.25,0,ok\n"+
-		"initech,minute,window,window,2,0.2,0,ok\n")
+		"partner,limit,kind,measure,peak,utilization,throttled,projected_from_days,exhausts_at,peak_trend_per_day,throttles_by,state\n"+
+		"acme,minute,window,window,9,0.9,1,,,,,over\n"+
+		"globex,minute,window,window,8,0.8,0,,,,,ok\n"+
+		"203.0.113.7,waf-contact,ip_window,window,5,0.25,0,,,,,ok\n"+
+		"initech,minute,window,window,2,0.2,0,,,,,ok\n")
 	f("JSON", true, true, cli.FormatJSON, plans, 0, `[
   {
     "partner": "acme",
@@ -224,9 +228,10 @@ func TestRateLimitsRun(t *testing.T) {
 ]
 `)
 	f("nothing to show, JSON", false, false, cli.FormatJSON, onlyIPs, 0, "[]\n")
-	f("nothing to show, piped", false, false, cli.FormatTable, onlyIPs, 0, "partner  limit  kind  measure  peak  utilization  throttled  state\n")
+	f("nothing to show, piped", false, false, cli.FormatTable, onlyIPs, 0, "partner  limit  measure  peak  utilization  throttled  state\n"+
+		"stderr: report: no per-IP traffic and no partners of plans.yaml between 2026-03-10T00:00:00Z and 2026-03-11T00:00:00Z.\n")
 	f("nothing to show, terminal", true, false, cli.FormatTable, onlyIPs, 0,
-		"No per-IP traffic and no partners in plans.yaml from 2026-03-10T00:00:00Z to 2026-03-11T00:00:00Z.\n")
+		"No per-IP traffic and no partners of plans.yaml between 2026-03-10T00:00:00Z and 2026-03-11T00:00:00Z.\n")
 }
 
 func TestColourStates(t *testing.T) {
@@ -253,7 +258,7 @@ func TestRateLimitsBinary(t *testing.T) {
 			clitest.WantOneLineError(t, clitest.Run(t, bin, append([]string{"rate-limits"}, args...)...), "report", wantCode, wantErr)
 		})
 	}
-	fails("missing --plans", 2, "--plans is required", "--clickhouse", url)
+	fails("missing --plans", 2, "no rate-limit plans: no configuration file was found", "--clickhouse", url)
 	fails("bad --warn", 2, "--warn 2: want a level above 0 and at most 1", "--plans", rlPlans, "--warn", "2")
 	fails("invalid plans file", 1, `testdata/ratelimits/bad.yaml:6: partner "acme": unknown plan "premium"`, "--plans", rlBad, "--clickhouse", url)
 	fails("plans file is a directory", 1, "plans file testdata is a directory", "--plans", "testdata")

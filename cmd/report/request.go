@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,7 +31,7 @@ type RequestOptions struct {
 // NewCmdRequest returns `report request`. runF, when not nil, replaces the
 // command's logic (requestRun) so tests can check flag handling alone.
 func NewCmdRequest(f *cli.Factory, runF func(*RequestOptions) error) *cobra.Command {
-	opts := &RequestOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &RequestOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	cmd := &cobra.Command{
 		Use:   "request ID [flags]",
 		Short: "One request: its access record, error body and retries",
@@ -42,7 +43,7 @@ followed a failure within 60 s — with the retry rules they break (see
 'report retry-storms --help'). No window applies: the request is found
 wherever it lies in time.
 
---format json prints a stable object:
+-o json prints a stable object:
 
   request     the access record: request_id, synthetic_id, time (RFC 3339,
               UTC, milliseconds), method, path, route, status, partner,
@@ -222,7 +223,7 @@ func errorBodyTable(b *report.ErrorBody) cli.Table {
 // attemptsTable lists the attempts, the request asked about marked "*".
 func attemptsTable(as []report.RequestAttempt, human bool) cli.Table {
 	cols := []cli.Column{
-		{Name: "this"}, {Name: "time"}, {Name: "request_id"}, {Name: "status", Kind: cli.Count},
+		{Name: "this"}, {Name: "time", Keep: true}, {Name: "request_id"}, {Name: "status", Kind: cli.Count},
 		{Name: "code"}, {Name: "gap_ms", Kind: cli.Count}, {Name: "retry_after", Kind: cli.Count},
 	}
 	rows := make([][]any, len(as))
@@ -232,9 +233,19 @@ func attemptsTable(as []report.RequestAttempt, human bool) cli.Table {
 		if a.This {
 			this = "*"
 		}
-		rows[i] = []any{this, formatMilli(a.Time.Time, human), a.RequestID, a.Status, a.Code, deref(a.GapMs), deref(a.RetryAfter)}
+		rows[i] = []any{this, attemptTime(a.Time.Time, human), a.RequestID, a.Status, a.Code, deref(a.GapMs), deref(a.RetryAfter)}
 	}
 	return cli.Table{Columns: cols, Rows: rows}
+}
+
+// attemptTime is formatMilli, with the time of day only for people: the
+// attempts of one logical request are seconds apart, and the access record
+// above gives the date.
+func attemptTime(t time.Time, human bool) string {
+	if human {
+		return t.UTC().Format("15:04:05.000")
+	}
+	return formatMilli(t, human)
 }
 
 // deref returns *p, or nil (an empty cell) for a nil p.

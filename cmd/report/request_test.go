@@ -107,7 +107,7 @@ func TestRequestRun(t *testing.T) {
 			"IDEMPOTENCY KEY      7c1d0a52\n",
 			"No error body.\n",
 			"Logical request: 5 attempts\n",
-			"*     2026-03-01 10:10:15.700 UTC  umbrella-4  201     -     8,100   -\n",
+			"*     10:10:15.700  umbrella-4  201     -     8,100   -\n",
 		} {
 			if !strings.Contains(got, want) {
 				t.Errorf("stdout lacks %q:\n%s", want, got)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -25,6 +24,7 @@ type RetryStormsOptions struct {
 
 	Window     cli.Window
 	Format     cli.Format
+	Limit      cli.Limit
 	Partner    string
 	MinRetries int
 }
@@ -33,7 +33,7 @@ type RetryStormsOptions struct {
 // replaces the command's logic (retryStormsRun) so tests can check flag
 // handling alone.
 func NewCmdRetryStorms(f *cli.Factory, runF func(*RetryStormsOptions) error) *cobra.Command {
-	opts := &RetryStormsOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &RetryStormsOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	var window cli.WindowFlags
 	cmd := &cobra.Command{
 		Use:   "retry-storms [flags]",
@@ -66,11 +66,11 @@ reported. Only attempts whose access record lies in the window count.
 Storms are sorted most severe first: most retries, then most violations,
 then earliest start.
 
---format json prints a stable array with one object per storm: partner,
+-o json prints a stable array with one object per storm: partner,
 client_ip, method, route, start and end (RFC 3339, UTC, milliseconds),
 attempts, retries, median_gap_ms (the median gap between attempts),
 violations (array of the names above, sorted) and first_request_id (give it
-to 'report request' to see every attempt). --format csv prints the same
+to 'report request' to see every attempt). -o csv prints the same
 fields under a header row, violations joined with ",".`,
 		Example: `  # who was in a retry storm in the last 24 hours?
   report retry-storms
@@ -105,6 +105,7 @@ fields under a header row, violations joined with ",".`,
 	cmd.Flags().IntVar(&opts.MinRetries, "min-retries", retry.DefaultMinRetries,
 		"a storm has at least `N` retries within 60 s")
 	cli.AddFormatFlag(cmd.Flags(), &opts.Format)
+	cli.AddLimitFlag(cmd.Flags(), &opts.Limit)
 	return cmd
 }
 
@@ -113,41 +114,51 @@ func retryStormsRun(opts *RetryStormsOptions) error {
 	if err != nil {
 		return err
 	}
+	partner, err := partnerName(opts.Ctx, db, opts.Partner)
+	if err != nil {
+		return err
+	}
 	storms, err := report.RetryStorms(opts.Ctx, chquery.New(db), report.RetryStormsQuery{
-		From: opts.Window.From, To: opts.Window.To, Partner: opts.Partner,
+		From: opts.Window.From, To: opts.Window.To, Partner: partner,
 		Thresholds: retry.Thresholds{MinRetries: opts.MinRetries},
 	})
 	if err != nil {
 		return err
 	}
-	human := opts.Format == cli.FormatTable && opts.IO.IsStdoutTTY()
-	if len(storms) == 0 && human {
-		_, err := fmt.Fprintf(opts.IO.Out, "No retry storms from %s to %s.\n",
-			opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))
-		return err
+	human := (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) && opts.IO.IsStdoutTTY()
+	if len(storms) == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
+		if !human {
+			if err := opts.Format.Exporter().Export(opts.IO, retryStormsResult(storms, human, false)); err != nil {
+				return err
+			}
+		}
+		return nothingToShow(opts.Ctx, opts.IO, db, "no retry storms", opts.Window)
 	}
-	return opts.Format.Exporter().Export(opts.IO, retryStormsResult(storms, human))
+	narrow := human && opts.Format == cli.FormatTable
+	return cli.ExportLimited(opts.IO, opts.Format, opts.Limit, retryStormsResult(storms, human, narrow))
 }
 
 // retryStormsResult presents storms: JSON is the storms themselves (see
 // retry.Storm.MarshalJSON); the table has the same fields as columns, with
-// times and violations written for people when human.
-func retryStormsResult(storms []retry.Storm, human bool) cli.Result {
+// times and violations written for people when human. narrow (a table for
+// a terminal, not -o wide) writes the method into the route column, so a
+// row fits 80 columns with room for the route.
+func retryStormsResult(storms []retry.Storm, human, narrow bool) cli.Result {
 	cols := []cli.Column{
 		{Name: "partner", Kind: cli.Text},
-		{Name: "client_ip", Kind: cli.Text},
-		{Name: "method", Kind: cli.Text},
+		{Name: "client_ip", Kind: cli.Text, Keep: true},
+		{Name: "method", Kind: cli.Text, Wide: narrow},
 		{Name: "route", Kind: cli.Text},
-		{Name: "start", Kind: cli.Text},
-		{Name: "end", Kind: cli.Text},
+		{Name: "start", Kind: cli.Text, Keep: true},
+		{Name: "end", Kind: cli.Text, Wide: true},
 		{Name: "attempts", Kind: cli.Count},
-		{Name: "retries", Kind: cli.Count},
-		{Name: "median_gap_ms", Kind: cli.Count},
+		{Name: "retries", Kind: cli.Count, Wide: true},
+		{Name: "median_gap_ms", Kind: cli.Count, Wide: true},
 		{Name: "violations", Kind: cli.Text},
-		{Name: "first_request_id", Kind: cli.Text},
+		{Name: "first_request_id", Kind: cli.Text, Wide: true},
 	}
 	sep := ","
-	if human {
+	if human && !narrow {
 		sep = ", "
 	}
 	rows := make([][]any, len(storms))
@@ -157,7 +168,15 @@ func retryStormsResult(storms []retry.Storm, human bool) cli.Result {
 		for j, v := range s.Violations {
 			names[j] = string(v)
 		}
-		rows[i] = []any{s.Partner, s.ClientIP, s.Method, s.Route, formatMilli(s.Start, human), formatMilli(s.End, human),
+		route := s.Route
+		if narrow {
+			route = s.Method + " " + s.Route
+		}
+		start := formatShort(s.Start, human)
+		if narrow {
+			start = s.Start.UTC().Format("01-02 15:04")
+		}
+		rows[i] = []any{s.Partner, s.ClientIP, s.Method, route, start, formatShort(s.End, human),
 			s.Attempts, s.Retries, s.MedianGapMs, strings.Join(names, sep), s.FirstRequestID}
 	}
 	return cli.Result{Value: storms, Table: cli.Table{Columns: cols, Rows: rows}}
@@ -168,6 +187,15 @@ func retryStormsResult(storms []retry.Storm, human bool) cli.Result {
 func formatMilli(t time.Time, human bool) string {
 	if human {
 		return t.UTC().Format("2006-01-02 15:04:05.000 UTC")
+	}
+	return t.UTC().Format(retry.TimeFormat)
+}
+
+// formatShort writes t as formatMilli does for programs, and as
+// "01-02 15:04:05" (UTC) for people: a storm's row must fit 80 columns.
+func formatShort(t time.Time, human bool) string {
+	if human {
+		return t.UTC().Format("01-02 15:04:05")
 	}
 	return t.UTC().Format(retry.TimeFormat)
 }

@@ -134,16 +134,29 @@ func TestRetryStormsRun(t *testing.T) {
 			if err := retryStormsRun(&o); err != nil {
 				t.Fatal(err)
 			}
-			if out.String() != want || errOut.Len() > 0 {
+			got := out.String()
+			if errOut.Len() > 0 {
+				got += "stderr: " + errOut.String()
+			}
+			if got != want {
 				t.Errorf("stdout =\n%s\nwant\n%s\nstderr %q", out, want, errOut)
 			}
 		})
 	}
 	f("on a terminal", true, RetryStormsOptions{Window: win, Format: cli.FormatTable}, ""+
-		"PARTNER  CLIENT IP     METHOD  ROUTE         START                        END                          ATTEMPTS  RETRIES  MEDIAN GAP MS  VIOLATIONS                         FIRST REQUEST ID\n"+
-		"globex   198.51.100.7  GET     /v1/classes   2026-03-01 10:00:00.250 UTC  2026-03-01 10:00:03.750 UTC  8         7        500            ignored_retry_after, no_backoff    globex-0\n"+
-		"acme     192.0.2.10    POST    /v1/bookings  2026-03-01 10:15:00.250 UTC  2026-03-01 10:15:06.250 UTC  7         6        1,000          no_backoff, retried_non_retryable  acme-0\n"+
-		"initech  203.0.113.9   POST    /v1/bookings  2026-03-01 10:05:00.287 UTC  2026-03-01 10:05:31.472 UTC  6         5        4,037          missing_idempotency_key            initech-0\n")
+		"PARTNER  CLIENT IP     ROUTE             START        ATTEMPTS  VIOLATIONS\n"+
+		"globex   198.51.100.7  GET /v1/classes   03-01 10:00  8         ignored_retry_a…\n"+
+		"acme     192.0.2.10    POST /v1/bookin…  03-01 10:15  7         no_backoff,retr…\n"+
+		"initech  203.0.113.9   POST /v1/bookin…  03-01 10:05  6         missing_idempot…\n")
+	f("wide on a terminal", true, RetryStormsOptions{Window: win, Format: cli.FormatWide}, ""+
+		"PARTNER  CLIENT IP     METHOD  ROUTE         START           END             ATTEMPTS  RETRIES  MEDIAN GAP MS  VIOLATIONS                         FIRST REQUEST ID\n"+
+		"globex   198.51.100.7  GET     /v1/classes   03-01 10:00:00  03-01 10:00:03  8         7        500            ignored_retry_after, no_backoff    globex-0\n"+
+		"acme     192.0.2.10    POST    /v1/bookings  03-01 10:15:00  03-01 10:15:06  7         6        1,000          no_backoff, retried_non_retryable  acme-0\n"+
+		"initech  203.0.113.9   POST    /v1/bookings  03-01 10:05:00  03-01 10:05:31  6         5        4,037          missing_idempotency_key            initech-0\n")
+	f("limited on a terminal", true, RetryStormsOptions{Window: win, Format: cli.FormatWide, Limit: cli.Limit{N: 1, Given: true}}, ""+
+		"PARTNER  CLIENT IP     METHOD  ROUTE        START           END             ATTEMPTS  RETRIES  MEDIAN GAP MS  VIOLATIONS                       FIRST REQUEST ID\n"+
+		"globex   198.51.100.7  GET     /v1/classes  03-01 10:00:00  03-01 10:00:03  8         7        500            ignored_retry_after, no_backoff  globex-0\n"+
+		"… 2 more rows (3 in all): --limit 0 shows them all\n")
 	f("as CSV", false, RetryStormsOptions{Window: win, Format: cli.FormatCSV, Partner: "acme"}, ""+
 		"partner,client_ip,method,route,start,end,attempts,retries,median_gap_ms,violations,first_request_id\n"+
 		"acme,192.0.2.10,POST,/v1/bookings,2026-03-01T10:15:00.250Z,2026-03-01T10:15:06.250Z,7,6,1000,\"no_backoff,retried_non_retryable\",acme-0\n")
@@ -166,12 +179,13 @@ func TestRetryStormsRun(t *testing.T) {
 ]
 `)
 	f("a higher threshold", false, RetryStormsOptions{Window: win, Format: cli.FormatTable, MinRetries: 7}, ""+
-		"partner  client_ip     method  route        start                     end                       attempts  retries  median_gap_ms  violations                      first_request_id\n"+
-		"globex   198.51.100.7  GET     /v1/classes  2026-03-01T10:00:00.250Z  2026-03-01T10:00:03.750Z  8         7        500            ignored_retry_after,no_backoff  globex-0\n")
+		"partner  client_ip     method  route        start                     attempts  violations\n"+
+		"globex   198.51.100.7  GET     /v1/classes  2026-03-01T10:00:00.250Z  8         ignored_retry_after,no_backoff\n")
 	empty := cli.Window{From: mar2, To: mar2.Add(time.Hour)}
 	f("none on a terminal", true, RetryStormsOptions{Window: empty, Format: cli.FormatTable},
-		"No retry storms from 2026-03-02T00:00:00Z to 2026-03-02T01:00:00Z.\n")
+		"No retry storms between 2026-03-02T00:00:00Z and 2026-03-02T01:00:00Z. The data loaded spans 2026-03-01T10:00:00Z to 2026-03-01T10:15:06Z: try --from 2026-03-01 --to 2026-03-01.\n")
 	f("none as JSON", true, RetryStormsOptions{Window: empty, Format: cli.FormatJSON}, "[]\n")
 	f("none piped", false, RetryStormsOptions{Window: empty, Format: cli.FormatTable},
-		"partner  client_ip  method  route  start  end  attempts  retries  median_gap_ms  violations  first_request_id\n")
+		"partner  client_ip  method  route  start  attempts  violations\n"+
+			"stderr: report: no retry storms between 2026-03-02T00:00:00Z and 2026-03-02T01:00:00Z. The data loaded spans 2026-03-01T10:00:00Z to 2026-03-01T10:15:06Z: try --from 2026-03-01 --to 2026-03-01.\n")
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,7 +28,7 @@ type SummaryOptions struct {
 // NewCmdSummary returns `report summary`. runF, when not nil, replaces the
 // command's logic (summaryRun) so tests can check flag handling alone.
 func NewCmdSummary(f *cli.Factory, runF func(*SummaryOptions) error) *cobra.Command {
-	opts := &SummaryOptions{IO: f.IOStreams, DB: checkedDB(f.DB)}
+	opts := &SummaryOptions{IO: f.IOStreams, DB: syncedDB(f)}
 	var window cli.WindowFlags
 	cmd := &cobra.Command{
 		Use:   "summary [flags]",
@@ -35,7 +37,7 @@ func NewCmdSummary(f *cli.Factory, runF func(*SummaryOptions) error) *cobra.Comm
 them failed (status >= 400), how many partners called, and how many log lines
 ingest could not parse.
 
---format json prints one object, a stable contract:
+-o json prints one object, a stable contract:
 
   requests        distinct request ids (access records, and error bodies
                   logged without one)
@@ -44,11 +46,12 @@ ingest could not parse.
   client_errors   requests with status 400-499
   server_errors   requests with status >= 500
   throttled       requests with status 429
-  partners        distinct partners (key ids as logged)
+  partners        distinct partners (by name where the configuration
+                  names them, else the id as logged)
   rejected_lines  distinct lines rejected by ingest in the window
   from, to        the window [from, to), RFC 3339 UTC
 
---format csv prints the same fields as one header row and one record.`,
+-o csv prints the same fields as one header row and one record.`,
 		Example: `  # the last 24 hours
   report summary
 
@@ -85,7 +88,23 @@ func summaryRun(opts *SummaryOptions) error {
 	if err != nil {
 		return err
 	}
-	return opts.Format.Exporter().Export(opts.IO, summaryResult(s))
+	if err := opts.Format.Exporter().Export(opts.IO, summaryResult(s)); err != nil {
+		return err
+	}
+	if s.Requests == 0 && (opts.Format == cli.FormatTable || opts.Format == cli.FormatWide) {
+		// Only the hint: the table above already says there is nothing.
+		if span, err := report.DataSpan(opts.Ctx, chquery.New(db)); err == nil {
+			if hint := spanHint(span, opts.Window); hint != "" {
+				w := opts.IO.Out
+				if !opts.IO.IsStdoutTTY() {
+					w = opts.IO.ErrOut
+				}
+				_, err := fmt.Fprintln(w, strings.TrimSpace(hint))
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // summaryResult presents s: JSON is s itself; the table is one record with

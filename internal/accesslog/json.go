@@ -162,6 +162,9 @@ func (p *Parser) jsonTop(r *Record, k []byte, v *fastjson.Value, i int) {
 		return
 	}
 	key := jsonVocab(k)
+	if mk, ok := p.mapped(k); ok {
+		key = mk
+	}
 	t := v.Type()
 	st.envoy = st.envoy || key.envoy
 	if key.mark != 0 && (t == fastjson.TypeObject || t == fastjson.TypeArray || t == fastjson.TypeNumber || t == fastjson.TypeString && !isAbsentText(v)) {

@@ -7,6 +7,7 @@ type Parser struct {
 	line    Format    // the format of the line last parsed (differs from format for FormatMixed)
 	scratch []byte    // backing store for unescaped/derived bytes of the current line
 	js      jsonState // state of the JSON parser (json.go)
+	mapping *Mapping  // configured keys of a custom JSON log (json_mapping.go)
 }
 
 // NewParser returns a parser for f. FormatAuto is not a parser format:

@@ -43,7 +43,7 @@ func TestOneShotFindingsEqualReports(t *testing.T) {
 	for _, f := range m.Files {
 		paths = append(paths, filepath.Join(dir, f.Name))
 	}
-	plans, err := ratelimit.LoadPlans(filepath.Join(dir, "plans.yaml"))
+	plans, err := ratelimit.LoadPlans(filepath.Join(dir, loggen.PlansName))
 	if err != nil {
 		t.Fatal(err)
 	}

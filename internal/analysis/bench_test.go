@@ -124,7 +124,7 @@ func BenchmarkKept(b *testing.B) {
 	run("rate-limits/pass-window/kept", func() error { _, err := findings.Limits(ctx, rd, pw[0], pw[1]); return err })
 	// Recomputing the findings of one day.
 	run("findings/one-day", func() error {
-		_, err := findings.Write(ctx, db, plans, end.Add(-24*time.Hour), end, time.Now())
+		_, err := findings.Write(ctx, db, plans, time.Time{}, end.Add(-24*time.Hour), end, time.Now())
 		return err
 	})
 	// The daemon's pass: a minute of traffic at 1,000 requests/s on the
@@ -189,6 +189,7 @@ func loadSpreadFrom(b *testing.B, db *chstore.DB, n int, from, to time.Time, fir
 		p := rnd.IntN(50)
 		rt := routes[rnd.IntN(len(routes))]
 		at := from.UnixMilli() + rnd.Int64N(span)
+		ip := "10." + strconv.Itoa(p) + ".0." + strconv.Itoa(rnd.IntN(20))
 		attempts := 1
 		if i%10_000 == 9_999 {
 			attempts = 10
@@ -198,7 +199,7 @@ func loadSpreadFrom(b *testing.B, db *chstore.DB, n int, from, to time.Time, fir
 			id = strconv.AppendInt(append(id[:0], "bench-"...), int64(first+i), 10)
 			r.RequestID, r.Method, r.Route, r.Path = id, []byte(rt.method), []byte(rt.route), []byte(rt.route)
 			r.Partner = []byte("partner-" + strconv.Itoa(p))
-			r.ClientIP = []byte("10." + strconv.Itoa(p) + ".0." + strconv.Itoa(rnd.IntN(20)))
+			r.ClientIP = []byte(ip) // one client per request and its retries
 			r.TimeMs = at + int64(a)*200
 			r.LatencyMs = float64(rnd.IntN(300))
 			switch x := rnd.IntN(1000); {

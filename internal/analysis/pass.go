@@ -17,6 +17,9 @@ import (
 type Options struct {
 	// Plans, when set, are measured: rate-limit findings are kept.
 	Plans *ratelimit.Plans
+	// QuotaStart is the configuration's quota_start (see report
+	// rate-limits); zero: the month's first request.
+	QuotaStart time.Time
 	// Horizon, when positive, is the window the findings are computed
 	// over: the Horizon before the server's current minute (the daemon).
 	// When zero, the window is the days whose rollup the pass rebuilt —
@@ -66,7 +69,7 @@ func Pass(ctx context.Context, db *chstore.DB, opts Options) (Result, error) {
 		res.To = dayStart(r.Rebuilt[len(r.Rebuilt)-1]).AddDate(0, 0, 1)
 	}
 	if !res.To.IsZero() {
-		f, err := findings.Write(ctx, db, opts.Plans, res.From, res.To, now)
+		f, err := findings.Write(ctx, db, opts.Plans, opts.QuotaStart, res.From, res.To, now)
 		res.Findings = f
 		if err != nil {
 			return res, fmt.Errorf("keep findings: %w", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/findings"
+	"github.com/ratescope/ratescope/internal/loggen"
 	"github.com/ratescope/ratescope/internal/ratelimit"
 	"github.com/ratescope/ratescope/internal/report"
 	"github.com/ratescope/ratescope/internal/retry"
@@ -280,9 +281,24 @@ func runMatrix(t *testing.T, rd *chquery.Reader, fx *fixture) {
 		}
 	}
 
+	// report rejected, and the data span an empty report points to; the
+	// month's first request a quota projects from (issue 8).
+	if _, err := report.ListRejected(ctx, rd, report.RejectedQuery{From: full[0], To: full[1]}); err != nil {
+		t.Fatalf("rejected: %v", err)
+	}
+	if _, err := report.ListRejected(ctx, rd, report.RejectedQuery{From: full[0], To: full[1], Reason: "bad_json", Source: "x"}); err != nil {
+		t.Fatalf("rejected --reason --source: %v", err)
+	}
+	if _, err := report.DataSpan(ctx, rd); err != nil {
+		t.Fatalf("data span: %v", err)
+	}
+	if _, err := report.FirstRequest(ctx, rd, full[0], full[1]); err != nil {
+		t.Fatalf("first request: %v", err)
+	}
+
 	// rate-limits with the example plans and the sample's own, over the
 	// sample and over a window after the month's start (month-to-date).
-	for _, path := range []string{filepath.Join(chtest.RepoRoot(t), "examples", "plans.yaml"), filepath.Join(fx.dir, "plans.yaml")} {
+	for _, path := range []string{filepath.Join(chtest.RepoRoot(t), "examples", "plans.yaml"), filepath.Join(fx.dir, loggen.PlansName)} {
 		plans, err := ratelimit.LoadPlans(path)
 		if err != nil {
 			t.Fatal(err)

@@ -66,7 +66,7 @@ func loadFixture(t *testing.T, ch *current) *fixture {
 	}
 	// The hourly rollups and the findings, as a one-shot load keeps
 	// them.
-	plans, err := ratelimit.LoadPlans(filepath.Join(fx.dir, "plans.yaml"))
+	plans, err := ratelimit.LoadPlans(filepath.Join(fx.dir, loggen.PlansName))
 	if err != nil {
 		t.Fatal(err)
 	}

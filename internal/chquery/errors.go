@@ -41,20 +41,23 @@ func (t Tables) ErrorCounts(from, to time.Time, cols []string, partner string, c
 	if partner != "" {
 		b.SQL(" AND r_partner = ").Arg(partner)
 	}
+	// The rollups' rows, grouped by the stored columns first; the partner
+	// is named (Tables.Partner) above that grouping, and rows whose keys
+	// the map names alike add up in the outer GROUP BY.
 	b.SQL("\nGROUP BY ", list, "\nUNION ALL\nSELECT ")
-	rcols := make([]string, len(cols))
+	raw := make([]string, len(cols))
 	for i, c := range cols {
-		rcols[i] = rollupColumn[c]
+		raw[i] = rollupStored[c]
 		if i > 0 {
 			b.SQL(", ")
 		}
-		b.SQL(rcols[i], " AS ", c)
+		b.SQL(t.rollupColumn(c), " AS ", c)
 	}
-	b.SQL(", sum(requests) AS n FROM ", t.Rollup(), " WHERE status >= 400 AND ")
+	b.SQL(", n FROM (SELECT ", strings.Join(raw, ", "), ", sum(requests) AS n FROM ", t.Rollup(), " WHERE status >= 400 AND ")
 	cover.inside(&b, "hour")
 	if partner != "" {
-		b.SQL(" AND partner = ").Arg(partner)
+		b.SQL(" AND ", t.Partner(), " = ").Arg(partner)
 	}
-	b.SQL(" GROUP BY ", strings.Join(rcols, ", "), "\n)\nGROUP BY ", list, "\nORDER BY requests DESC, ", list)
+	b.SQL(" GROUP BY ", strings.Join(raw, ", "), ")\n)\nGROUP BY ", list, "\nORDER BY requests DESC, ", list)
 	return b.Statement("errors.counts")
 }

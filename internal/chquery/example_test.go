@@ -21,6 +21,6 @@ func ExampleStatement_Text() {
 	fmt.Println(text)
 	// Output:
 	// summary.partners
-	// SELECT partner AS p FROM `ratescope`.requests WHERE kind = 1 AND time >= ? AND time < ? AND p != '' GROUP BY p
-	// SELECT partner AS p FROM `ratescope`.requests WHERE kind = 1 AND time >= toDateTime(1772323200) AND time < toDateTime(1772409600) AND p != '' GROUP BY p
+	// SELECT transform(partner, arrayConcat([''], (SELECT ids FROM `ratescope`.partner_map ORDER BY version DESC LIMIT 1)), arrayConcat([''], (SELECT names FROM `ratescope`.partner_map ORDER BY version DESC LIMIT 1)), partner) AS p FROM `ratescope`.requests WHERE kind = 1 AND time >= ? AND time < ? AND p != '' GROUP BY p
+	// SELECT transform(partner, arrayConcat([''], (SELECT ids FROM `ratescope`.partner_map ORDER BY version DESC LIMIT 1)), arrayConcat([''], (SELECT names FROM `ratescope`.partner_map ORDER BY version DESC LIMIT 1)), partner) AS p FROM `ratescope`.requests WHERE kind = 1 AND time >= toDateTime(1772323200) AND time < toDateTime(1772409600) AND p != '' GROUP BY p
 }

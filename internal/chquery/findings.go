@@ -31,11 +31,11 @@ FROM `, t.StormFindings(), " WHERE ")
 // FindingsLimits reads the kept rate-limit rows (limit_findings) of the
 // pass whose window is [from, to), each at its latest computation:
 // partner, limit_name, kind, measure, utilization, throttled, state,
-// peak, exhausts_at (0: none).
+// peak, projected_from_days, exhausts_at (0: none).
 func (t Tables) FindingsLimits(from, to time.Time) Statement {
 	var b Builder
 	b.SQL(`SELECT partner, limit_name, argMax(kind, computed_ms), argMax(measure, computed_ms), argMax(utilization, computed_ms),
-    argMax(throttled, computed_ms), argMax(state, computed_ms), argMax(peak, computed_ms), argMax(exhausts_at, computed_ms)
+    argMax(throttled, computed_ms), argMax(state, computed_ms), argMax(peak, computed_ms), argMax(projected_from_days, computed_ms), argMax(exhausts_at, computed_ms)
 FROM `, t.LimitFindings(), " WHERE window_to = ").Arg(to.UTC()).SQL(" AND window_from = ").Arg(from.UTC())
 	return b.SQL("\nGROUP BY partner, limit_name").Statement("findings.limits")
 }

@@ -85,7 +85,7 @@ func accessWindow(b *Builder, from, to time.Time) *Builder {
 // partnerNumber appends the expression giving a row's 1-based partner
 // index in p (0: not a partner of p).
 func (t Tables) partnerNumber(b *Builder, p PartnerIndex) *Builder {
-	return b.SQL("transform(", t.Partner(), ", ").Arg(p.IDs).SQL(", ").Arg(p.Index).SQL(", 0)")
+	return b.SQL("transform(", t.LoggedPartner(), ", ").Arg(p.IDs).SQL(", ").Arg(p.Index).SQL(", 0)")
 }
 
 // throttledSQL selects 429 responses; quotaExceeded tells those of a

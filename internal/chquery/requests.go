@@ -37,7 +37,6 @@ import (
 //
 // plus rid, request_id, a_rows (0: an orphan body) and a_time.
 func (t Tables) fold() string {
-	p := t.Partner()
 	return `
     SELECT
         rid,
@@ -46,7 +45,7 @@ func (t Tables) fold() string {
         argMaxIf(time, time_ms, kind = 1) AS a_time,
         maxIf(time_ms, kind = 1) AS a_time_ms,
         argMaxIf(status, time_ms, kind = 1) AS a_status,
-        argMaxIf(` + p + `, time_ms, kind = 1) AS a_partner,
+        argMaxIf(partner, time_ms, kind = 1) AS a_partner,
         argMaxIf(route, time_ms, kind = 1) AS a_route,
         argMaxIf(method, time_ms, kind = 1) AS a_method,
         argMaxIf(error_type, time_ms, kind = 1) AS a_error_type,
@@ -60,7 +59,7 @@ func (t Tables) fold() string {
         argMaxIf(time, time_ms, kind = 2) AS b_time,
         argMaxIf(status, time_ms, kind = 2) AS b_status,
         argMaxIf(err_status, time_ms, kind = 2) AS b_err_status,
-        argMaxIf(` + p + `, time_ms, kind = 2) AS b_partner,
+        argMaxIf(partner, time_ms, kind = 2) AS b_partner,
         argMaxIf(route, time_ms, kind = 2) AS b_route,
         argMaxIf(method, time_ms, kind = 2) AS b_method,
         argMaxIf(error_type, time_ms, kind = 2) AS b_error_type,
@@ -90,15 +89,20 @@ func codeRule(bodyCode, errorType, flags string) string {
 // one), -1 without either.
 const retryAfterRule = "toInt32(greatest(a_retry_after, if(a_bodies > 0, a_err_retry_after, if(b_rows > 0, b_err_retry_after, -1))))"
 
-// rules is layer 2 of the assembly (see fold).
-var rules = `
+// rules is layer 2 of the assembly (see fold). The partner is mapped to
+// its name (Tables.PartnerOf) once per request, after the fold; the
+// logged partner is kept as r_logged_partner (the rollups store it, so a
+// later partner map applies to them too).
+func (t Tables) rules() string {
+	return `
     rid,
     request_id,
     a_rows,
     a_time,
     a_time_ms AS r_time_ms,
     if(a_rows > 0, a_status, if(b_status > 0, b_status, b_err_status)) AS r_status,
-    ` + accessOr("partner") + ` AS r_partner,
+    ` + t.PartnerOf(accessOr("partner")) + ` AS r_partner,
+    ` + accessOr("partner") + ` AS r_logged_partner,
     ` + accessOr("route") + ` AS r_route,
     ` + accessOr("method") + ` AS r_method,
     ` + accessOr("flags") + ` AS r_flags,
@@ -107,6 +111,7 @@ var rules = `
     ` + timeRule + ` AS r_time,
     ` + accessOr("error_type") + ` AS r_error_type,
     a_latency AS r_latency`
+}
 
 // timeRule is the time a request belongs to a window by (layer-1 names):
 // its access record's, for an orphan body the body's.
@@ -115,7 +120,7 @@ const timeRule = "if(a_rows > 0, a_time, b_time)"
 // assembled appends the subquery of assembled requests (see fold) over the
 // rows that where selects, keeping those that having selects (nil: all).
 func (t Tables) assembled(b *Builder, where, having *Builder) *Builder {
-	b.SQL("SELECT", rules, "\nFROM\n(", t.fold(), "\n    WHERE ").Append(where).SQL("\n    GROUP BY rid\n)")
+	b.SQL("SELECT", t.rules(), "\nFROM\n(", t.fold(), "\n    WHERE ").Append(where).SQL("\n    GROUP BY rid\n)")
 	if having != nil {
 		b.SQL("\nWHERE ").Append(having)
 	}

@@ -139,9 +139,9 @@ const RollupColumns = "hour, partner, route, method, status, code, error_type, r
 // internal/rollup inserts it, a day at a time.
 func (t Tables) RollupBuild(from, to time.Time) Statement {
 	var b Builder
-	b.SQL("SELECT toStartOfHour(r_time) AS hour, r_partner, r_route, r_method, r_status, r_code, r_error_type, count(), quantilesTDigestState(0.5, 0.99)(r_latency)\nFROM (")
+	b.SQL("SELECT toStartOfHour(r_time) AS hour, r_logged_partner, r_route, r_method, r_status, r_code, r_error_type, count(), quantilesTDigestState(0.5, 0.99)(r_latency)\nFROM (")
 	t.requests(&b, from, to, false, Cover{})
-	b.SQL(")\nGROUP BY hour, r_partner, r_route, r_method, r_status, r_code, r_error_type")
+	b.SQL(")\nGROUP BY hour, r_logged_partner, r_route, r_method, r_status, r_code, r_error_type")
 	return b.Statement("rollup.build")
 }
 
@@ -185,19 +185,30 @@ func (t Tables) RollupDays() Statement {
 func (t Tables) SummaryRollup(cover Cover) Statement {
 	var b Builder
 	b.SQL(`SELECT sum(requests), sumIf(requests, status >= 400), sumIf(requests, status >= 400 AND status < 500),
-    sumIf(requests, status >= 500), sumIf(requests, status = 429), arraySort(groupUniqArrayIf(partner, partner != ''))
+    sumIf(requests, status >= 500), sumIf(requests, status = 429), arraySort(groupUniqArrayIf(`, t.Partner(), ", ", t.Partner(), ` != ''))
 FROM `, t.Rollup(), " WHERE ")
 	cover.inside(&b, "hour")
 	return b.Statement("summary.rollup")
 }
 
+// rollupStored maps the assembled requests' columns the errors report
+// groups by (Col…) to the rollup's stored columns.
+var rollupStored = map[string]string{ColCode: "code", ColStatus: "status", ColPartner: "partner", ColRoute: "route"}
+
 // rollupColumn maps the assembled requests' columns the errors report
-// groups by (Col…) to the rollup's.
-var rollupColumn = map[string]string{
-	ColCode:    "code",
-	ColStatus:  "status",
-	ColPartner: "partner",
-	ColRoute:   "route",
+// groups by (Col…) to expressions over the rollup's: the rollup keeps the
+// partner as logged, named by the current partner map when read.
+func (t Tables) rollupColumn(col string) string {
+	switch col {
+	case ColCode:
+		return "code"
+	case ColStatus:
+		return "status"
+	case ColPartner:
+		return t.Partner()
+	default:
+		return "route"
+	}
 }
 
 // ServerNow reads the server's clock: now() as a DateTime. Rollup

@@ -25,7 +25,26 @@ func (t Tables) In() string { return "IN" }
 // NotIn is the negation of In.
 func (t Tables) NotIn() string { return "NOT " + t.In() }
 
+// PartnerMap is the table the configuration's partner map is synced into
+// (chstore.DB.SyncPartners): one row per version, parallel arrays ids and
+// names; the highest version is the map.
+func (t Tables) PartnerMap() string { return t.table("partner_map") }
+
 // Partner is the expression, over a row of the requests table, that names
-// the request's partner: the partner as logged (a key id or name). A
-// mapping of key ids to partner names changes it here.
-func (t Tables) Partner() string { return "partner" }
+// the request's partner: its name by the latest partner map, else the
+// partner as logged (a key id, client id or kh- caller id). The map's arrays
+// are scalar subqueries, constant for the query; the leading ” keeps them
+// non-empty, as transform requires.
+func (t Tables) Partner() string { return t.PartnerOf("partner") }
+
+// PartnerOf is Partner over any expression holding a logged partner.
+func (t Tables) PartnerOf(col string) string {
+	latest := func(field string) string {
+		return "arrayConcat([''], (SELECT " + field + " FROM " + t.PartnerMap() + " ORDER BY version DESC LIMIT 1))"
+	}
+	return "transform(" + col + ", " + latest("ids") + ", " + latest("names") + ", " + col + ")"
+}
+
+// LoggedPartner is the partner as logged, unmapped: what rate-limit plans
+// list among a partner's identifiers.
+func (t Tables) LoggedPartner() string { return "partner" }

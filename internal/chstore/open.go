@@ -60,7 +60,7 @@ func (db *DB) Close() error { return db.Conn.Close() }
 func ParseURL(rawURL string) (*clickhouse.Options, string, error) {
 	opts, err := clickhouse.ParseDSN(rawURL)
 	if err != nil {
-		return nil, "", fmt.Errorf("bad ClickHouse URL %q: %w", redactURL(rawURL), err)
+		return nil, "", fmt.Errorf("bad ClickHouse URL %q: %v; want clickhouse://[user[:password]@]host:port/database, e.g. %s", redactURL(rawURL), err, DefaultURL)
 	}
 	dbName := opts.Auth.Database
 	if dbName == "" {
@@ -100,6 +100,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 }
 
 // describeConnError turns a failed ping into one line a user can act on.
+// The driver's error stays reachable (errors.As, IsPermanent).
 func describeConnError(addr, user string, err error) error {
 	var ex *clickhouse.Exception
 	if errors.As(err, &ex) {
@@ -108,15 +109,29 @@ func describeConnError(addr, user string, err error) error {
 			if user == "" {
 				user = "default"
 			}
-			return fmt.Errorf("ClickHouse at %s rejected user %q: wrong user name or password (code %d)", addr, user, ex.Code)
+			return &connError{fmt.Sprintf("ClickHouse at %s rejected user %q: wrong user name or password (code %d)", addr, user, ex.Code), err}
 		}
-		return fmt.Errorf("ClickHouse at %s: %s (code %d)", addr, ex.Message, ex.Code)
+		return &connError{fmt.Sprintf("ClickHouse at %s: %s (code %d)", addr, ex.Message, ex.Code), err}
+	}
+	hint := fmt.Sprintf("is the server running? set --clickhouse or %s", EnvURL)
+	if httpPort(addr) {
+		hint = "port " + addr[strings.LastIndexByte(addr, ':')+1:] + " is ClickHouse's HTTP port; ratescope speaks the native protocol, by default on port 9000 (9440 with TLS): e.g. clickhouse://127.0.0.1:9000/ratescope"
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("cannot reach ClickHouse at %s: %v (is the server running? set --clickhouse or %s)", addr, err, EnvURL)
+		return &connError{fmt.Sprintf("cannot reach ClickHouse at %s: %v (%s)", addr, err, hint), err}
 	}
-	return fmt.Errorf("cannot reach ClickHouse at %s: %w", addr, err)
+	return &connError{fmt.Sprintf("cannot reach ClickHouse at %s: %v (%s)", addr, err, hint), err}
+}
+
+// httpPort reports whether addr's port is one of ClickHouse's HTTP ports.
+func httpPort(addr string) bool {
+	for _, a := range strings.Split(addr, ",") {
+		if strings.HasSuffix(a, ":8123") || strings.HasSuffix(a, ":8443") {
+			return true
+		}
+	}
+	return false
 }
 
 // redactURL hides a password in a URL meant for an error message.

@@ -17,15 +17,17 @@ const (
 	FormatTable Format = "table" // aligned columns (the default)
 	FormatJSON  Format = "json"  // the documented, stable JSON contract
 	FormatCSV   Format = "csv"   // RFC 4180, with a header row
+	FormatWide  Format = "wide"  // a table with every column, never cut to the terminal
 )
 
-var formats = []Format{FormatTable, FormatJSON, FormatCSV}
+var formats = []Format{FormatTable, FormatWide, FormatJSON, FormatCSV}
 
-// AddFormatFlag registers --format on fs, stored in p (default table). An
+// AddFormatFlag registers -o/--output (and --format, its alias) on fs, stored in p (default table). An
 // unknown format is rejected while flags are parsed.
 func AddFormatFlag(fs *pflag.FlagSet, p *Format) {
 	*p = FormatTable
-	fs.Var((*formatValue)(p), "format", "output `FORMAT`: table, json or csv")
+	fs.VarP((*formatValue)(p), "output", "o", "output `FORMAT`: table (fits the terminal), wide (every column), json or csv")
+	fs.Var((*formatValue)(p), "format", "the same as --output")
 }
 
 // Exporter returns the exporter for f; an unknown Format gets the table
@@ -36,6 +38,8 @@ func (f Format) Exporter() Exporter {
 		return jsonExporter{}
 	case FormatCSV:
 		return csvExporter{}
+	case FormatWide:
+		return tableExporter{wide: true}
 	default:
 		return tableExporter{}
 	}
@@ -52,7 +56,7 @@ func (v *formatValue) Set(s string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown format %q: want table, json or csv", s)
+	return fmt.Errorf("unknown format %q: want table, wide, json or csv", s)
 }
 
 // Result is a report's output in the two forms exporters need.

@@ -20,7 +20,7 @@ func sample() Result {
 	return Result{
 		Value: []row{{"rate_limit_exceeded", 1234567, 0.75}, {"", 3, 0.25}},
 		Table: Table{
-			Columns: []Column{{"code", Text}, {"requests_total", Count}, {"share", Ratio}, {"first_seen", Time}},
+			Columns: []Column{{Name: "code", Kind: Text}, {Name: "requests_total", Kind: Count}, {Name: "share", Kind: Ratio}, {Name: "first_seen", Kind: Time}},
 			Rows: [][]any{
 				{"rate_limit_exceeded", uint64(1234567), 0.75, time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)},
 				{"", 3, 0.25, time.Date(2026, 3, 1, 12, 0, 0, 0, time.FixedZone("CET", 3600))},
@@ -83,7 +83,7 @@ func TestCSVExporter(t *testing.T) {
 	}
 	// Values with commas, quotes and line breaks survive a round trip.
 	tricky := `a,"b"` + "\nc"
-	got := export(t, FormatCSV, false, false, Result{Table: Table{Columns: []Column{{"route", Text}}, Rows: [][]any{{tricky}}}})
+	got := export(t, FormatCSV, false, false, Result{Table: Table{Columns: []Column{{Name: "route", Kind: Text}}, Rows: [][]any{{tricky}}}})
 	recs, err := csv.NewReader(strings.NewReader(got)).ReadAll()
 	if err != nil {
 		t.Fatalf("read back %q: %v", got, err)
@@ -92,7 +92,7 @@ func TestCSVExporter(t *testing.T) {
 		t.Errorf("read back %q", recs)
 	}
 	// No rows: the header alone.
-	got = export(t, FormatCSV, false, false, Result{Table: Table{Columns: []Column{{"code", Text}, {"count", Count}}}})
+	got = export(t, FormatCSV, false, false, Result{Table: Table{Columns: []Column{{Name: "code", Kind: Text}, {Name: "count", Kind: Count}}}})
 	if got != "code,count\n" {
 		t.Errorf("empty CSV = %q", got)
 	}
@@ -128,7 +128,7 @@ func TestTableExporter(t *testing.T) {
 		"rate_limit_exceeded  1,234,567       75.0%  2026-03-01 10:00:00 UTC\n"+
 		"-                    3               25.0%  2026-03-01 11:00:00 UTC\n")
 	f("control characters in logged values", true, false, Result{Table: Table{
-		Columns: []Column{{"route", Text}, {"count", Count}},
+		Columns: []Column{{Name: "route", Kind: Text}, {Name: "count", Kind: Count}},
 		Rows:    [][]any{{"/a\tb\x1b[31mred\nx", 1}, {"/ok", 2}},
 	}}, ""+
 		"ROUTE           COUNT\n"+
@@ -136,7 +136,7 @@ func TestTableExporter(t *testing.T) {
 		"/ok             2\n")
 	f("record, terminal", true, true, Result{Table: Table{
 		Record:  true,
-		Columns: []Column{{"requests", Count}, {"error_rate", Ratio}, {"to", Time}},
+		Columns: []Column{{Name: "requests", Kind: Count}, {Name: "error_rate", Kind: Ratio}, {Name: "to", Kind: Time}},
 		Rows:    [][]any{{uint64(12345), 0.0123, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}},
 	}}, ""+
 		"REQUESTS    12,345\n"+
@@ -144,17 +144,17 @@ func TestTableExporter(t *testing.T) {
 		"TO          2026-03-02 00:00:00 UTC\n")
 	f("record, piped", false, false, Result{Table: Table{
 		Record:  true,
-		Columns: []Column{{"requests", Count}, {"error_rate", Ratio}, {"to", Time}},
+		Columns: []Column{{Name: "requests", Kind: Count}, {Name: "error_rate", Kind: Ratio}, {Name: "to", Kind: Time}},
 		Rows:    [][]any{{uint64(12345), 0.0123, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}},
 	}}, ""+
 		"requests    12345\n"+
 		"error_rate  0.0123\n"+
 		"to          2026-03-02T00:00:00Z\n")
 	f("short row", false, false, Result{Table: Table{
-		Columns: []Column{{"a", Text}, {"b", Count}},
+		Columns: []Column{{Name: "a", Kind: Text}, {Name: "b", Kind: Count}},
 		Rows:    [][]any{{"x"}},
 	}}, "a  b\nx  -\n")
-	f("no rows", false, false, Result{Table: Table{Columns: []Column{{"code", Text}, {"count", Count}}}}, "code  count\n")
+	f("no rows", false, false, Result{Table: Table{Columns: []Column{{Name: "code", Kind: Text}, {Name: "count", Kind: Count}}}}, "code  count\n")
 }
 
 func TestFormatFlag(t *testing.T) {
@@ -179,11 +179,13 @@ func TestFormatFlag(t *testing.T) {
 	f([]string{"--format", "json"}, FormatJSON, "")
 	f([]string{"--format=CSV"}, FormatCSV, "")
 	f([]string{"--format", "table"}, FormatTable, "")
-	f([]string{"--format", "yaml"}, "", `unknown format "yaml": want table, json or csv`)
+	f([]string{"-o", "json"}, FormatJSON, "")
+	f([]string{"--output", "wide"}, FormatWide, "")
+	f([]string{"--format", "yaml"}, "", `unknown format "yaml": want table, wide, json or csv`)
 	f([]string{"--format", ""}, "", "unknown format")
 
 	// Each format picks its own exporter.
-	r := Result{Value: []int{1}, Table: Table{Columns: []Column{{"n", Count}}, Rows: [][]any{{1}}}}
+	r := Result{Value: []int{1}, Table: Table{Columns: []Column{{Name: "n", Kind: Count}}, Rows: [][]any{{1}}}}
 	for format, want := range map[Format]string{FormatJSON: "[\n  1\n]\n", FormatCSV: "n\n1\n", FormatTable: "n\n1\n", "bogus": "n\n1\n"} {
 		if got := export(t, format, false, false, r); got != want {
 			t.Errorf("format %q printed %q, want %q", format, got, want)

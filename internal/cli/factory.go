@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/config"
 )
 
 // Factory hands commands what they need, built lazily: a command that never
@@ -20,13 +21,20 @@ type Factory struct {
 	// chstore.URLFromEnv().
 	ClickHouseURL string
 
+	// ConfigPath is the --config flag's value; empty: $RATESCOPE_CONFIG,
+	// else the default locations (Config).
+	ConfigPath string
+	// Getenv reads the environment; nil: os.Getenv.
+	Getenv func(string) string
+
 	// Now is the clock commands read (the default end of report windows).
 	Now func() time.Time
 
 	open func(ctx context.Context, url string) (*chstore.DB, error)
 
-	mu sync.Mutex
-	db *chstore.DB
+	mu  sync.Mutex
+	db  *chstore.DB
+	cfg *config.Config
 }
 
 // NewFactory returns a Factory printing to ios and connecting with

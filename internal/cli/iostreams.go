@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
 )
 
 // IOStreams are the streams a command reads and writes, and what is known
@@ -23,7 +24,9 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdoutTTY    bool
+	stderrTTY    bool
 	colorEnabled bool
+	width        int // fixed terminal width; 0: ask (TerminalWidth)
 }
 
 // System returns the process's standard streams. Standard output counts as a
@@ -36,6 +39,7 @@ func System() *IOStreams {
 		Out:          os.Stdout,
 		ErrOut:       os.Stderr,
 		stdoutTTY:    tty,
+		stderrTTY:    isTerminal(os.Stderr),
 		colorEnabled: tty && colorAllowed(os.Getenv),
 	}
 }
@@ -84,3 +88,30 @@ func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
+
+// DefaultWidth is the terminal width assumed when it cannot be found.
+const DefaultWidth = 80
+
+// TerminalWidth is the width tables fit on a terminal: $COLUMNS when set,
+// else the terminal's own width, else DefaultWidth.
+func (s *IOStreams) TerminalWidth() int {
+	if s.width > 0 {
+		return s.width
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := s.Out.(*os.File); ok {
+		if n := terminalWidth(f); n > 0 {
+			return n
+		}
+	}
+	return DefaultWidth
+}
+
+// SetTerminalWidth fixes the width (tests).
+func (s *IOStreams) SetTerminalWidth(n int) { s.width = n }
+
+// IsStderrTTY reports whether standard error is a terminal (progress bars
+// go there).
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }

@@ -65,6 +65,7 @@ func Main(name string, root *cobra.Command, ios *IOStreams) int {
 		root.Args = cobra.ArbitraryArgs
 		root.RunE = helpOrUnknown
 	}
+	usageArgs(root)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -87,6 +88,24 @@ func Main(name string, root *cobra.Command, ios *IOStreams) int {
 	}
 	fmt.Fprintf(ios.ErrOut, "%s: %s\n", name, OneLine(msg))
 	return code
+}
+
+// usageArgs makes every argument check of cmd and its subcommands report a
+// *UsageError, so that wrong arguments exit with ExitUsage everywhere.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			err := check(c, args)
+			var ue *UsageError
+			if err != nil && !errors.As(err, &ue) {
+				return &UsageError{Err: err}
+			}
+			return err
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // closeList collects what must be closed when Main's command returns.

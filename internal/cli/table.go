@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Kind says what a column holds, and so how its cells are rendered.
@@ -28,6 +29,11 @@ const (
 type Column struct {
 	Name string
 	Kind Kind
+	// Wide columns are shown with -o wide only (they are in JSON and CSV
+	// always).
+	Wide bool
+	// Keep columns are never cut to fit the terminal (addresses, times).
+	Keep bool
 }
 
 // Table is a report's rows for the table and CSV exporters.
@@ -44,10 +50,15 @@ type Table struct {
 // header is upper-cased (and bold with colour) and numbers and times are made
 // human-readable; piped output keeps machine-friendly values. Text cells
 // never carry control characters to the terminal.
-type tableExporter struct{}
+type tableExporter struct {
+	wide bool // -o wide: every column, never cut
+}
 
-func (tableExporter) Export(ios *IOStreams, r Result) error {
+func (e tableExporter) Export(ios *IOStreams, r Result) error {
 	t := r.Table
+	if !e.wide {
+		t = t.narrow()
+	}
 	human := ios.IsStdoutTTY()
 	st := stylePlain
 	if human {
@@ -71,11 +82,11 @@ func (tableExporter) Export(ios *IOStreams, r Result) error {
 		}
 		return s
 	}
-	line := func(cells []string) { fmt.Fprintln(tw, strings.Join(cells, "\t")) }
+	var grid [][]string
 	if t.Record {
 		for _, row := range t.Rows {
 			for i, c := range t.Columns {
-				line([]string{header(c), value(c, cell(row, i))})
+				grid = append(grid, []string{header(c), value(c, cell(row, i))})
 			}
 		}
 	} else {
@@ -83,13 +94,27 @@ func (tableExporter) Export(ios *IOStreams, r Result) error {
 		for i, c := range t.Columns {
 			cells[i] = header(c)
 		}
-		line(cells)
+		grid = append(grid, cells)
 		for _, row := range t.Rows {
+			cells := make([]string, len(t.Columns))
 			for i, c := range t.Columns {
 				cells[i] = value(c, cell(row, i))
 			}
-			line(cells)
+			grid = append(grid, cells)
 		}
+	}
+	if human && !e.wide {
+		cuttable := make([]bool, len(t.Columns))
+		for i, c := range t.Columns {
+			cuttable[i] = c.Kind == Text && !c.Keep
+		}
+		if t.Record {
+			cuttable = []bool{false, true}
+		}
+		fitWidth(grid, cuttable, ios.TerminalWidth())
+	}
+	for _, cells := range grid {
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
@@ -229,4 +254,106 @@ func sanitize(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// narrow returns t without its Wide columns.
+func (t Table) narrow() Table {
+	keep := make([]int, 0, len(t.Columns))
+	for i, c := range t.Columns {
+		if !c.Wide {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) == len(t.Columns) {
+		return t
+	}
+	n := Table{Record: t.Record, Columns: make([]Column, len(keep)), Rows: make([][]any, len(t.Rows))}
+	for j, i := range keep {
+		n.Columns[j] = t.Columns[i]
+	}
+	for r, row := range t.Rows {
+		n.Rows[r] = make([]any, len(keep))
+		for j, i := range keep {
+			n.Rows[r][j] = cell(row, i)
+		}
+	}
+	return n
+}
+
+// columnGap is the space between aligned columns.
+const columnGap = 2
+
+// minCut is the narrowest a text column is cut to.
+const minCut = 8
+
+// fitWidth cuts the text cells of grid (header row first) so that the
+// aligned table fits width: the widest text column gives way first, down to
+// its header's width or minCut, and a cut cell ends in "…". Only the
+// cuttable columns are cut. A table that cannot fit stays as wide as it must.
+func fitWidth(grid [][]string, cuttable []bool, width int) {
+	if len(grid) == 0 || width <= 0 {
+		return
+	}
+	n := len(grid[0])
+	widths := make([]int, n)
+	floor := make([]int, n)
+	for i := range n {
+		for _, row := range grid {
+			if i < len(row) {
+				widths[i] = max(widths[i], runeLen(row[i]))
+			}
+		}
+		floor[i] = widths[i]
+		if i < len(cuttable) && cuttable[i] {
+			floor[i] = min(widths[i], max(runeLen(grid[0][i]), minCut))
+		}
+	}
+	total := func() int {
+		t := columnGap * (n - 1)
+		for _, w := range widths {
+			t += w
+		}
+		return t
+	}
+	for over := total() - width; over > 0; over = total() - width {
+		widest := -1
+		for i := range n {
+			if widths[i] > floor[i] && (widest < 0 || widths[i] > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		// Give way down to the next widest column's width (one column at a
+		// time when several are as wide), or what is needed.
+		next := floor[widest]
+		for i := range n {
+			if i != widest && widths[i] > floor[i] && widths[i] <= widths[widest] {
+				next = max(next, widths[i])
+			}
+		}
+		if next == widths[widest] {
+			next--
+		}
+		widths[widest] = max(floor[widest], widths[widest]-min(over, widths[widest]-next))
+	}
+	for _, row := range grid {
+		for i := range row {
+			if i < n && runeLen(row[i]) > widths[i] {
+				row[i] = cut(row[i], widths[i])
+			}
+		}
+	}
+}
+
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// cut shortens s to w runes, the last one "…".
+func cut(s string, w int) string {
+	if w <= 1 {
+		return "…"
+	}
+	r := []rune(s)
+	return string(r[:w-1]) + "…"
 }

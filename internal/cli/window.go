@@ -30,9 +30,10 @@ type WindowFlags struct {
 // AddFlags registers --since, --from and --to on fs.
 func (w *WindowFlags) AddFlags(fs *pflag.FlagSet) {
 	w.since = sinceValue{text: "24h", d: DefaultSince}
-	fs.Var(&w.since, "since", "report on the last `DURATION`: a Go duration, or days with d (90m, 36h, 7d)")
-	fs.Var(&w.from, "from", "start of the window, RFC 3339 `TIME`, inclusive (instead of --since)")
-	fs.Var(&w.to, "to", "end of the window, RFC 3339 `TIME`, exclusive (default now)")
+	fs.Var(&w.since, "since", "report on the last `DURATION`: 90m, 36h, 7d, 1w")
+	fs.Var(&w.from, "from", "start of the window, inclusive (instead of --since): RFC 3339 `TIME` or a date (2026-03-01, UTC midnight)")
+	w.to.endOfDay = true
+	fs.Var(&w.to, "to", "end of the window, exclusive (default now): RFC 3339 `TIME` or a date (2026-03-01: to the end of that day)")
 }
 
 // Window resolves the flags against now: [to − since, to) by default, or
@@ -74,10 +75,13 @@ func ParseSince(s string) (time.Duration, error) {
 		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
 			j++
 		}
-		if j > i && j < len(s) && s[j] == 'd' {
+		if j > i && j < len(s) && (s[j] == 'd' || s[j] == 'w') {
 			days, err := strconv.ParseFloat(s[i:j], 64)
 			if err != nil {
 				return 0, fmt.Errorf("bad duration %q", s)
+			}
+			if s[j] == 'w' {
+				days *= 7
 			}
 			b.WriteString(strconv.FormatFloat(days*24, 'f', -1, 64))
 			b.WriteByte('h')
@@ -92,7 +96,7 @@ func ParseSince(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(b.String())
 	if err != nil {
-		return 0, fmt.Errorf("bad duration %q: want e.g. 90m, 36h or 7d", s)
+		return 0, fmt.Errorf("bad duration %q: want e.g. 90m, 36h, 7d or 1w", s)
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("bad duration %q: must be positive", s)
@@ -120,8 +124,9 @@ func (v *sinceValue) Set(s string) error {
 
 // timeValue is the pflag.Value behind --from and --to.
 type timeValue struct {
-	t   time.Time
-	set bool
+	t        time.Time
+	set      bool
+	endOfDay bool // a date alone means the end of that day (--to)
 }
 
 func (v *timeValue) String() string {
@@ -132,10 +137,31 @@ func (v *timeValue) String() string {
 }
 func (v *timeValue) Type() string { return "time" }
 func (v *timeValue) Set(s string) error {
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := ParseTimeFlag(s, v.endOfDay)
 	if err != nil {
-		return fmt.Errorf("bad time %q: want RFC 3339, e.g. 2026-03-01T00:00:00Z", s)
+		return err
 	}
 	v.t, v.set = t, true
 	return nil
+}
+
+// ParseTimeFlag reads a --from/--to value: RFC 3339, RFC 3339 without
+// seconds or zone (UTC), or a date (UTC midnight; with endOfDay, the
+// midnight that ends that day).
+func ParseTimeFlag(s string, endOfDay bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("bad time %q: want a date (2026-03-01) or RFC 3339 (2026-03-01T00:00:00Z)", s)
 }

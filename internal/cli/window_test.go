@@ -43,7 +43,8 @@ func TestParseSince(t *testing.T) {
 	f("0s", 0, true)
 	f("-1h", 0, true)
 	f("-1d", 0, true)
-	f("1w", 0, true)                     // weeks are not a unit
+	f("1w", 7*24*time.Hour, false)
+	f("2w", 14*24*time.Hour, false)
 	f("99999999999999d", 0, true)        // overflows time.Duration
 	f("1d\x00", 0, true)                 // trailing junk
 	f("１d", 0, true)                     // not an ASCII digit
@@ -110,7 +111,10 @@ func TestWindowFlags(t *testing.T) {
 	f([]string{"--from", "2026-04-01T00:00:00Z"}, Window{}, "window is empty") // after now
 	f([]string{"--since", "yesterday"}, Window{}, `bad duration "yesterday"`)
 	f([]string{"--since", "-3h"}, Window{}, "must be positive")
-	f([]string{"--from", "2026-03-01"}, Window{}, `bad time "2026-03-01": want RFC 3339`)
+	f([]string{"--from", "2026-03-01"}, Window{mar1, nowSec}, "")
+	f([]string{"--from", "2026-03-01", "--to", "2026-03-01"}, Window{mar1, mar2}, "") // a date --to ends that day
+	f([]string{"--from", "2026-03-01T00:00", "--to", "2026-03-02 00:00"}, Window{mar1, mar2}, "")
+	f([]string{"--from", "03/01/2026"}, Window{}, `bad time "03/01/2026": want a date (2026-03-01) or RFC 3339`)
 	f([]string{"--to", "22/Nov/2026:05:13:47 +0000"}, Window{}, "bad time")
 	f([]string{"--from", ""}, Window{}, "bad time")
 }

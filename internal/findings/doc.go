@@ -1,5 +1,5 @@
 // Package findings keeps what `report retry-storms` and `report
-// rate-limits` print in ClickHouse (schema/0003_findings.sql), so
+// rate-limits` print in ClickHouse (schema/0004_findings.sql), so
 // dashboards read the answers: Write computes both analyses for a window
 // with the very functions the reports call and stores their rows; Storms
 // and Limits read them back.

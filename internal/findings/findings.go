@@ -21,8 +21,10 @@ type Result struct {
 
 // Write computes the retry storms and (when plans is not nil) the
 // rate-limit rows of [from, to) as the reports do, and stores them,
-// stamped at. from and to are whole seconds.
-func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, from, to, at time.Time) (Result, error) {
+// stamped at. from and to are whole seconds. quotaStart is the
+// configuration's quota_start (zero: quotas are projected from the
+// month's first request, as report rate-limits does).
+func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, quotaStart, from, to, at time.Time) (Result, error) {
 	rd := chquery.New(db)
 	var res Result
 	// Both analyses first, then both writes: readers see a pass's storms
@@ -33,7 +35,14 @@ func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, from, to
 	}
 	var rows []ratelimit.Row
 	if plans != nil {
-		rows, err = ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: from, To: to})
+		coverage := quotaStart
+		if coverage.IsZero() {
+			month := ratelimit.MonthStart(to.Add(-time.Nanosecond))
+			if coverage, err = report.FirstRequest(ctx, rd, month, to); err != nil {
+				return res, err
+			}
+		}
+		rows, err = ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: from, To: to, Coverage: coverage})
 		if err != nil {
 			return res, err
 		}
@@ -79,7 +88,7 @@ func writeLimits(ctx context.Context, db *chstore.DB, rows []ratelimit.Row, from
 		return nil
 	}
 	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("limit_findings")+
-		" (window_to, window_from, partner, limit_name, kind, measure, utilization, throttled, state, peak, exhausts_at, computed_at, computed_ms)")
+		" (window_to, window_from, partner, limit_name, kind, measure, utilization, throttled, state, peak, projected_from_days, exhausts_at, computed_at, computed_ms)")
 	if err != nil {
 		return fmt.Errorf("write limit findings: %w", err)
 	}
@@ -89,7 +98,7 @@ func writeLimits(ctx context.Context, db *chstore.DB, rows []ratelimit.Row, from
 			ex = r.ExhaustsAt.UTC()
 		}
 		if err := b.Append(to.UTC(), from.UTC(), r.Partner, r.Limit, string(r.Kind), string(r.Measure), r.Utilization, r.Throttled,
-			string(r.State), r.Peak, ex, at.UTC(), uint64(time.Now().UnixMilli())); err != nil {
+			string(r.State), r.Peak, r.ProjectedFromDays, ex, at.UTC(), uint64(time.Now().UnixMilli())); err != nil {
 			return errors.Join(fmt.Errorf("write limit findings: %w", err), b.Abort())
 		}
 	}
@@ -148,7 +157,7 @@ func Limits(ctx context.Context, rd *chquery.Reader, from, to time.Time) ([]rate
 			kind, measure, state string
 			ex                   time.Time
 		)
-		if err := rows.Scan(&r.Partner, &r.Limit, &kind, &measure, &r.Utilization, &r.Throttled, &state, &r.Peak, &ex); err != nil {
+		if err := rows.Scan(&r.Partner, &r.Limit, &kind, &measure, &r.Utilization, &r.Throttled, &state, &r.Peak, &r.ProjectedFromDays, &ex); err != nil {
 			return nil, fmt.Errorf("read limit findings: %w", err)
 		}
 		r.Kind, r.Measure, r.State = ratelimit.Kind(kind), ratelimit.Measure(measure), ratelimit.State(state)

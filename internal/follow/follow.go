@@ -31,6 +31,7 @@ import (
 	"github.com/ratescope/ratescope/internal/checkpoint"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/ingest"
+	"github.com/ratescope/ratescope/internal/route"
 	"github.com/ratescope/ratescope/internal/tail"
 )
 
@@ -53,9 +54,11 @@ type Config struct {
 	// Store.Migrate, until they succeed.
 	Connect func(ctx context.Context) (Store, error)
 
-	Format       accesslog.Format // FormatAuto: detect per file
-	HashKey      []byte           // key for hashing credentials into caller ids
-	MaxLineBytes int              // longer lines are rejected; default 1 MiB
+	Format       accesslog.Format   // FormatAuto: detect per file
+	HashKey      []byte             // key for hashing credentials into caller ids
+	MaxLineBytes int                // longer lines are rejected; default 1 MiB
+	Routes       *route.Templates   // configured route templates; nil: derive only
+	Mapping      *accesslog.Mapping // keys of a custom JSON log; nil: the vocabulary only
 
 	FlushRows     int           // hand a batch to the inserter at this many rows; default 100,000
 	FlushInterval time.Duration // … or when its first line is this old; default 1s
@@ -70,6 +73,7 @@ type Config struct {
 	SlowInsert         time.Duration // an insert still waiting after this is logged and counted as slow; default 10s
 	RetryBase          time.Duration // first backoff; default 200ms
 	RetryMax           time.Duration // backoff cap; default 30s
+	ProgressInterval   time.Duration // how often progress is logged at INFO; default 1m
 
 	// MetricsAddr, when set, is where /metrics, /healthz and /readyz are
 	// served ("127.0.0.1:0" picks a port; the log says which).
@@ -113,6 +117,7 @@ func (c *Config) fill() {
 	def(&c.SlowInsert, 10*time.Second)
 	def(&c.RetryBase, 200*time.Millisecond)
 	def(&c.RetryMax, 30*time.Second)
+	def(&c.ProgressInterval, DefaultProgressInterval)
 	if c.StateDir == "" {
 		c.StateDir = checkpoint.DefaultDir()
 	}
@@ -151,6 +156,8 @@ type Daemon struct {
 
 	toInsert chan *batch
 	free     chan *batch
+	progMu   sync.Mutex
+	prog     progress     // for the periodic progress line (progress.go)
 	buffered atomic.Int64 // rows read and not yet stored or given up
 	lost     atomic.Int64 // rows given up at shutdown
 
@@ -199,6 +206,8 @@ func New(cfg Config) (*Daemon, error) {
 		free:      make(chan *batch, 2),
 		connected: make(chan struct{}),
 	}
+	d.core.SetRoutes(cfg.Routes)
+	d.core.SetMapping(cfg.Mapping)
 	// Two batches: one filling while the other is inserted.
 	d.cur = newBatch(cfg.FlushRows)
 	d.free <- newBatch(cfg.FlushRows)
@@ -256,6 +265,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	}()
 
 	d.log.Info("following", "patterns", d.patterns, "state_dir", d.cfg.StateDir)
+	wg.Go(func() { d.progressLoop(readCtx, d.cfg.ProgressInterval) })
 	d.readLoop(readCtx)
 
 	fatal := context.Cause(readCtx)

@@ -46,8 +46,10 @@ func (b *batch) reset() {
 }
 
 // connect opens ClickHouse and migrates the schema, retrying until it
-// succeeds or ctx is done. A schema newer than this binary stops the
-// daemon (stop is called with the error): no retry can fix it.
+// succeeds or ctx is done. A schema newer than this binary, and errors
+// retrying cannot heal (chstore.IsPermanent: credentials, rights, a
+// database the user may not create), stop the daemon (stop is called with
+// the error).
 func (d *Daemon) connect(ctx context.Context, stop context.CancelCauseFunc) {
 	for attempt := 0; ; attempt++ {
 		op := "connect"
@@ -70,8 +72,8 @@ func (d *Daemon) connect(ctx context.Context, stop context.CancelCauseFunc) {
 			return
 		}
 		var newer *chstore.NewerSchemaError
-		if errors.As(err, &newer) {
-			stop(err)
+		if errors.As(err, &newer) || chstore.IsPermanent(err) {
+			stop(err) // a newer schema, wrong credentials, missing rights: waiting cannot fix them
 			return
 		}
 		d.setLastErr(err)
@@ -206,6 +208,7 @@ func (d *Daemon) timed(ctx context.Context, table string, rows int, insert func(
 // commit advances the checkpoints to the positions b's rows bring them to:
 // only now, after ClickHouse took the rows.
 func (d *Daemon) commit(b *batch) {
+	d.noteCommit(b.rows())
 	for _, p := range b.positions {
 		if p.final {
 			d.ckpt.Delete(p.entry.Key)

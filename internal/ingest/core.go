@@ -6,6 +6,7 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/route"
 	"github.com/ratescope/ratescope/internal/secret"
 )
 
@@ -73,6 +74,7 @@ type Core struct {
 	norm    *normalizer
 	parsers [formatSlots]*accesslog.Parser
 	rec     accesslog.Record
+	mapping *accesslog.Mapping
 	unwrap  accesslog.Unwrapper
 	joined  []byte // a line joined from parts, being processed
 }
@@ -85,6 +87,15 @@ func NewCore(hashKey []byte) *Core {
 	return &Core{norm: newNormalizer(hashKey)}
 }
 
+// SetRoutes makes c route paths without a logged template by the
+// configured templates first (nil: derivation only). Call it before the
+// first Line.
+func (c *Core) SetRoutes(t *route.Templates) { c.norm.routes = t }
+
+// SetMapping makes c's JSON parsers read the configured keys of a custom
+// JSON log first (nil: the vocabulary only). Call it before the first Line.
+func (c *Core) SetMapping(m *accesslog.Mapping) { c.mapping = m }
+
 func (c *Core) parser(f accesslog.Format) *accesslog.Parser {
 	if int(f) >= len(c.parsers) {
 		return accesslog.NewParser(f) // not a known format: Parse rejects every line
@@ -92,6 +103,7 @@ func (c *Core) parser(f accesslog.Format) *accesslog.Parser {
 	p := c.parsers[f]
 	if p == nil {
 		p = accesslog.NewParser(f)
+		p.SetMapping(c.mapping)
 		c.parsers[f] = p
 	}
 	return p

@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,7 +45,13 @@ func TestLoadRejectsImpossibleTimesAndStatuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := chtest.MigratedDB(t)
-	st := load(t, db, Config{}, jsonPath, nginxPath)
+	// Both files are mostly bad lines: the load says so (MostlyRejectedError)
+	// and stores what it can, the rest as dead letters.
+	st, err := Load(context.Background(), db, []string{jsonPath, nginxPath}, Config{HashKey: []byte("test-key")})
+	var mr *MostlyRejectedError
+	if !errors.As(err, &mr) {
+		t.Fatalf("load: %v, want a MostlyRejectedError", err)
+	}
 
 	wantRej := uint64(len(badTimes) + len(badStatuses) + 2)
 	if st.Total.Rejected != wantRej || st.Total.Access != 2 {

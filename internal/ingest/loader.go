@@ -13,10 +13,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/route"
 )
 
 // Sink stores batches; *chstore.DB is one.
@@ -27,12 +30,17 @@ type Sink interface {
 
 // Config tunes a load. Zero values take the defaults.
 type Config struct {
-	Format       accesslog.Format // FormatAuto: detect per file
-	BatchRows    int              // rows per insert; default 100,000
-	MaxLineBytes int              // longer lines are rejected; default 1 MiB
-	HashKey      []byte           // key for hashing credentials into caller ids
-	Now          func() time.Time // default time.Now
-	Stdin        io.Reader        // read for "-"
+	Format       accesslog.Format   // FormatAuto: detect per file
+	BatchRows    int                // rows per insert; default 100,000
+	MaxLineBytes int                // longer lines are rejected; default 1 MiB
+	HashKey      []byte             // key for hashing credentials into caller ids
+	Now          func() time.Time   // default time.Now
+	Stdin        io.Reader          // read for "-"
+	Routes       *route.Templates   // configured route templates; nil: derive only
+	Mapping      *accesslog.Mapping // keys of a custom JSON log; nil: the vocabulary only
+	// Progress, when set, is called now and then with the bytes read so
+	// far (uncompressed) across all files.
+	Progress func(bytes int64)
 }
 
 // Defaults.
@@ -56,7 +64,8 @@ func (c *Config) fill() {
 
 // FileStats describes the load of one file.
 type FileStats struct {
-	Name   string
+	Name   string // absolute path, as stored (source)
+	Given  string // the path as given
 	Format accesslog.Format
 	// Lines counts the non-blank lines read (the parts of a line a
 	// container runtime split count as one): always Access + ErrorBodies
@@ -67,6 +76,50 @@ type FileStats struct {
 	ErrorBodies uint64 // separately logged error bodies stored
 	Rejected    uint64 // lines sent to the dead-letter table
 	Reasons     map[string]uint64
+	// FirstMs and LastMs bound the times of its access records (epoch
+	// ms; 0 when none).
+	FirstMs, LastMs int64
+	// Skipped says why the file was not read ("empty"), when it was not.
+	Skipped string
+	// UnknownKeys are the top-level JSON keys of rejected lines that no
+	// field of the vocabulary or the configured mapping reads.
+	UnknownKeys []string
+}
+
+// MostlyRejected is the share of a file's lines above which its load
+// fails: the file is probably not in the format it was read as.
+const MostlyRejected = 0.5
+
+// mostlyRejected reports whether more than MostlyRejected of f's lines were
+// rejected.
+func (f *FileStats) mostlyRejected() bool {
+	return f.Lines > 0 && float64(f.Rejected) > MostlyRejected*float64(f.Lines)
+}
+
+// MostlyRejectedError is the error of a file whose lines were mostly
+// rejected. The lines are stored as dead letters all the same.
+type MostlyRejectedError struct {
+	File FileStats
+}
+
+func (e *MostlyRejectedError) Error() string {
+	f := e.File
+	msg := fmt.Sprintf("%s: %d of %d lines rejected (%s) reading it as %s", f.Given, f.Rejected, f.Lines, reasonList(f.Reasons), f.Format)
+	if len(f.UnknownKeys) > 0 {
+		msg += fmt.Sprintf("; keys not understood: %s: map them under fields: in ratescope.yaml (see docs/configuration.md)", strings.Join(f.UnknownKeys, ", "))
+	} else {
+		msg += "; is it the right --format?"
+	}
+	return msg + "; 'report rejected --source " + f.Name + "' lists them"
+}
+
+func reasonList(m map[string]uint64) string {
+	parts := make([]string, 0, len(m))
+	for r, n := range m {
+		parts = append(parts, fmt.Sprintf("%s %d", r, n))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 // Stats sums a load.
@@ -83,6 +136,10 @@ func (s *Stats) add(f FileStats) {
 	t.Access += f.Access
 	t.ErrorBodies += f.ErrorBodies
 	t.Rejected += f.Rejected
+	if f.FirstMs != 0 && (t.FirstMs == 0 || f.FirstMs < t.FirstMs) {
+		t.FirstMs = f.FirstMs
+	}
+	t.LastMs = max(t.LastMs, f.LastMs)
 	for r, n := range f.Reasons {
 		if t.Reasons == nil {
 			t.Reasons = map[string]uint64{}
@@ -122,6 +179,9 @@ func Load(ctx context.Context, sink Sink, paths []string, cfg Config) (Stats, er
 		if fs.Name != "" {
 			stats.add(fs)
 		}
+		if err == nil && fs.mostlyRejected() {
+			err = &MostlyRejectedError{File: fs}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -144,6 +204,7 @@ func Load(ctx context.Context, sink Sink, paths []string, cfg Config) (Stats, er
 }
 
 type loader struct {
+	done int64 // bytes of the files finished, for Progress
 	cfg  Config
 	sink Sink
 	core *Core
@@ -156,7 +217,7 @@ func newLoader(sink Sink, cfg Config) *loader {
 	l := &loader{
 		cfg:  cfg,
 		sink: sink,
-		core: NewCore(cfg.HashKey),
+		core: newCoreWith(cfg),
 		full: make(chan batchPair, 1),
 		free: make(chan batchPair, 2),
 	}
@@ -164,6 +225,13 @@ func newLoader(sink Sink, cfg Config) *loader {
 	l.cur = batchPair{chstore.NewRequestBatch(cfg.BatchRows), chstore.NewRejectBatch(1024)}
 	l.free <- batchPair{chstore.NewRequestBatch(cfg.BatchRows), chstore.NewRejectBatch(1024)}
 	return l
+}
+
+func newCoreWith(cfg Config) *Core {
+	c := NewCore(cfg.HashKey)
+	c.SetRoutes(cfg.Routes)
+	c.SetMapping(cfg.Mapping)
+	return c
 }
 
 // insertLoop stores filled batches until l.full is closed. On failure it
@@ -206,6 +274,10 @@ func (l *loader) flush(ctx context.Context) {
 	}
 }
 
+// maxRejectSamples bounds the rejected lines of a file kept to name the
+// keys nobody understood.
+const maxRejectSamples = 20
+
 // loadFile reads one source into the current batches.
 func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 	src, err := openSource(ctx, path, l.cfg.Stdin)
@@ -213,7 +285,14 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 		return FileStats{}, err
 	}
 	defer src.closer()
-	fs := FileStats{Name: src.name, Format: l.cfg.Format}
+	fs := FileStats{Name: src.name, Given: path, Format: l.cfg.Format}
+	if path == "-" {
+		fs.Given = src.name
+	}
+	if isEmpty(src) {
+		fs.Skipped = "empty"
+		return fs, nil
+	}
 	if fs.Format == accesslog.FormatAuto {
 		// No format fits the first lines (a banner, comments, a mix):
 		// read the file line by line rather than refuse it whole.
@@ -223,6 +302,7 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 	}
 	state := Source{Name: src.name, Format: fs.Format}
 	lr := NewLineReader(src.r, l.cfg.MaxLineBytes)
+	var samples [][]byte
 	for {
 		line, err := lr.Next()
 		var outcome Outcome
@@ -247,8 +327,13 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 			continue
 		}
 		fs.Lines++
-		if fs.Lines%4096 == 0 && ctx.Err() != nil {
-			return fs, context.Cause(ctx)
+		if fs.Lines%4096 == 0 {
+			if ctx.Err() != nil {
+				return fs, context.Cause(ctx)
+			}
+			if l.cfg.Progress != nil {
+				l.cfg.Progress(l.done + fs.Bytes)
+			}
 		}
 		switch outcome {
 		case OutcomeRejected:
@@ -257,10 +342,19 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 				fs.Reasons = map[string]uint64{}
 			}
 			fs.Reasons[reason]++
+			if len(samples) < maxRejectSamples && fs.Format.IsJSON() && !line.TooLong {
+				samples = append(samples, bytes.Clone(line.Bytes))
+			}
 		case OutcomeErrorBody:
 			fs.ErrorBodies++
 		default:
 			fs.Access++
+			if t := state.LastTimeMs; t != 0 {
+				if fs.FirstMs == 0 || t < fs.FirstMs {
+					fs.FirstMs = t
+				}
+				fs.LastMs = max(fs.LastMs, t)
+			}
 		}
 		if l.cur.reqs.Len()+l.cur.rejs.Len() >= l.cfg.BatchRows {
 			l.flush(ctx)
@@ -269,7 +363,32 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 			break
 		}
 	}
+	l.done += fs.Bytes
+	if fs.mostlyRejected() {
+		fs.UnknownKeys = unknownKeys(samples, l.cfg.Mapping)
+	}
 	return fs, nil
+}
+
+// isEmpty reports whether src holds nothing but white space within its
+// first buffer (a file just rotated, a touched placeholder).
+func isEmpty(src *source) bool {
+	buf, err := src.r.Peek(readBufSize)
+	return len(bytes.TrimSpace(buf)) == 0 && err != nil
+}
+
+// unknownKeys lists, in first-seen order, the top-level keys of the sampled
+// JSON lines that nothing reads.
+func unknownKeys(samples [][]byte, m *accesslog.Mapping) []string {
+	var out []string
+	for _, s := range samples {
+		for _, k := range accesslog.UnknownKeys(s, m) {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // detect guesses a source's format from its first lines without consuming them.

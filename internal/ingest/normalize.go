@@ -27,8 +27,9 @@ const (
 // synthetic-id chain's state belongs to each source (ChainState).
 type normalizer struct {
 	hasher  *secret.Hasher
-	scratch []byte   // derived fields of the current record
-	echoes  [][]byte // credential values of the current line's query string
+	routes  *route.Templates // configured templates; nil: derive only
+	scratch []byte           // derived fields of the current record
+	echoes  [][]byte         // credential values of the current line's query string
 	synth   synthChain
 	bodies  errbody.Normalizer
 	env     errbody.Envelope
@@ -75,7 +76,7 @@ func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, lin
 	}
 	if len(r.Route) == 0 && len(r.Path) > 0 {
 		start := len(n.scratch)
-		n.scratch = route.Template(n.scratch, r.Path)
+		n.scratch = n.routes.Append(n.scratch, r.Path)
 		r.Route = n.scratch[start:]
 	}
 	n.redactRecord(r, env)

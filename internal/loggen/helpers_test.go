@@ -75,8 +75,9 @@ func TestTrackerUtilization(t *testing.T) {
 		// One request a second never dents a 1/s bucket beyond one token.
 		{"steady", bucket, []int64{0, 1000, 2000, 3000}, 0.25},
 		{"window", &limitDef{name: "w", limit: 4, per: time.Minute}, []int64{0, 10_000, 59_000, 61_000}, 0.75},
-		{"quota resets monthly", &limitDef{name: "q", quota: 4},
-			[]int64{time.Date(2026, 10, 31, 23, 0, 0, 0, time.UTC).UnixMilli(), time.Date(2026, 11, 1, 1, 0, 0, 0, time.UTC).UnixMilli()}, 0.25},
+		// One November request, projected from half of November to all of it, of 4.
+		{"quota resets monthly, projects", &limitDef{name: "q", quota: 4},
+			[]int64{time.Date(2026, 10, 31, 23, 0, 0, 0, time.UTC).UnixMilli(), time.Date(2026, 11, 1, 1, 0, 0, 0, time.UTC).UnixMilli()}, 0.5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,7 +85,7 @@ func TestTrackerUtilization(t *testing.T) {
 			for _, at := range tt.times {
 				tr.add(at)
 			}
-			if got := tr.utilization(); got != tt.want {
+			if got, _ := tr.utilization(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)); got != tt.want {
 				t.Errorf("utilization %v, want %v", got, tt.want)
 			}
 		})

@@ -3,9 +3,11 @@ package loggen
 import (
 	"strings"
 	"time"
+
+	"github.com/ratescope/ratescope/internal/ratelimit"
 )
 
-// limitDef is one limit of a rate-limit plan, as plans.yaml states it.
+// limitDef is one limit of a rate-limit plan, as ratescope.yaml states it.
 type limitDef struct {
 	name       string
 	rate       float64 // token bucket: requests per second …
@@ -32,12 +34,15 @@ func (l *limitDef) matches(method, path string) bool {
 	return true
 }
 
+// hasMatch reports whether the limit selects requests by method or path.
+func (l *limitDef) hasMatch() bool { return l.method != "" || l.path != "" || l.pathPrefix != "" }
+
 type planDef struct {
 	name   string
 	limits []limitDef
 }
 
-// The plans of the fictional API (written to plans.yaml). The commercial
+// The plans of the fictional API (written to the sample's ratescope.yaml). The commercial
 // tier and the WAF caps are seed 000's; partner-api is seed 001's policies;
 // trial is a small plan whose monthly quota the sample exhausts.
 var planDefs = []planDef{
@@ -97,27 +102,35 @@ func (w *slidingWindow) add(t int64) int64 {
 	return n
 }
 
-// tracker measures one subject (a partner or a client IP) against one limit.
+// tracker measures one subject (a partner or a client IP) against one
+// limit with the product's own measures (internal/ratelimit): the sliding
+// window's peak, the token bucket simulation, the sustained rate and the
+// quota's month-end projection — one rulebook for the reports and the
+// manifest.
 type tracker struct {
 	def       *limitDef
-	win       slidingWindow // fixed-count limits: the window; token buckets: 60 s for the sustained rate
-	level     float64       // token bucket level
-	last      int64
-	minLevel  float64
-	started   bool
+	win       *ratelimit.Window // fixed-count limits: the window; token buckets: 60 s for the sustained rate
+	bucket    *ratelimit.Bucket
 	month     int64 // yyyymm of the current month
 	monthN    int64
 	monthPeak int64
 	throttled int64
+	headers   float64 // highest (limit − remaining) ÷ limit of the logged X-RateLimit headers
+}
+
+// header notes a request's logged X-RateLimit-Limit and -Remaining.
+func (t *tracker) header(limit, remaining int64) {
+	t.headers = max(t.headers, float64(limit-remaining)/float64(limit))
 }
 
 func newTracker(def *limitDef) *tracker {
 	t := &tracker{def: def}
 	switch {
 	case def.limit > 0:
-		t.win.per = def.per.Milliseconds()
+		t.win = ratelimit.NewWindow(def.per)
 	case def.rate > 0:
-		t.win.per = 60_000
+		t.win = ratelimit.NewWindow(ratelimit.SustainedWindow)
+		t.bucket = ratelimit.NewBucket(def.rate, int64(def.burst))
 	}
 	return t
 }
@@ -127,20 +140,19 @@ func monthKey(ms int64) int64 {
 	return int64(y)*100 + int64(m)
 }
 
+// add counts a request at ms (requests must come in time order).
 func (t *tracker) add(at int64) {
+	sec := at / 1000
+	if at < 0 && at%1000 != 0 {
+		sec--
+	}
 	d := t.def
 	switch {
 	case d.limit > 0:
-		t.win.add(at)
+		t.win.Add(sec, 1)
 	case d.rate > 0:
-		t.win.add(at)
-		if !t.started {
-			t.started, t.level, t.minLevel, t.last = true, d.burst, d.burst, at
-		}
-		t.level = min(d.burst, t.level+float64(at-t.last)*d.rate/1000)
-		t.last = at
-		t.level--
-		t.minLevel = min(t.minLevel, t.level)
+		t.win.Add(sec, 1)
+		t.bucket.Add(sec, 1)
 	case d.quota > 0:
 		if k := monthKey(at); k != t.month {
 			t.month, t.monthN = k, 0
@@ -150,33 +162,46 @@ func (t *tracker) add(at int64) {
 	}
 }
 
-// utilization follows the product's definitions: window peak ÷ limit;
-// for a token bucket the larger of sustained (peak 60 s average ÷ rate)
-// and burst (1 − lowest level ÷ burst); for a quota the month's count so
-// far ÷ quota (no month-end projection).
-func (t *tracker) utilization() float64 {
+// utilization follows the product's definitions: window peak ÷ limit; for
+// a token bucket the larger of sustained (peak 60 s average ÷ rate) and
+// burst (1 − lowest level ÷ burst), and for both at least the logged
+// headers' 1 − lowest remaining ÷ limit; for a quota the month-end projection
+// from the data's coverage (from coverage, its first request, to asOf) ÷
+// quota. It also returns the days a quota projection stands on.
+func (t *tracker) utilization(coverage, asOf time.Time) (float64, float64) {
 	d := t.def
 	switch {
 	case d.limit > 0:
-		return float64(t.win.peak) / float64(d.limit)
+		return max(float64(t.win.Peak())/float64(d.limit), t.headers), 0
 	case d.rate > 0:
-		if !t.started {
-			return 0
-		}
-		sustained := float64(t.win.peak) / 60 / d.rate
-		burst := 1 - t.minLevel/d.burst
-		return max(sustained, burst)
+		return max(ratelimit.Sustained(t.win.Peak(), d.rate), t.bucket.Utilization(), t.headers), 0
 	case d.quota > 0:
-		return float64(t.monthPeak) / float64(d.quota)
+		proj, days := ratelimit.ProjectFrom(uint64(t.monthN), coverage, asOf)
+		return proj / float64(d.quota), days
 	}
-	return 0
+	return 0, 0
 }
 
 func (t *tracker) peak() int64 {
 	if t.def.quota > 0 {
 		return t.monthPeak
 	}
-	return t.win.peak
+	if t.win == nil {
+		return 0
+	}
+	return int64(t.win.Peak())
+}
+
+// state is the product's verdict (ratelimit): over when the utilization
+// exceeds 1 or the limit throttled, near from the warn level; a quota
+// projected over from less than ratelimit.MinConfidentDays of data is near
+// unless its count already passed the quota.
+func (t *tracker) state(util, days float64) string {
+	st := stateOf(util, t.throttled)
+	if t.def.quota > 0 && st == "over" && t.throttled == 0 && days < ratelimit.MinConfidentDays && t.monthN < t.def.quota {
+		return "near"
+	}
+	return st
 }
 
 const warnLevel = 0.8

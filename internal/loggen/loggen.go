@@ -4,7 +4,7 @@
 // seed pages, malformed and duplicated lines, retry storms and a partner
 // running near its rate limit — together with manifest.json, the ground
 // truth that ingest and the reports can be checked against, and
-// plans.yaml, the rate-limit plans the sample is built around.
+// ratescope.yaml, the partners and rate-limit plans the sample is built around.
 //
 // The same Config always yields byte-identical files. Output is streamed:
 // memory stays small however many requests are asked for.
@@ -125,10 +125,10 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Manifest, error) {
 	for _, s := range g.sinks {
 		files = append(files, s.file)
 	}
+	// The quota projections stand on the sample's span (finish).
+	g.acc.m.Start, g.acc.m.End = time.UnixMilli(g.start).UTC(), cfg.End
 	m := g.acc.finish(g.w, files, storms, good, example)
 	m.Seed = cfg.Seed
-	m.Start = time.UnixMilli(g.start).UTC()
-	m.End = cfg.End
 	m.Span = cfg.Span.String()
 	m.BackgroundRequests = cfg.Requests
 

@@ -76,7 +76,7 @@ type Manifest struct {
 	RetryStorms []Sequence `json:"retry_storms"`
 	WellBehaved []Sequence `json:"well_behaved"`
 	// RateLimits rates every partner against its plan's limits, and every
-	// client IP whose per-IP limit is near or over, per plans.yaml.
+	// client IP whose per-IP limit is near or over, per the sample's ratescope.yaml.
 	RateLimits    []RateLimit       `json:"rate_limits"`
 	PartnerStates map[string]string `json:"partner_states"`
 
@@ -198,8 +198,8 @@ var manifestNotes = []string{
 	"app-errors.jsonl holds error-log lines {time,service,request_id,status,body} (vendors-api logs @timestamp/req_id/status_code, personas-api timestamp in ms/x_request_id/response_code, payments-api its body as a JSON string) and bare envelopes carrying their own requestId (and no time); every one belongs to a request of an access file.",
 	"gateway.jsonl names API-key partners in \"partner\" and OAuth clients (umbrella) in \"client_id\"; nginx-json.log has api_key_id from an nginx map of the raw key, \"\" for an unknown key.",
 	"apigw-overlap.log repeats a stretch of apigw.log verbatim (malformed and duplicate lines included): it adds no request.",
-	"Retry sequences follow the product's definitions; no_backoff is flagged when the first gap is under 1 s or a gap is under 1.5x the one before; median_gap_ms is the median of the gaps (mean of the two middle ones for an even count).",
-	"Rate-limit utilization: window peak / limit; token bucket: max(peak 60 s rate / rate, 1 - lowest bucket level / burst); quota: the month's count / quota, without month-end projection. Throttled counts a partner's 429s (QUOTA_EXCEEDED to its quota, others to the first matching rate limit) and, for per-IP limits, the WAF_FILTERED 403s of that IP.",
+	"Retry sequences are judged by the product's own rules (retry.Violations): no_backoff when at least two retries come sooner than half the documented exponential delay (1 s, 2 s, 4 s … capped at 30 s) without a Retry-After they honoured; ignored_retry_after when a retry comes before the Retry-After it was given; retried_non_retryable after a 400, 401, 403, 404, 409 or 422; missing_idempotency_key for a POST or PATCH retried without one. median_gap_ms is the median of the gaps (mean of the two middle ones for an even count).",
+	"Rate-limit utilization is measured with the product's own functions (internal/ratelimit): window peak / limit over per-second counts; token bucket: max(peak 60 s average / rate, 1 - lowest simulated bucket level / burst); quota: the month-end projection / quota, projected from the sample's own coverage (its start to its end, as report rate-limits --to END does) — and a projection over the quota from less than a day of data is near, not over, unless the count passed the quota or quota rejections were seen. Where the logs carry X-RateLimit-Limit/Remaining (nginx-json.log, gateway.jsonl), a bucket's or window's utilization is at least 1 - lowest remaining / limit. A limit without a match counts the requests no sibling with a match counts. Throttled counts a partner's 429s (QUOTA_EXCEEDED to its quota, others to the first matching rate limit) and, for per-IP limits, the WAF_FILTERED 403s of that IP.",
 }
 
 // accum gathers the manifest while the sample is written.
@@ -348,11 +348,24 @@ func (a *accum) record(r *request, file string) {
 		pa.files[file] = true
 		pa.requests++
 		attributedTo := false
+		// The product's selection: a limit without a match counts the
+		// requests no sibling with a match counts (ApiPolicy is "all other
+		// endpoints"); a quota counts all.
+		bySibling := false
 		for _, t := range pa.trackers {
-			if !t.def.matches(r.method, r.path) {
+			if t.def.hasMatch() && t.def.quota == 0 && t.def.matches(r.method, r.path) {
+				bySibling = true
+			}
+		}
+		headers := r.rlLimit > 0 && r.rlRemaining >= 0 && (file == FileNginxJSON || file == FileGateway)
+		for _, t := range pa.trackers {
+			if !t.def.matches(r.method, r.path) || (!t.def.hasMatch() && t.def.quota == 0 && bySibling) {
 				continue
 			}
 			t.add(r.at)
+			if headers && t.def.quota == 0 {
+				t.header(r.rlLimit, r.rlRemaining)
+			}
 			if r.status != 429 {
 				continue
 			}
@@ -459,8 +472,8 @@ func (a *accum) finish(w *world, files []*File, storms, good []Sequence, example
 		m.Partners = append(m.Partners, entry)
 		worst := "ok"
 		for _, t := range pa.trackers {
-			u := t.utilization()
-			st := stateOf(u, t.throttled)
+			u, days := t.utilization(m.Start, m.End)
+			st := t.state(u, days)
 			m.RateLimits = append(m.RateLimits, RateLimit{Subject: p.name, Limit: t.def.name, Kind: kindOf(t.def),
 				Peak: t.peak(), Utilization: round3(u), Throttled: t.throttled, State: st})
 			worst = worseState(worst, st)
@@ -469,8 +482,8 @@ func (a *accum) finish(w *world, files []*File, storms, good []Sequence, example
 	}
 	for _, k := range a.ipOrder {
 		t := a.ipTrack[k.ip+"|"+k.lim.name]
-		u := t.utilization()
-		if st := stateOf(u, t.throttled); st != "ok" {
+		u, days := t.utilization(m.Start, m.End)
+		if st := t.state(u, days); st != "ok" {
 			m.RateLimits = append(m.RateLimits, RateLimit{Subject: k.ip, Limit: k.lim.name, Kind: kindOf(k.lim),
 				Peak: t.peak(), Utilization: round3(u), Throttled: t.throttled, State: st})
 		}

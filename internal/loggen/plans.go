@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// plansYAML renders the sample's rate-limit plans in the --plans format.
+// plansYAML renders the sample's configuration: partners (name, key ids,
+// plan), plans and per-IP limits — a ratescope.yaml.
 func plansYAML(w *world) []byte {
 	var b strings.Builder
-	b.WriteString("# Rate-limit plans of the loggen sample (report rate-limits --plans FILE).\n")
-	b.WriteString("# manifest.json's rate_limits holds what the report should find.\n")
+	b.WriteString("# ratescope.yaml of the loggen sample: export RATESCOPE_CONFIG=<this file>,\n")
+	b.WriteString("# or pass --config. manifest.json's rate_limits holds what the report should find.\n")
 	fmt.Fprintf(&b, "warn: %v\n", warnLevel)
 	b.WriteString("plans:\n")
 	for _, p := range planDefs {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/loggen"
+	"github.com/ratescope/ratescope/internal/retry"
 )
 
 func TestEveryLineIsInItsFormatOrListedAsRejected(t *testing.T) {
@@ -377,33 +378,17 @@ func TestSecretsAreAllListed(t *testing.T) {
 }
 
 // retryViolations applies the product's definitions to a sequence.
+// retryViolations judges the attempts re-read from the files by the
+// product's rules (retry.Violations): the manifest must state the same.
 func retryViolations(seq []*access, retryAfter []int) []string {
-	var noBackoff, ignored, nonRetryable, noKey bool
-	var prevGap time.Duration
-	for i := 1; i < len(seq); i++ {
-		gap := seq[i].at.Sub(seq[i-1].at)
-		if (i == 1 && gap < time.Second) || (i > 1 && float64(gap) < 1.5*float64(prevGap)) {
-			noBackoff = true
-		}
-		prevGap = gap
-		if retryAfter[i-1] >= 0 && gap < time.Duration(retryAfter[i-1])*time.Second {
-			ignored = true
-		}
-		if st := seq[i-1].status; st >= 400 && st < 500 && st != 429 {
-			nonRetryable = true
-		}
-		if (seq[i].method == "POST" || seq[i].method == "PATCH") && seq[i].idem == "" {
-			noKey = true
-		}
+	attempts := make([]retry.Attempt, len(seq))
+	for i, a := range seq {
+		attempts[i] = retry.Attempt{TimeMs: a.at.UnixMilli(), Status: uint16(a.status), RetryAfter: int32(max(retryAfter[i], 0))}
 	}
-	var out []string
-	for _, v := range []struct {
-		on   bool
-		name string
-	}{{noBackoff, "no_backoff"}, {ignored, "ignored_retry_after"}, {nonRetryable, "retried_non_retryable"}, {noKey, "missing_idempotency_key"}} {
-		if v.on {
-			out = append(out, v.name)
-		}
+	key := retry.Key{Method: seq[0].method, IdempotencyKey: seq[0].idem}
+	out := []string{}
+	for _, v := range retry.Violations(&key, attempts) {
+		out = append(out, string(v))
 	}
 	return out
 }
@@ -484,7 +469,12 @@ func TestRateLimitGroundTruth(t *testing.T) {
 		for _, r := range s.m.RateLimits {
 			limits[[2]string{r.Subject, r.Limit}] = r
 		}
+		// The product's window (ratelimit.Window) counts whole seconds: a
+		// request counts in the second it falls in.
 		peak := func(times []time.Time, window time.Duration) int64 {
+			for i := range times {
+				times[i] = times[i].Truncate(time.Second)
+			}
 			sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
 			best, lo := 0, 0
 			for hi := range times {
@@ -535,7 +525,7 @@ func TestRateLimitGroundTruth(t *testing.T) {
 			}
 		}
 		if mentions != len(s.m.Partners) {
-			t.Errorf("plans.yaml maps %d of %d partners to their plans", mentions, len(s.m.Partners))
+			t.Errorf("ratescope.yaml maps %d of %d partners to their plans", mentions, len(s.m.Partners))
 		}
 	})
 }

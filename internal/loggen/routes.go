@@ -216,7 +216,7 @@ var nginxRoutes = []route{
 		outs: []outcome{{303, "", 900}, {400, "", 60}, {413, "", 40}}},
 	{be: beWebsite, method: "GET", tmpl: "/scan", w: 5,
 		path: func(r *rand.Rand) string {
-			return []string{"/wp-login.php", "/.env", "/.git/config", "/phpmyadmin/index.php", "/actuator/health", "/server-status"}[r.IntN(6)]
+			return scanPaths[r.IntN(len(scanPaths))]
 		},
 		outs: []outcome{{404, "", 950}, {403, "", 50}}},
 	{be: beWebsite, method: "GET", tmpl: "/v0/bookings", w: 4,

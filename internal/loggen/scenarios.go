@@ -1,6 +1,7 @@
 package loggen
 
 import (
+	"github.com/ratescope/ratescope/internal/retry"
 	"math/rand/v2"
 	"sort"
 	"time"
@@ -334,40 +335,21 @@ func (run *seqRun) result(g *gen) Sequence {
 		}
 		chain = recs[k : i+1]
 	}
+	// The violations are the product's own (retry.Violations): one rulebook
+	// for the generator's ground truth and the report.
 	var gaps []int64
-	var noBackoff, ignoredRA, nonRetryable, noKey bool
+	attempts := make([]retry.Attempt, len(chain))
 	for i, a := range chain {
 		s.Statuses = append(s.Statuses, a.status)
 		s.RequestIDs = append(s.RequestIDs, a.id)
-		if i == 0 {
-			continue
-		}
-		prev := chain[i-1]
-		gap := a.at - prev.at
-		if len(gaps) == 0 && gap < 1000 {
-			noBackoff = true
-		}
-		if len(gaps) > 0 && float64(gap) < 1.5*float64(gaps[len(gaps)-1]) {
-			noBackoff = true
-		}
-		gaps = append(gaps, gap)
-		if prev.retryAfter >= 0 && gap < int64(prev.retryAfter)*1000 {
-			ignoredRA = true
-		}
-		if prev.status >= 400 && prev.status < 500 && prev.status != 429 {
-			nonRetryable = true
-		}
-		if (p.method == "POST" || p.method == "PATCH") && a.idem == "" {
-			noKey = true
+		attempts[i] = retry.Attempt{TimeMs: a.at, RequestID: a.id, Status: uint16(a.status), RetryAfter: int32(max(a.retryAfter, 0))}
+		if i > 0 {
+			gaps = append(gaps, a.at-chain[i-1].at)
 		}
 	}
-	for _, v := range []struct {
-		on   bool
-		name string
-	}{{noBackoff, "no_backoff"}, {ignoredRA, "ignored_retry_after"}, {nonRetryable, "retried_non_retryable"}, {noKey, "missing_idempotency_key"}} {
-		if v.on {
-			s.Violations = append(s.Violations, v.name)
-		}
+	key := retry.Key{Method: p.method, IdempotencyKey: chain[0].idem}
+	for _, v := range retry.Violations(&key, attempts) {
+		s.Violations = append(s.Violations, string(v))
 	}
 	s.Start = time.UnixMilli(chain[0].at).UTC()
 	s.End = time.UnixMilli(chain[len(chain)-1].at).UTC()

@@ -21,8 +21,10 @@ const (
 	FileAppErrors    = "app-errors.jsonl"
 	// ManifestName is the ground-truth file written beside the logs.
 	ManifestName = "manifest.json"
-	// PlansName is the rate-limit plans file (report rate-limits --plans) for the sample.
-	PlansName = "plans.yaml"
+	// PlansName is the sample's configuration (ratescope.yaml: its
+	// partners, their key ids and plans, the per-IP limits), read through
+	// --config or RATESCOPE_CONFIG.
+	PlansName = "ratescope.yaml"
 )
 
 type sinkID uint8

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/bits"
 
 	"github.com/ratescope/ratescope/internal/chquery"
@@ -272,8 +273,11 @@ func (c *computation) partnerRows(p *Partner, ps *partnerState, t *partnerTotals
 			r.Utilization, r.Measure = best(float64(r.Peak)/float64(l.Count), MeasureWindow, headers, MeasureHeaders)
 		case KindQuota:
 			r.Peak = ps.month
-			r.Utilization, r.Measure = Project(ps.month, c.to)/float64(l.Quota), MeasureQuota
-			if at, ok := Exhaustion(ps.month, l.Quota, c.to); ok {
+			var proj float64
+			proj, r.ProjectedFromDays = ProjectFrom(ps.month, c.coverage, c.to)
+			r.ProjectedFromDays = math.Round(r.ProjectedFromDays*10) / 10
+			r.Utilization, r.Measure = proj/float64(l.Quota), MeasureQuota
+			if at, ok := Exhaustion(ps.month, l.Quota, c.coverage, c.to); ok {
 				r.ExhaustsAt = &at
 			}
 			r.Throttled = 0
@@ -281,7 +285,12 @@ func (c *computation) partnerRows(p *Partner, ps *partnerState, t *partnerTotals
 				r.Throttled = t.quota
 			}
 		}
-		rows = append(rows, c.verdict(r, l.Blocks(), s.requests))
+		row := c.verdict(r, l.Blocks(), s.requests)
+		if l.Kind == KindQuota && row.State == StateOver && row.Throttled == 0 &&
+			row.ProjectedFromDays < MinConfidentDays && ps.month < uint64(l.Quota) {
+			row.State = StateNear // a projection from hours of data is no verdict
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }

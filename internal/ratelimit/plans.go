@@ -162,12 +162,15 @@ func ParsePlans(name string, data []byte) (*Plans, error) {
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty plans file: want warn, plans, partners and ip_limits", name)
 	}
+	return ParsePlansNode(name, doc.Content[0])
+}
+
+// ParsePlansNode validates a plans document already parsed into YAML nodes
+// (the rate-limit part of ratescope.yaml, internal/config); messages name
+// name and the nodes' lines.
+func ParsePlansNode(name string, root *yaml.Node) (*Plans, error) {
 	p := &parser{file: name}
-	plans, err := p.file1(doc.Content[0])
-	if err != nil {
-		return nil, err
-	}
-	return plans, nil
+	return p.file1(root)
 }
 
 // parser walks a plans file's YAML nodes, so every message can name the

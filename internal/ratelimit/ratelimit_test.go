@@ -159,31 +159,31 @@ func scenarios() ([]fx, []Row) {
 
 	bucket, window, quota, ip := KindTokenBucket, KindWindow, KindQuota, KindIPWindow
 	want := []Row{
-		{"mcpuser", "mcp", 3, 3, StateOver, bucket, MeasureBlocked, 3, nil, nil, nil},
-		{"flood", "sustained", 1.5, 10, StateOver, bucket, MeasureSustained, 1800, nil, nil, nil},
-		{"quota-big", "monthly", 1.033333, 0, StateOver, quota, MeasureQuota, 500, nil, nil, nil},
-		{"moov2", "AuthPolicy", 0.3, 1, StateOver, window, MeasureWindow, 3, nil, nil, nil},
-		{"198.51.100.3", "waf-contact", 0.25, 1, StateOver, ip, MeasureWindow, 5, nil, nil, nil},
-		{"quota-hit", "monthly", 0.020667, 2, StateOver, quota, MeasureQuota, 10, nil, nil, nil},
-		{"quota-hit", "rate", 0.005, 1, StateOver, bucket, MeasureBurst, 10, nil, nil, nil},
-		{"198.51.100.1", "waf-contact", 0.95, 0, StateNear, ip, MeasureWindow, 19, nil, nil, nil},
-		{"headers", "ApiPolicy", 0.95, 0, StateNear, window, MeasureHeaders, 11, nil, nil, nil},
-		{"acme", "sustained", 0.9, 0, StateNear, bucket, MeasureSustained, 1080, nil, nil, nil},
-		{"moov", "AuthPolicy", 0.9, 0, StateNear, window, MeasureWindow, 9, nil, nil, nil},
-		{"bursty", "sustained", 0.8825, 0, StateNear, bucket, MeasureBurst, 72, nil, nil, nil},
-		{"steady", "sustained", 0.85, 0, StateNear, bucket, MeasureSustained, 1020, nil, nil, nil},
-		{"edge-rate", "sustained", 0.8, 0, StateNear, bucket, MeasureSustained, 480, nil, nil, nil},
-		{"edge8", "minute", 0.8, 0, StateNear, window, MeasureWindow, 8, nil, nil, nil},
-		{"edge7", "minute", 0.7, 0, StateOK, window, MeasureWindow, 7, nil, nil, nil},
-		{"moov", "ApiPolicy", 0.516667, 0, StateOK, window, MeasureWindow, 31, nil, nil, nil}, // ties: by partner
-		{"quota-small", "monthly", 0.516667, 0, StateOK, quota, MeasureQuota, 500, nil, nil, nil},
-		{"mcpuser", "sustained", 0.25, 0, StateOK, bucket, MeasureSustained, 300, nil, nil, nil},
-		{"198.51.100.5", "waf-mcp", 0.1, 0, StateOK, ip, MeasureWindow, 10, nil, nil, nil},
-		{"k-solo", "sustained", 0.1, 0, StateOK, bucket, MeasureSustained, 120, nil, nil, nil},
-		{"moov2", "ApiPolicy", 0.033333, 0, StateOK, window, MeasureWindow, 2, nil, nil, nil},
-		{"quota-big", "rate", 0.01, 0, StateOK, bucket, MeasureSustained, 60, nil, nil, nil},
-		{"headers", "AuthPolicy", 0, 0, StateOK, window, MeasureWindow, 0, nil, nil, nil},
-		{"idle", "sustained", 0, 0, StateOK, bucket, MeasureSustained, 0, nil, nil, nil},
+		{"mcpuser", "mcp", 3, 3, StateOver, bucket, MeasureBlocked, 3, 0, nil, nil, nil},
+		{"flood", "sustained", 1.5, 10, StateOver, bucket, MeasureSustained, 1800, 0, nil, nil, nil},
+		{"quota-big", "monthly", 1.033333, 0, StateOver, quota, MeasureQuota, 500, 15, nil, nil, nil},
+		{"moov2", "AuthPolicy", 0.3, 1, StateOver, window, MeasureWindow, 3, 0, nil, nil, nil},
+		{"198.51.100.3", "waf-contact", 0.25, 1, StateOver, ip, MeasureWindow, 5, 0, nil, nil, nil},
+		{"quota-hit", "monthly", 0.020667, 2, StateOver, quota, MeasureQuota, 10, 15, nil, nil, nil},
+		{"quota-hit", "rate", 0.005, 1, StateOver, bucket, MeasureBurst, 10, 0, nil, nil, nil},
+		{"198.51.100.1", "waf-contact", 0.95, 0, StateNear, ip, MeasureWindow, 19, 0, nil, nil, nil},
+		{"headers", "ApiPolicy", 0.95, 0, StateNear, window, MeasureHeaders, 11, 0, nil, nil, nil},
+		{"acme", "sustained", 0.9, 0, StateNear, bucket, MeasureSustained, 1080, 0, nil, nil, nil},
+		{"moov", "AuthPolicy", 0.9, 0, StateNear, window, MeasureWindow, 9, 0, nil, nil, nil},
+		{"bursty", "sustained", 0.8825, 0, StateNear, bucket, MeasureBurst, 72, 0, nil, nil, nil},
+		{"steady", "sustained", 0.85, 0, StateNear, bucket, MeasureSustained, 1020, 0, nil, nil, nil},
+		{"edge-rate", "sustained", 0.8, 0, StateNear, bucket, MeasureSustained, 480, 0, nil, nil, nil},
+		{"edge8", "minute", 0.8, 0, StateNear, window, MeasureWindow, 8, 0, nil, nil, nil},
+		{"edge7", "minute", 0.7, 0, StateOK, window, MeasureWindow, 7, 0, nil, nil, nil},
+		{"moov", "ApiPolicy", 0.516667, 0, StateOK, window, MeasureWindow, 31, 0, nil, nil, nil}, // ties: by partner
+		{"quota-small", "monthly", 0.516667, 0, StateOK, quota, MeasureQuota, 500, 15, nil, nil, nil},
+		{"mcpuser", "sustained", 0.25, 0, StateOK, bucket, MeasureSustained, 300, 0, nil, nil, nil},
+		{"198.51.100.5", "waf-mcp", 0.1, 0, StateOK, ip, MeasureWindow, 10, 0, nil, nil, nil},
+		{"k-solo", "sustained", 0.1, 0, StateOK, bucket, MeasureSustained, 120, 0, nil, nil, nil},
+		{"moov2", "ApiPolicy", 0.033333, 0, StateOK, window, MeasureWindow, 2, 0, nil, nil, nil},
+		{"quota-big", "rate", 0.01, 0, StateOK, bucket, MeasureSustained, 60, 0, nil, nil, nil},
+		{"headers", "AuthPolicy", 0, 0, StateOK, window, MeasureWindow, 0, 0, nil, nil, nil},
+		{"idle", "sustained", 0, 0, StateOK, bucket, MeasureSustained, 0, 0, nil, nil, nil},
 	}
 	return g.rows, want
 }
@@ -235,6 +235,36 @@ func TestComputeScenarios(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("loaded twice", again, first)
+	})
+
+	// Quotas project from the data's own coverage, and a projection over
+	// the quota from hours of data is "near", never "over".
+	t.Run("coverage", func(t *testing.T) {
+		find := func(rows []Row, partner string) Row {
+			for _, r := range rows {
+				if r.Partner == partner && r.Kind == KindQuota {
+					return r
+				}
+			}
+			t.Fatalf("no quota row for %s", partner)
+			return Row{}
+		}
+		f := func(coverage time.Time, partner string, wantDays float64, wantState State) {
+			t.Helper()
+			got, err := Compute(ctx, chquery.New(db), plans, Query{From: day, To: dayEnd, Coverage: coverage})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := find(got, partner)
+			if r.ProjectedFromDays != wantDays || r.State != wantState {
+				t.Errorf("coverage %s, %s: projected from %v days, %s; want %v days, %s", coverage, partner, r.ProjectedFromDays, r.State, wantDays, wantState)
+			}
+		}
+		f(time.Time{}, "quota-big", 15, StateOver)
+		f(day, "quota-big", 1, StateOver)                        // a full day of data
+		f(dayEnd.Add(-3*time.Hour), "quota-big", 0.1, StateNear) // three hours: no verdict
+		f(dayEnd.Add(-3*time.Hour), "quota-hit", 0.1, StateOver) // quota rejections seen
+		f(day.AddDate(0, -1, 0), "quota-small", 15, StateOK)     // before the month: the month's start
 	})
 
 	t.Run("warn override", func(t *testing.T) {

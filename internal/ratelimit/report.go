@@ -17,6 +17,10 @@ type Query struct {
 	From, To time.Time
 	// Warn is the warn level; 0 takes the plans file's.
 	Warn float64
+	// Coverage is when the data starts (the first request seen this month,
+	// or a configured quota_start); quotas project from it. Zero: the
+	// month's start.
+	Coverage time.Time
 }
 
 // State says how close a subject is to a limit.
@@ -78,6 +82,9 @@ type Row struct {
 	// buckets) or window of the limit's length, or the month's requests so
 	// far (quotas).
 	Peak uint64 `json:"peak"`
+	// ProjectedFromDays is, for a quota, the days of data the month-end
+	// projection stands on.
+	ProjectedFromDays float64 `json:"projected_from_days,omitempty"`
 	// ExhaustsAt, for a quota, is when the month's requests reach the
 	// quota at the month's rate so far (Exhaustion): absent when that is
 	// after the month's end.
@@ -104,7 +111,7 @@ func Compute(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query) ([]
 	if err != nil {
 		return nil, err
 	}
-	c := &computation{rd: rd, plans: plans, from: q.From.UTC(), to: q.To.UTC(), warn: warn, sels: sels}
+	c := &computation{rd: rd, plans: plans, from: q.From.UTC(), to: q.To.UTC(), warn: warn, sels: sels, coverage: q.Coverage.UTC()}
 	if !c.from.Before(c.to) {
 		return nil, fmt.Errorf("rate limits: empty window %s to %s", c.from.Format(time.RFC3339), c.to.Format(time.RFC3339))
 	}
@@ -148,6 +155,7 @@ type computation struct {
 	monthStart time.Time
 	warn       float64
 	sels       *selections
+	coverage   time.Time // when the data starts (Query.Coverage)
 }
 
 // verdict turns a measured limit into a row: utilization rounded, state

@@ -151,29 +151,55 @@ const MinElapsed = time.Hour
 // it is the month that just ended (and the projection is n). The elapsed
 // time counts as at least MinElapsed.
 func Project(n uint64, asOf time.Time) float64 {
-	start := MonthStart(asOf.Add(-time.Nanosecond))
-	end := start.AddDate(0, 1, 0)
-	elapsed := max(asOf.Sub(start), MinElapsed)
-	return float64(n) * end.Sub(start).Seconds() / elapsed.Seconds()
+	p, _ := ProjectFrom(n, time.Time{}, asOf)
+	return p
 }
 
-// Exhaustion returns when n requests counted from the start of asOf's
-// calendar month (as Project counts them) reach quota at the same rate,
-// and whether that is before the month's end. Already reached: a time at
-// or before asOf (the rate's, not the logged moment).
-func Exhaustion(n uint64, quota int64, asOf time.Time) (time.Time, bool) {
+// ProjectFrom extrapolates n requests seen from covered (the start of the
+// data, or of the month if later) up to asOf to the whole calendar month:
+// n ÷ the covered time × the month's length, since what came before the
+// data is not known. It returns the projection and the covered time in
+// days, what the projection stands on. A zero covered means the month's
+// start. The covered time counts as at least MinElapsed.
+func ProjectFrom(n uint64, covered, asOf time.Time) (projection, days float64) {
+	start := MonthStart(asOf.Add(-time.Nanosecond))
+	end := start.AddDate(0, 1, 0)
+	from := start
+	if covered.After(start) && covered.Before(asOf) {
+		from = covered
+	}
+	elapsed := max(asOf.Sub(from), MinElapsed)
+	return float64(n) * end.Sub(start).Seconds() / elapsed.Seconds(), asOf.Sub(from).Hours() / 24
+}
+
+// Exhaustion returns when the month's requests reach quota at the rate of
+// the n requests seen from covered (as ProjectFrom counts them: a zero
+// covered means the month's start) up to asOf, that rate held from the
+// month's start, and whether that is before the month's end. Already
+// reached: a time at or before asOf (the rate's, not the logged moment).
+func Exhaustion(n uint64, quota int64, covered, asOf time.Time) (time.Time, bool) {
 	if n == 0 || quota <= 0 {
 		return time.Time{}, false
 	}
 	start := MonthStart(asOf.Add(-time.Nanosecond))
 	end := start.AddDate(0, 1, 0)
-	elapsed := max(asOf.Sub(start), MinElapsed)
+	from := start
+	if covered.After(start) && covered.Before(asOf) {
+		from = covered
+	}
+	elapsed := max(asOf.Sub(from), MinElapsed)
 	at := start.Add(time.Duration(float64(elapsed) * float64(quota) / float64(n))).Truncate(time.Second)
 	if !at.Before(end) {
 		return time.Time{}, false
 	}
 	return at, true
 }
+
+// MinConfidentDays is the least coverage of a month from which a quota
+// projection above the quota is called "over"; below it the state is at
+// most "near" (unless the quota is already used up or quota rejections
+// were seen): a few hours of data cannot say how a month ends.
+const MinConfidentDays = 1.0
 
 // MonthStart returns the start of t's calendar month in UTC.
 func MonthStart(t time.Time) time.Time {

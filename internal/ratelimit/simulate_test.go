@@ -186,7 +186,7 @@ func TestExhaustion(t *testing.T) {
 	mar := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
 	f := func(n uint64, quota int64, asOf time.Time, want time.Time, wantOK bool) {
 		t.Helper()
-		got, ok := Exhaustion(n, quota, asOf)
+		got, ok := Exhaustion(n, quota, time.Time{}, asOf)
 		if ok != wantOK || (ok && !got.Equal(want)) {
 			t.Errorf("Exhaustion(%d, %d, %s) = %s, %v; want %s, %v", n, quota, asOf.Format(time.RFC3339), got, ok, want, wantOK)
 		}
@@ -198,6 +198,11 @@ func TestExhaustion(t *testing.T) {
 	// Already over: reached on day 5.
 	f(2000, 1000, mar(11, 0), mar(6, 0), true)
 	f(0, 1000, mar(11, 0), time.Time{}, false)
+	// Data only from March 6: 1000 in 5 days is 200 a day, held from the
+	// month's start: 2000 reached on day 10 (March 11).
+	if got, ok := Exhaustion(1000, 2000, mar(6, 0), mar(11, 0)); !ok || !got.Equal(mar(11, 0)) {
+		t.Errorf("with coverage from March 6: %s, %v; want March 11", got, ok)
+	}
 	// Projected exactly at the month's end: not before it.
 	f(310, 310, mar(31, 0).AddDate(0, 0, 1), time.Time{}, false)
 }
@@ -286,4 +291,19 @@ partners:
 	if s.of["api"][3] != s.of["api"][4] {
 		t.Errorf("identical selections are not shared: %v", s.of["api"])
 	}
+}
+
+func TestProjectFrom(t *testing.T) {
+	asOf := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC) // 3.5 days into a 31-day month
+	f := func(n uint64, covered time.Time, wantProj, wantDays float64) {
+		t.Helper()
+		p, d := ProjectFrom(n, covered, asOf)
+		if math.Abs(p-wantProj) > 1e-6 || math.Abs(d-wantDays) > 1e-9 {
+			t.Errorf("ProjectFrom(%d, %s) = %v, %v; want %v, %v", n, covered, p, d, wantProj, wantDays)
+		}
+	}
+	f(350, time.Time{}, 3100, 3.5)                                // from the month's start
+	f(100, time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC), 3100, 1) // one day of data: the same rate
+	f(1, asOf.Add(-time.Minute), 744, 1.0/(24*60))                // minutes count as MinElapsed
+	f(350, time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC), 3100, 3.5)
 }

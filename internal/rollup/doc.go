@@ -1,5 +1,5 @@
 // Package rollup keeps the hourly rollups of the requests (table
-// requests_1h, schema/0002_rollups.sql) exact, and tells readers which
+// requests_1h, schema/0003_rollups.sql) exact, and tells readers which
 // part of a window they may answer from them.
 //
 // # Why rebuild instead of a materialized view

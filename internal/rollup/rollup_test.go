@@ -130,7 +130,7 @@ func rolledUp(t *testing.T, db *chstore.DB) (rolled, distinct uint64) {
 	return rolled, distinct
 }
 
-// TestUpgradeBackfillsAndStaysExact starts from schema version 1 with the
+// TestUpgradeBackfillsAndStaysExact starts from schema version 2 (the release before the rollups) with the
 // sample loaded, upgrades in place, backfills, then loads the sample again
 // (a double load), and finally out of order, file by file, newest first:
 // the rollups hold each request once and the reports read through them
@@ -138,14 +138,14 @@ func rolledUp(t *testing.T, db *chstore.DB) (rolled, distinct uint64) {
 func TestUpgradeBackfillsAndStaysExact(t *testing.T) {
 	ctx := context.Background()
 	db := chtest.Open(t)
-	if err := db.MigrateTo(ctx, 1); err != nil {
+	if err := db.MigrateTo(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
 	paths, m := sample(t)
 	load(t, db, paths...)
 
 	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("upgrade from version 1: %v", err)
+		t.Fatalf("upgrade from version 2: %v", err)
 	}
 	if err := db.CheckSchema(ctx); err != nil {
 		t.Fatal(err)

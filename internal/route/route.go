@@ -1,20 +1,17 @@
 // Package route derives a route template from a request path, so that
-// /v1/bookings/123 and /v1/bookings/456 group as /v1/bookings/{id}.
+// /v1/bookings/123 and /v1/bookings/BK-0F2XHH group as /v1/bookings/{id}.
+//
+// Configured templates (Templates) win over derivation; derivation
+// (Template) replaces every segment that looks like an identifier with
+// {id} and keeps the segments that read as words.
 package route
 
-// Template appends to dst the route template of path and returns the
-// extended slice. The query string and fragment are dropped; a segment that
-// looks like an identifier becomes {id}: all digits, a UUID, or any segment
-// with at least three digits or at least 16 characters of which some are
-// digits (tokens such as req_01HZ9VBKX4, V100001, 140410210038). Short
-// segments with a digit or two stay (v1, oauth2, s3), as do words.
+// Template appends to dst the derived route template of path and returns
+// the extended slice. The query string and fragment are dropped; a segment
+// that looks like an identifier becomes {id} (see IsID). Segments already in
+// braces stay as they are.
 func Template(dst, path []byte) []byte {
-	for i, c := range path {
-		if c == '?' || c == '#' {
-			path = path[:i]
-			break
-		}
-	}
+	path = stripQuery(path)
 	if len(path) == 0 {
 		return dst
 	}
@@ -24,7 +21,7 @@ func Template(dst, path []byte) []byte {
 			continue
 		}
 		seg := path[start:i]
-		if isID(seg) {
+		if IsID(seg) {
 			dst = append(dst, "{id}"...)
 		} else {
 			dst = append(dst, seg...)
@@ -37,44 +34,11 @@ func Template(dst, path []byte) []byte {
 	return dst
 }
 
-func isID(seg []byte) bool {
-	if len(seg) == 0 || seg[0] == '{' {
-		return false
-	}
-	d := 0
-	for _, c := range seg {
-		if c >= '0' && c <= '9' {
-			d++
+func stripQuery(path []byte) []byte {
+	for i, c := range path {
+		if c == '?' || c == '#' {
+			return path[:i]
 		}
 	}
-	switch {
-	case d == len(seg):
-		return true
-	case isUUID(seg):
-		return true
-	case d >= 3:
-		return true
-	case d > 0 && len(seg) >= 16:
-		return true
-	}
-	return false
-}
-
-func isUUID(s []byte) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
+	return path
 }

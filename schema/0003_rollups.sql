@@ -10,7 +10,9 @@
 -- status × code holds about one request at 10 million requests a month,
 -- so the table was as large as the rows it rolls up. A request's hour is
 -- its access record's time (an orphan error body:
--- its own); partner, route, method and status are the request's, code its
+-- its own); partner is the request's as logged (reports name it by the
+-- current partner map when they read it, so a new map needs no rebuild);
+-- route, method and status are the request's, code its
 -- code (body code, else gateway error type, else Envoy flags), error_type
 -- the gateway's error type.
 CREATE TABLE IF NOT EXISTS {{.DB}}.requests_1h {{.OnCluster}}

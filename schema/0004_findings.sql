@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.limit_findings {{.OnCluster}}
     throttled   UInt64,
     state       String,
     peak        UInt64,
+    projected_from_days Float64,
     exhausts_at DateTime('UTC'),
     computed_at DateTime('UTC'),
     -- the computing pass's clock in milliseconds: the latest of two passes
