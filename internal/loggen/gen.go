@@ -451,7 +451,13 @@ func (g *gen) emit(r *request) {
 		g.acc.nginxLine(r.at, g.buf)
 	}
 	g.after(s, g.buf, r.at)
-	g.acc.record(r, s.file.Name)
+	// The time as the line carries it: whole seconds in CLF-only lines
+	// (nginx, API Gateway before requestTimeEpoch), else milliseconds.
+	logged := r.at
+	if sid == sinkArchive || sid == sinkNginx || (sid == sinkAPIGW && r.at < g.v2At) {
+		logged = r.at - ((r.at%1000)+1000)%1000
+	}
+	g.acc.record(r, s.file.Name, logged)
 	if r.body != nil && (r.place == placeErrorLog || r.place == placeBare) {
 		g.writeBody(r)
 	}

@@ -140,19 +140,16 @@ func monthKey(ms int64) int64 {
 	return int64(y)*100 + int64(m)
 }
 
-// add counts a request at ms (requests must come in time order).
+// add counts a request at ms (requests must come in time order), at the
+// millisecond precision the report simulates at.
 func (t *tracker) add(at int64) {
-	sec := at / 1000
-	if at < 0 && at%1000 != 0 {
-		sec--
-	}
 	d := t.def
 	switch {
 	case d.limit > 0:
-		t.win.Add(sec, 1)
+		t.win.Add(at, 1)
 	case d.rate > 0:
-		t.win.Add(sec, 1)
-		t.bucket.Add(sec, 1)
+		t.win.Add(at, 1)
+		t.bucket.Add(at, 1)
 	case d.quota > 0:
 		if k := monthKey(at); k != t.month {
 			t.month, t.monthN = k, 0

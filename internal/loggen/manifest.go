@@ -297,8 +297,9 @@ func (a *accum) secretSeen(v, file string, attributed, rejected bool) {
 	}
 }
 
-// record accounts for a request written to file.
-func (a *accum) record(r *request, file string) {
+// record accounts for a request written to file, whose line carries its
+// time as loggedAt (ms; whole seconds where the format has no more).
+func (a *accum) record(r *request, file string, loggedAt int64) {
 	m := a.m
 	m.Requests++
 	if r.id == "" {
@@ -362,7 +363,7 @@ func (a *accum) record(r *request, file string) {
 			if !t.def.matches(r.method, r.path) || (!t.def.hasMatch() && t.def.quota == 0 && bySibling) {
 				continue
 			}
-			t.add(r.at)
+			t.add(loggedAt)
 			if headers && t.def.quota == 0 {
 				t.header(r.rlLimit, r.rlRemaining)
 			}
@@ -392,7 +393,7 @@ func (a *accum) record(r *request, file string) {
 				a.ipTrack[key] = t
 				a.ipOrder = append(a.ipOrder, ipKey{r.ip, d})
 			}
-			t.add(r.at)
+			t.add(loggedAt)
 			if r.errType == "WAF_FILTERED" {
 				t.throttled++
 			}

@@ -469,12 +469,9 @@ func TestRateLimitGroundTruth(t *testing.T) {
 		for _, r := range s.m.RateLimits {
 			limits[[2]string{r.Subject, r.Limit}] = r
 		}
-		// The product's window (ratelimit.Window) counts whole seconds: a
-		// request counts in the second it falls in.
+		// The product's window (ratelimit.Window) slides by the
+		// millisecond over the times as the lines carry them.
 		peak := func(times []time.Time, window time.Duration) int64 {
-			for i := range times {
-				times[i] = times[i].Truncate(time.Second)
-			}
 			sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
 			best, lo := 0, 0
 			for hi := range times {

@@ -37,11 +37,15 @@ func NewBucket(rate float64, burst int64) *Bucket {
 	return &Bucket{Rate: rate, Burst: float64(burst)}
 }
 
-// Add counts n requests at millisecond ms. Milliseconds must not decrease;
-// several calls for one millisecond add up.
+// Add counts n requests at millisecond ms. Milliseconds should not
+// decrease (an earlier one counts as the latest seen: time never refills
+// backwards); several calls for one millisecond add up.
 func (b *Bucket) Add(ms int64, n uint64) {
 	if n == 0 {
 		return
+	}
+	if b.started && ms < b.ms {
+		ms = b.ms
 	}
 	switch {
 	case !b.started:

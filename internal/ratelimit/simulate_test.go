@@ -51,6 +51,9 @@ func TestBucket(t *testing.T) {
 		spread = append(spread, step{i * 50, 1})
 	}
 	f("a second spread at the rate", 20, 40, spread, 1.0/40)
+	// A millisecond earlier than the last counts at the last: time never
+	// refills backwards (40 − 10 − 10 = 20 left).
+	f("out of order", 20, 40, []step{{1000, 10}, {500, 10}}, 0.5)
 	// 10 ms at 20 rps refills 0.2 tokens: 40 → 20, then 20.2 → 0.2.
 	f("millisecond refill", 20, 40, []step{{0, 20}, {10, 20}}, (40-0.2)/40)
 }
