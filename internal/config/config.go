@@ -22,6 +22,7 @@ import (
 	"github.com/ratescope/ratescope/internal/ratelimit"
 	"github.com/ratescope/ratescope/internal/readlimit"
 	"github.com/ratescope/ratescope/internal/route"
+	"github.com/ratescope/ratescope/internal/yamlnode"
 )
 
 // Config is a parsed, validated ratescope.yaml.
@@ -119,7 +120,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, fmt.Errorf("%s: %s", name, msg)
 	}
 	c := &Config{File: name}
-	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+	if len(doc.Content) == 0 || yamlnode.IsNull(doc.Content[0]) {
 		return c, nil // an empty file configures nothing
 	}
 	root := doc.Content[0]
@@ -144,7 +145,7 @@ func Parse(name string, data []byte) (*Config, error) {
 			limitsDoc.Content = append(limitsDoc.Content, keyNode[k], v)
 		}
 	}
-	if n := top["partners"]; n != nil && !isNull(n) {
+	if n := top["partners"]; n != nil && !yamlnode.IsNull(n) {
 		planned, err := c.partners(n)
 		if err != nil {
 			return nil, err
@@ -160,17 +161,17 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		c.Plans = plans
 	}
-	if n := top["routes"]; n != nil && !isNull(n) {
+	if n := top["routes"]; n != nil && !yamlnode.IsNull(n) {
 		if err := c.routes(n); err != nil {
 			return nil, err
 		}
 	}
-	if n := top["fields"]; n != nil && !isNull(n) {
+	if n := top["fields"]; n != nil && !yamlnode.IsNull(n) {
 		if err := c.fields(n); err != nil {
 			return nil, err
 		}
 	}
-	if n := top["quota_start"]; n != nil && !isNull(n) {
+	if n := top["quota_start"]; n != nil && !yamlnode.IsNull(n) {
 		t, err := parseDay(n.Value)
 		if err != nil {
 			return nil, errorf(name, n, "quota_start: %v", err)
@@ -190,12 +191,12 @@ func hasPlanned(c *Config) bool {
 func (c *Config) partners(n *yaml.Node) (*yaml.Node, error) {
 	planned := &yaml.Node{Kind: yaml.SequenceNode, Line: n.Line, Column: n.Column}
 	if n.Kind != yaml.SequenceNode {
-		return nil, errorf(c.File, n, "partners: want a list of {name, keys, client_ids, consumers, hashes, plan}, got %s", describe(n))
+		return nil, errorf(c.File, n, "partners: want a list of {name, keys, client_ids, consumers, hashes, plan}, got %s", yamlnode.Describe(n))
 	}
 	owner := map[string]string{}
 	for _, e := range n.Content {
 		if e.Kind != yaml.MappingNode {
-			return nil, errorf(c.File, e, "partners: want an entry {name, keys, …}, got %s", describe(e))
+			return nil, errorf(c.File, e, "partners: want an entry {name, keys, …}, got %s", yamlnode.Describe(e))
 		}
 		p := Partner{Line: e.Line}
 		var nameNode, planNode *yaml.Node
@@ -216,15 +217,15 @@ func (c *Config) partners(n *yaml.Node) (*yaml.Node, error) {
 			case "plan":
 				planNode = v
 			default:
-				if isNull(v) {
+				if yamlnode.IsNull(v) {
 					continue
 				}
 				if v.Kind != yaml.SequenceNode {
-					return nil, errorf(c.File, v, "partners: %s: want a list of identifiers, got %s", k.Value, describe(v))
+					return nil, errorf(c.File, v, "partners: %s: want a list of identifiers, got %s", k.Value, yamlnode.Describe(v))
 				}
 				for _, id := range v.Content {
-					if id.Kind != yaml.ScalarNode || isNull(id) || id.Value == "" {
-						return nil, errorf(c.File, id, "partners: %s: want an identifier, got %s", k.Value, describe(id))
+					if id.Kind != yaml.ScalarNode || yamlnode.IsNull(id) || id.Value == "" {
+						return nil, errorf(c.File, id, "partners: %s: want an identifier, got %s", k.Value, yamlnode.Describe(id))
 					}
 					idNodes = append(idNodes, id)
 				}
@@ -249,7 +250,7 @@ func (c *Config) partners(n *yaml.Node) (*yaml.Node, error) {
 			}
 			owner[id] = p.Name
 		}
-		if planNode != nil && !isNull(planNode) {
+		if planNode != nil && !yamlnode.IsNull(planNode) {
 			p.Plan = planNode.Value
 			keys := &yaml.Node{Kind: yaml.SequenceNode, Line: e.Line, Column: e.Column}
 			keys.Content = append(keys.Content, idNodes...)
@@ -263,11 +264,11 @@ func (c *Config) partners(n *yaml.Node) (*yaml.Node, error) {
 
 func (c *Config) routes(n *yaml.Node) error {
 	if n.Kind != yaml.SequenceNode {
-		return errorf(c.File, n, "routes: want a list of route templates such as /v1/bookings/{id}, got %s", describe(n))
+		return errorf(c.File, n, "routes: want a list of route templates such as /v1/bookings/{id}, got %s", yamlnode.Describe(n))
 	}
 	for _, e := range n.Content {
-		if e.Kind != yaml.ScalarNode || isNull(e) {
-			return errorf(c.File, e, "routes: want a route template such as /v1/bookings/{id}, got %s", describe(e))
+		if e.Kind != yaml.ScalarNode || yamlnode.IsNull(e) {
+			return errorf(c.File, e, "routes: want a route template such as /v1/bookings/{id}, got %s", yamlnode.Describe(e))
 		}
 		if _, err := route.Compile([]string{e.Value}); err != nil {
 			return errorf(c.File, e, "routes: %v", err)
@@ -287,14 +288,14 @@ func (c *Config) routes(n *yaml.Node) error {
 
 func (c *Config) fields(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
-		return errorf(c.File, n, "fields: want a mapping such as {time: ts, status: code, latency: {key: dur, unit: s}}, got %s", describe(n))
+		return errorf(c.File, n, "fields: want a mapping such as {time: ts, status: code, latency: {key: dur, unit: s}}, got %s", yamlnode.Describe(n))
 	}
 	c.Fields = map[string]accesslog.FieldSpec{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		var spec accesslog.FieldSpec
 		switch {
-		case v.Kind == yaml.ScalarNode && !isNull(v):
+		case v.Kind == yaml.ScalarNode && !yamlnode.IsNull(v):
 			spec.Key = v.Value
 		case v.Kind == yaml.MappingNode:
 			for j := 0; j+1 < len(v.Content); j += 2 {
@@ -308,7 +309,7 @@ func (c *Config) fields(n *yaml.Node) error {
 				}
 			}
 		default:
-			return errorf(c.File, v, "fields: %s: want the log's key, or {key, unit}, got %s", k.Value, describe(v))
+			return errorf(c.File, v, "fields: %s: want the log's key, or {key, unit}, got %s", k.Value, yamlnode.Describe(v))
 		}
 		if _, dup := c.Fields[k.Value]; dup {
 			return errorf(c.File, k, "fields: %s given twice", k.Value)
@@ -341,22 +342,5 @@ func scalar(v string, at *yaml.Node) *yaml.Node {
 }
 
 func errorf(file string, n *yaml.Node, format string, args ...any) error {
-	return fmt.Errorf("%s:%d: %s", file, n.Line, fmt.Sprintf(format, args...))
-}
-
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	if isNull(n) {
-		return "nothing"
-	}
-	return fmt.Sprintf("%q", n.Value)
+	return yamlnode.Errorf(file, n, format, args...)
 }

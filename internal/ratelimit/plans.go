@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ratescope/ratescope/internal/readlimit"
+	"github.com/ratescope/ratescope/internal/yamlnode"
 )
 
 // Kind is what a limit counts.
@@ -180,14 +181,14 @@ type parser struct {
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) error {
-	return fmt.Errorf("%s:%d: %s", p.file, n.Line, fmt.Sprintf(format, args...))
+	return yamlnode.Errorf(p.file, n, format, args...)
 }
 
 // fields returns a mapping node's values by key, rejecting keys not in
 // known.
 func (p *parser) fields(n *yaml.Node, what string, known ...string) (map[string]*yaml.Node, error) {
 	if n.Kind != yaml.MappingNode {
-		return nil, p.errorf(n, "%s: want a mapping of %s, got %s", what, strings.Join(known, ", "), describe(n))
+		return nil, p.errorf(n, "%s: want a mapping of %s, got %s", what, strings.Join(known, ", "), yamlnode.Describe(n))
 	}
 	m := make(map[string]*yaml.Node, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -222,9 +223,9 @@ func (p *parser) file1(root *yaml.Node) (*Plans, error) {
 		}
 		out.Warn = w
 	}
-	if n := top["plans"]; n != nil && !isNull(n) {
+	if n := top["plans"]; n != nil && !yamlnode.IsNull(n) {
 		if n.Kind != yaml.MappingNode {
-			return nil, p.errorf(n, "plans: want a mapping of plan names to lists of limits, got %s", describe(n))
+			return nil, p.errorf(n, "plans: want a mapping of plan names to lists of limits, got %s", yamlnode.Describe(n))
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			plan, err := p.plan(n.Content[i], n.Content[i+1])
@@ -237,9 +238,9 @@ func (p *parser) file1(root *yaml.Node) (*Plans, error) {
 			out.Plans = append(out.Plans, plan)
 		}
 	}
-	if n := top["partners"]; n != nil && !isNull(n) {
+	if n := top["partners"]; n != nil && !yamlnode.IsNull(n) {
 		if n.Kind != yaml.SequenceNode {
-			return nil, p.errorf(n, "partners: want a list of {name, keys, plan}, got %s", describe(n))
+			return nil, p.errorf(n, "partners: want a list of {name, keys, plan}, got %s", yamlnode.Describe(n))
 		}
 		owner := map[string]string{} // logged id → partner name
 		for _, e := range n.Content {
@@ -259,9 +260,9 @@ func (p *parser) file1(root *yaml.Node) (*Plans, error) {
 			out.Partners = append(out.Partners, pa)
 		}
 	}
-	if n := top["ip_limits"]; n != nil && !isNull(n) {
+	if n := top["ip_limits"]; n != nil && !yamlnode.IsNull(n) {
 		if n.Kind != yaml.SequenceNode {
-			return nil, p.errorf(n, "ip_limits: want a list of limits, got %s", describe(n))
+			return nil, p.errorf(n, "ip_limits: want a list of limits, got %s", yamlnode.Describe(n))
 		}
 		for _, e := range n.Content {
 			l, err := p.limit(e, "ip_limits")
@@ -293,7 +294,7 @@ func (p *parser) plan(key, val *yaml.Node) (Plan, error) {
 		return plan, p.errorf(key, "plans: a plan needs a name")
 	}
 	if val.Kind != yaml.SequenceNode || len(val.Content) == 0 {
-		got := describe(val)
+		got := yamlnode.Describe(val)
 		if val.Kind == yaml.SequenceNode {
 			got = "an empty list"
 		}
@@ -476,9 +477,9 @@ func (p *parser) partner(n *yaml.Node, out *Plans) (Partner, error) {
 		return pa, p.errorf(f["name"], "partners: an entry needs a name")
 	}
 	what := fmt.Sprintf("partner %q", pa.Name)
-	if k := f["keys"]; k != nil && !isNull(k) {
+	if k := f["keys"]; k != nil && !yamlnode.IsNull(k) {
 		if k.Kind != yaml.SequenceNode {
-			return pa, p.errorf(k, "%s: keys: want a list of key ids, got %s", what, describe(k))
+			return pa, p.errorf(k, "%s: keys: want a list of key ids, got %s", what, yamlnode.Describe(k))
 		}
 		for _, e := range k.Content {
 			s, err := p.text(e, what+": keys")
@@ -509,8 +510,8 @@ func (p *parser) partner(n *yaml.Node, out *Plans) (Partner, error) {
 }
 
 func (p *parser) text(n *yaml.Node, what string) (string, error) {
-	if n.Kind != yaml.ScalarNode || isNull(n) {
-		return "", p.errorf(n, "%s: want a string, got %s", what, describe(n))
+	if n.Kind != yaml.ScalarNode || yamlnode.IsNull(n) {
+		return "", p.errorf(n, "%s: want a string, got %s", what, yamlnode.Describe(n))
 	}
 	return n.Value, nil
 }
@@ -525,7 +526,7 @@ func (p *parser) number(n *yaml.Node, what string) (float64, error) {
 			return v, nil
 		}
 	}
-	return 0, p.errorf(n, "%s: want a number, got %s", what, describe(n))
+	return 0, p.errorf(n, "%s: want a number, got %s", what, yamlnode.Describe(n))
 }
 
 func (p *parser) integer(n *yaml.Node, what string) (int64, error) {
@@ -535,7 +536,7 @@ func (p *parser) integer(n *yaml.Node, what string) (int64, error) {
 			return v, nil
 		}
 	}
-	return 0, p.errorf(n, "%s: want a whole number, got %s", what, describe(n))
+	return 0, p.errorf(n, "%s: want a whole number, got %s", what, yamlnode.Describe(n))
 }
 
 func (p *parser) duration(n *yaml.Node, what string) (time.Duration, error) {
@@ -588,22 +589,4 @@ func formatPer(d time.Duration) string {
 		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
 	}
 	return strconv.FormatInt(int64(d/time.Second), 10) + "s"
-}
-
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
-
-// describe names a node's kind for messages: a scalar by its value.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	if isNull(n) {
-		return "nothing"
-	}
-	return strconv.Quote(n.Value)
 }
