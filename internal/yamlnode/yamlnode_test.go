@@ -20,6 +20,6 @@ func TestDescribeAndErrorf(t *testing.T) {
 		}
 	}
 	if err := Errorf("c.yaml", m.Content[5], "bad %s", "plan"); err.Error() != "c.yaml:3: bad plan" {
-		t.Errorf("Errorf = %q, want c.yaml:2: bad plan", err)
+		t.Errorf("Errorf = %q, want c.yaml:3: bad plan", err)
 	}
 }
