@@ -169,8 +169,11 @@ func TestCorpusEveryLineStoredOrRejected(t *testing.T) {
 	if err := db.Conn.Exec(ctx, "SYSTEM STOP MERGES "+db.Table("requests")); err != nil {
 		t.Fatal(err)
 	}
+	// Some fixtures are rejected whole on purpose (bare bodies without a
+	// request id, syslog lines, bad values): the load names them as mostly
+	// rejected, which is no reason to stop checking where their lines went.
 	st, err := Load(ctx, db, all, Config{HashKey: []byte("k")})
-	if err != nil {
+	if err != nil && !onlyMostlyRejected(err) {
 		t.Fatalf("load: %v", err)
 	}
 	if len(st.Files) != len(all) {
