@@ -2,6 +2,7 @@ package rollup_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -192,4 +193,94 @@ func TestUpgradeBackfillsAndStaysExact(t *testing.T) {
 		}
 		assertExact(t, db, m, true)
 	})
+}
+
+// TestLateBodiesRebuildTheirDay loads the access lines first and rolls
+// them up, then the error bodies minutes later: the sample's error-body
+// file, and a body logged three minutes after midnight for a request made
+// two seconds before it, so it lands in the next day's partition while
+// its request counts in the day before. After the next pass the rollups
+// carry the late codes in the access line's hour, and every report read
+// through them equals the rows.
+func TestLateBodiesRebuildTheirDay(t *testing.T) {
+	paths, m := sample(t)
+	var bodies, access []string
+	for _, p := range paths {
+		if filepath.Base(p) == "app-errors.jsonl" {
+			bodies = append(bodies, p)
+		} else {
+			access = append(access, p)
+		}
+	}
+	if len(bodies) != 1 {
+		t.Fatalf("the sample has %d error-body files, want app-errors.jsonl", len(bodies))
+	}
+	midnight := sampleEnd.Truncate(24 * time.Hour)
+	dir := t.TempDir()
+	lateAccess := filepath.Join(dir, "late-access.jsonl")
+	lateBody := filepath.Join(dir, "late-body.jsonl")
+	writeFile(t, lateAccess, `{"time":"`+midnight.Add(-2*time.Second).Format(time.RFC3339)+`","request_id":"late-1","method":"POST","path":"/v1/bookings","status":422,"partner":"k-late"}`)
+	writeFile(t, lateBody, `{"time":"`+midnight.Add(3*time.Minute).Format(time.RFC3339)+`","request_id":"late-1","status":422,"body":{"error":{"code":"late_code","message":"too late"}}}`)
+
+	db := chtest.MigratedDB(t)
+	load(t, db, append(access, lateAccess)...)
+	refresh(t, db)
+	if n := lateCodeRequests(t, db, midnight.Add(-time.Hour)); n != 0 {
+		t.Fatalf("late_code in the rollups before its body was loaded: %d", n)
+	}
+	codesBefore := rolledCodes(t, db)
+
+	// The sample's bodies change the counts of every day they touch.
+	load(t, db, bodies...)
+	refresh(t, db)
+	if after := rolledCodes(t, db); after <= codesBefore {
+		t.Errorf("requests with a body code in the rollups: %d before the bodies, %d after; want more", codesBefore, after)
+	}
+	assertExact(t, db, m, true)
+
+	// The late body changes only the next day's count: the day of its
+	// request must be found stale through the request id they share.
+	load(t, db, lateBody)
+	res := refresh(t, db)
+	before := midnight.Add(-time.Hour)
+	if day := uint32(before.Year()*10000 + int(before.Month())*100 + before.Day()); !slices.Contains(res.Rebuilt, day) {
+		t.Errorf("the pass after the late body rebuilt %v, want %d, the day of its request", res.Rebuilt, day)
+	}
+	if n := lateCodeRequests(t, db, midnight.Add(-time.Hour)); n != 1 {
+		t.Errorf("late_code requests in the access line's hour: %d, want 1", n)
+	}
+	rolled, distinct := rolledUp(t, db)
+	if rolled != distinct {
+		t.Errorf("rollups hold %d requests, the table %d distinct ids", rolled, distinct)
+	}
+	assertExact(t, db, m, true)
+}
+
+func writeFile(t *testing.T, path, line string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(line+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lateCodeRequests counts the rolled-up requests with code late_code in
+// the hour that starts at hour.
+func lateCodeRequests(t *testing.T, db *chstore.DB, hour time.Time) uint64 {
+	t.Helper()
+	var n uint64
+	q := "SELECT sum(requests) FROM " + db.Table("requests_1h") + " WHERE code = 'late_code' AND hour = ?"
+	if err := db.Conn.QueryRow(context.Background(), q, hour.Truncate(time.Hour)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// rolledCodes counts the rolled-up requests that carry a code.
+func rolledCodes(t *testing.T, db *chstore.DB) uint64 {
+	t.Helper()
+	var n uint64
+	if err := db.Conn.QueryRow(context.Background(), "SELECT sum(requests) FROM "+db.Table("requests_1h")+" WHERE code != ''").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
