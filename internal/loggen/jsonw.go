@@ -23,12 +23,10 @@ type fixed struct {
 	prec int
 }
 
-// appendJSON appends v as JSON. It understands nil, string, bool, int,
-// int64, float64, fixed, obj and arr; anything else is written as null.
+// appendJSON appends v as JSON. It understands string, bool, int, int64,
+// float64, fixed, obj and arr; anything else (nil too) is written as null.
 func appendJSON(dst []byte, v any) []byte {
 	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...)
 	case string:
 		return appendJSONString(dst, x)
 	case bool:

@@ -131,13 +131,10 @@ func (g *gen) malformedLine(id sinkID, kind string, at int64) ([]byte, *request)
 		}
 		return append(b, " \xff\xfeGET / HTTP/1.1"...), nil
 	case MalformedNonNumericStatus:
+		// Access files only: no malformedKinds or plannedMalformed entry
+		// gives app-errors.jsonl this kind.
 		r := g.fake(id, at)
 		r.statusText = "OK"
-		if id == sinkAppErrors {
-			r.body = &body{v: obj{{"message", "internal server error"}}}
-			r.statusText = "n/a"
-			return appendErrorLog(nil, r, at), r
-		}
 		return g.format(nil, r, id), r
 	default: // MalformedTruncated
 		r := g.fake(id, at)
