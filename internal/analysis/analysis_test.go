@@ -84,6 +84,26 @@ func TestOneShotFindingsEqualReports(t *testing.T) {
 		if got, want := jsonOf(t, keptRows), jsonOf(t, rows); got != want {
 			t.Errorf("round %d: kept rate-limit rows differ from report rate-limits:\n kept   %s\n report %s", round, got, want)
 		}
+		// The minutes of the window fold into the same rows.
+		mins, err := findings.LimitMinutes(ctx, rd, res.From, res.To, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Findings.Minutes == 0 || len(mins) != res.Findings.Minutes {
+			t.Errorf("round %d: the pass wrote %d limit minutes, %d read back", round, res.Findings.Minutes, len(mins))
+		}
+		if got, want := jsonOf(t, ratelimit.Aggregate(mins)), jsonOf(t, ratelimit.WithMinutes(rows)); got != want {
+			t.Errorf("round %d: limit minutes folded differ from report rate-limits:\n minutes %s\n report  %s", round, got, want)
+		}
+		var ipRows int
+		for _, m := range mins {
+			if m.Subject == ratelimit.SubjectIP {
+				ipRows++
+			}
+		}
+		if ipRows == 0 || ipRows == len(mins) {
+			t.Errorf("round %d: %d of %d minute rows are per IP: the sample should have both kinds", round, ipRows, len(mins))
+		}
 		t.Logf("round %d: %s", round, res)
 	}
 }

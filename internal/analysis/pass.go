@@ -25,6 +25,11 @@ type Options struct {
 	// When zero, the window is the days whose rollup the pass rebuilt —
 	// what a one-shot load or a migration just stored.
 	Horizon time.Duration
+	// Backfill (with Plans, without Horizon) widens the window to every day
+	// that holds requests but no per-minute limit rows: what `ingest
+	// migrate` sets, so a database upgraded to schema 0005 gets the minutes
+	// of the rows it already stored.
+	Backfill bool
 }
 
 // Result says what a pass did.
@@ -39,8 +44,8 @@ type Result struct {
 func (r Result) String() string {
 	s := fmt.Sprintf("rollups: %d day(s) rebuilt (%d requests), %d unchanged", len(r.Rollups.Rebuilt), r.Rollups.Requests, r.Rollups.Checked)
 	if !r.To.IsZero() {
-		s += fmt.Sprintf("; findings %s to %s: %d retry storm(s), %d rate-limit row(s)",
-			r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), r.Findings.Storms, r.Findings.Limits)
+		s += fmt.Sprintf("; findings %s to %s: %d retry storm(s), %d rate-limit row(s), %d limit minute row(s)",
+			r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), r.Findings.Storms, r.Findings.Limits, r.Findings.Minutes)
 	}
 	return s + fmt.Sprintf(", in %s", r.Took.Round(time.Millisecond))
 }
@@ -68,6 +73,19 @@ func Pass(ctx context.Context, db *chstore.DB, opts Options) (Result, error) {
 		res.From = dayStart(r.Rebuilt[0])
 		res.To = dayStart(r.Rebuilt[len(r.Rebuilt)-1]).AddDate(0, 0, 1)
 	}
+	if opts.Backfill && opts.Plans != nil && opts.Horizon <= 0 {
+		from, to, err := missingMinutes(ctx, chquery.New(db))
+		if err != nil {
+			return res, err
+		}
+		if !to.IsZero() {
+			if res.To.IsZero() {
+				res.From, res.To = from, to
+			} else {
+				res.From, res.To = minTime(res.From, from), maxTime(res.To, to)
+			}
+		}
+	}
 	if !res.To.IsZero() {
 		f, err := findings.Write(ctx, db, opts.Plans, opts.QuotaStart, res.From, res.To, now)
 		res.Findings = f
@@ -77,6 +95,71 @@ func Pass(ctx context.Context, db *chstore.DB, opts Options) (Result, error) {
 	}
 	res.Took = time.Since(start)
 	return res, nil
+}
+
+// missingMinutes returns the span of the days that hold requests but no
+// per-minute limit rows (zero: none).
+func missingMinutes(ctx context.Context, rd *chquery.Reader) (from, to time.Time, err error) {
+	have := map[uint32]bool{}
+	if err := scanDays(ctx, rd, rd.Tables().FindingsMinuteDays(), func(d uint32, _ uint64) { have[d] = true }); err != nil {
+		return from, to, fmt.Errorf("read the days of limit minutes: %w", err)
+	}
+	err = scanDays(ctx, rd, rd.Tables().RollupDays(), func(d uint32, n uint64) {
+		if n == 0 || have[d] {
+			return
+		}
+		s := dayStart(d)
+		if to.IsZero() || s.Before(from) {
+			from = s
+		}
+		if e := s.AddDate(0, 0, 1); e.After(to) {
+			to = e
+		}
+	})
+	if err != nil {
+		return from, to, fmt.Errorf("read the days of requests: %w", err)
+	}
+	return from, to, nil
+}
+
+// scanDays runs s, whose rows are a day (YYYYMMDD) and optionally a
+// count, calling each for every row.
+func scanDays(ctx context.Context, rd *chquery.Reader, s chquery.Statement, each func(uint32, uint64)) error {
+	rows, err := rd.Query(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols := len(rows.Columns())
+	for rows.Next() {
+		var (
+			d uint32
+			n uint64
+		)
+		dest := []any{&d}
+		if cols > 1 {
+			dest = append(dest, &n)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		each(d, n)
+	}
+	return rows.Err()
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // dayStart returns the start (UTC) of day d (YYYYMMDD).
@@ -148,6 +231,6 @@ func Loop(ctx context.Context, cfg LoopConfig) {
 			continue
 		}
 		log.Info("analysis pass", "rebuilt_days", len(res.Rollups.Rebuilt), "rolled_up", res.Rollups.Requests,
-			"storms", res.Findings.Storms, "limit_rows", res.Findings.Limits, "took", res.Took.Round(time.Millisecond))
+			"storms", res.Findings.Storms, "limit_rows", res.Findings.Limits, "limit_minutes", res.Findings.Minutes, "took", res.Took.Round(time.Millisecond))
 	}
 }
