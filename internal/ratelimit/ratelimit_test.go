@@ -1,8 +1,8 @@
 package ratelimit
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
