@@ -18,8 +18,8 @@ func newMigrateCmd(f *cli.Factory) *cobra.Command {
 the database lacks, then backfill the hourly rollups of the rows already
 stored (days whose rollup is missing or stale) and the retry-storm findings of
 those days; with the configuration's plans (ratescope.yaml, --config), also
-the rate-limit findings and per-minute limit rows of every day that has
-requests but no limit minutes yet (a database upgraded to schema 5). Safe to
+the rate-limit findings and per-minute limit rows of all stored days while
+no limit minute is kept yet (a database upgraded to schema 5). Safe to
 run at any time;
 loading runs it too. A database whose schema is newer than this binary is
 refused: upgrade ratescope.`,

@@ -26,9 +26,9 @@ type Options struct {
 	// what a one-shot load or a migration just stored.
 	Horizon time.Duration
 	// Backfill (with Plans, without Horizon) widens the window to every day
-	// that holds requests but no per-minute limit rows: what `ingest
-	// migrate` sets, so a database upgraded to schema 0005 gets the minutes
-	// of the rows it already stored.
+	// that holds requests when limit_minutes holds no row at all: what
+	// `ingest migrate` sets, so a database upgraded to schema 0005 gets the
+	// minutes of the rows it already stored, once.
 	Backfill bool
 }
 
@@ -97,15 +97,20 @@ func Pass(ctx context.Context, db *chstore.DB, opts Options) (Result, error) {
 	return res, nil
 }
 
-// missingMinutes returns the span of the days that hold requests but no
-// per-minute limit rows (zero: none).
+// missingMinutes returns the span of the days that hold requests when no
+// day holds per-minute limit rows (zero: some day does, or none holds
+// requests). Days whose requests are none of the plans' partners' have no
+// minutes: testing day by day would compute them again at every backfill.
 func missingMinutes(ctx context.Context, rd *chquery.Reader) (from, to time.Time, err error) {
-	have := map[uint32]bool{}
-	if err := scanDays(ctx, rd, rd.Tables().FindingsMinuteDays(), func(d uint32, _ uint64) { have[d] = true }); err != nil {
+	have := false
+	if err := scanDays(ctx, rd, rd.Tables().FindingsMinuteDays(), func(uint32, uint64) { have = true }); err != nil {
 		return from, to, fmt.Errorf("read the days of limit minutes: %w", err)
 	}
+	if have {
+		return from, to, nil
+	}
 	err = scanDays(ctx, rd, rd.Tables().RollupDays(), func(d uint32, n uint64) {
-		if n == 0 || have[d] {
+		if n == 0 {
 			return
 		}
 		s := dayStart(d)
