@@ -51,8 +51,12 @@ func (r Result) String() string {
 }
 
 // Pass brings the kept analyses up to date with what db stores: the
-// rollups, then the findings of its window. Passes must not run
-// concurrently on one database.
+// rollups, then the findings of its window. Passes may run at once on
+// one database (a daemon's beside a one-shot load's, two daemons): each
+// builds its days in scratch tables of its own and swaps them in whole,
+// each minute of limit_minutes is read as the latest pass wrote it, and
+// the findings' versions let the latest computation win
+// (TestConcurrentPasses).
 func Pass(ctx context.Context, db *chstore.DB, opts Options) (Result, error) {
 	start := time.Now()
 	var res Result

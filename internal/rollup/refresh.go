@@ -35,8 +35,11 @@ type Result struct {
 
 // Refresh runs one refresh pass over the whole database (see the package
 // doc): it rebuilds every day whose rollup is missing or stale and records
-// the others as complete. Passes must not run concurrently on one
-// database.
+// the others as complete. Passes may run concurrently on one database:
+// each builds in scratch tables of its own, a day swapped in by both holds
+// the deduplicated rows either saw, and rollup_builds believes the record
+// swapped in last (its row count), so a day one of them built from fewer
+// rows is found stale and rebuilt by the next pass.
 func Refresh(ctx context.Context, db *chstore.DB) (Result, error) {
 	start := time.Now()
 	rd := chquery.New(db)
