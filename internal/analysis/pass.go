@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -194,7 +195,9 @@ type LoopConfig struct {
 }
 
 // Loop runs a pass every interval until ctx ends, logging what each did;
-// a failed pass is logged and retried at the next tick. It returns when
+// a failed pass is logged and retried at the next tick. No pass runs
+// before the database's schema is current: on a new database the
+// daemon's store (or a one-shot load beside it) is still migrating. It returns when
 // ctx ends.
 func Loop(ctx context.Context, cfg LoopConfig) {
 	if cfg.Interval <= 0 {
@@ -207,7 +210,10 @@ func Loop(ctx context.Context, cfg LoopConfig) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var db *chstore.DB
+	var (
+		db    *chstore.DB
+		ready bool // the schema was found current
+	)
 	defer func() {
 		if db != nil {
 			_ = db.Close()
@@ -228,6 +234,20 @@ func Loop(ctx context.Context, cfg LoopConfig) {
 				continue
 			}
 			db = c
+		}
+		if !ready {
+			// A new database is migrated by the daemon's store or a
+			// one-shot load meanwhile: no pass before its schema is
+			// whole.
+			if err := db.CheckSchema(ctx); err != nil {
+				if errors.Is(err, chstore.ErrNoSchema) {
+					log.Debug("analysis pass: waiting for the schema", "err", err)
+					continue
+				}
+				log.Warn("analysis pass: check schema", "err", err)
+				continue
+			}
+			ready = true
 		}
 		res, err := Pass(ctx, db, cfg.Options)
 		if err != nil {
