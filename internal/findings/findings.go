@@ -29,15 +29,15 @@ func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, quotaSta
 	rd := chquery.New(db)
 	var res Result
 	// Both analyses first, then both writes: readers see a pass's storms
-	// and rate-limit rows close together.
+	// and rate-limit rows close together. The limit minutes, too many to
+	// hold for a long window, are written as they are measured, all under
+	// the pass's start as their version.
+	stamp := uint64(time.Now().UnixMilli())
 	storms, err := report.RetryStorms(ctx, rd, report.RetryStormsQuery{From: from, To: to})
 	if err != nil {
 		return res, err
 	}
-	var (
-		rows []ratelimit.Row
-		mins []ratelimit.MinuteRow
-	)
+	var rows []ratelimit.Row
 	if plans != nil {
 		coverage := quotaStart
 		if coverage.IsZero() {
@@ -46,7 +46,10 @@ func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, quotaSta
 				return res, err
 			}
 		}
-		rows, mins, err = ratelimit.ComputeMinutes(ctx, rd, plans, ratelimit.Query{From: from, To: to, Coverage: coverage})
+		rows, err = ratelimit.ComputeMinutes(ctx, rd, plans, ratelimit.Query{From: from, To: to, Coverage: coverage}, func(mins []ratelimit.MinuteRow) error {
+			res.Minutes += len(mins)
+			return writeMinutes(ctx, db, mins, stamp)
+		})
 		if err != nil {
 			return res, err
 		}
@@ -59,10 +62,6 @@ func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, quotaSta
 		return res, err
 	}
 	res.Limits = len(rows)
-	if err := writeMinutes(ctx, db, mins, uint64(time.Now().UnixMilli())); err != nil {
-		return res, err
-	}
-	res.Minutes = len(mins)
 	return res, nil
 }
 

@@ -127,7 +127,7 @@ func (c *computation) ips(ctx context.Context) ([]Row, error) {
 	for _, bm := range busiestMin {
 		keys := slices.Sorted(maps.Keys(bm))
 		for _, m := range keys {
-			c.mins = append(c.mins, bm[m])
+			c.addMinute(bm[m])
 		}
 	}
 	return out, nil
@@ -143,7 +143,7 @@ func (c *computation) ipMinutes(ip string, l *Limit, figs []minuteFig, busiest m
 		mr := c.minuteRow(r, f.minute, false, f.requests)
 		mr.Subject, mr.IP = SubjectIP, ip
 		if mr.State != StateOK {
-			c.mins = append(c.mins, mr)
+			c.addMinute(mr)
 			continue
 		}
 		if b, ok := busiest[f.minute]; !ok || mr.Utilization > b.Utilization || (mr.Utilization == b.Utilization && ip < b.IP) {

@@ -230,7 +230,7 @@ func (c *computation) partnerMinutes(p *Partner, s *limitState, t *partnerTotals
 		}
 		mr := c.minuteRow(r, f.minute, l.Blocks(), f.requests)
 		mr.Subject, mr.Partner = SubjectPartner, p.Name
-		c.mins = append(c.mins, mr)
+		c.addMinute(mr)
 	}
 }
 
@@ -246,4 +246,30 @@ func WithMinutes(rows []Row) []Row {
 		out = append(out, r)
 	}
 	return out
+}
+
+// MinuteBatch is how many minute rows ComputeMinutes hands its emit
+// function at a time by default (Query.MinuteBatch; the last batch may be
+// shorter): a long window's
+// minutes are written as they come, never all held.
+const MinuteBatch = 50_000
+
+// addMinute queues a minute row, handing a full batch to emit.
+func (c *computation) addMinute(m MinuteRow) {
+	c.mins = append(c.mins, m)
+	if len(c.mins) >= c.batch {
+		c.flushMinutes()
+	}
+}
+
+// flushMinutes hands the queued minute rows to emit; the first error is
+// kept (c.err) and later rows are dropped.
+func (c *computation) flushMinutes() {
+	if len(c.mins) == 0 {
+		return
+	}
+	if c.err == nil {
+		c.err = c.emit(c.mins)
+	}
+	c.mins = c.mins[:0]
 }

@@ -292,7 +292,18 @@ func TestComputeScenarios(t *testing.T) {
 	// the day, and over windows that start or end mid-traffic.
 	t.Run("minutes fold into the rows", func(t *testing.T) {
 		for _, w := range [][2]time.Time{{day, dayEnd}, {at(14, 0, 0), at(14, 3, 0)}, {at(12, 30, 0), dayEnd}} {
-			rows, mins, err := ComputeMinutes(ctx, chquery.New(db), plans, Query{From: w[0], To: w[1]})
+			var (
+				mins    []MinuteRow
+				batches int
+			)
+			rows, err := ComputeMinutes(ctx, chquery.New(db), plans, Query{From: w[0], To: w[1], MinuteBatch: 7}, func(b []MinuteRow) error {
+				if len(b) > 7 {
+					t.Errorf("a batch of %d minute rows, want at most 7", len(b))
+				}
+				batches++
+				mins = append(mins, b...)
+				return nil
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -303,6 +314,9 @@ func TestComputeScenarios(t *testing.T) {
 			check("rows of ComputeMinutes", rows, plain)
 			if len(mins) == 0 {
 				t.Fatalf("%s: no minutes", w)
+			}
+			if want := (len(mins) + 6) / 7; batches != want {
+				t.Errorf("%s: %d minute rows in %d batches, want %d", w, len(mins), batches, want)
 			}
 			measures := map[Measure]bool{}
 			for _, m := range mins {

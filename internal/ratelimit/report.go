@@ -17,6 +17,9 @@ type Query struct {
 	From, To time.Time
 	// Warn is the warn level; 0 takes the plans file's.
 	Warn float64
+	// MinuteBatch is how many minute rows ComputeMinutes hands emit at a
+	// time; 0 takes MinuteBatch.
+	MinuteBatch int
 	// Coverage is when the data starts (the first request seen this month,
 	// or a configured quota_start); quotas project from it. Zero: the
 	// month's start.
@@ -103,50 +106,71 @@ type Row struct {
 // or not; a per-IP limit gets a row for each IP near or over it, or else
 // one for its busiest IP (none without traffic).
 func Compute(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query) ([]Row, error) {
-	rows, _, err := compute(ctx, rd, plans, q, false)
-	return rows, err
+	return compute(ctx, rd, plans, q, nil)
 }
 
 // ComputeMinutes is Compute, also breaking its rows down by minute (UTC)
 // for the token buckets and windows: every minute of the window in which a
 // partner had requests a limit counts (or throttled ones), and, per IP
 // limit, the minutes in which an IP was near or over it or was the
-// busiest of the IPs that were not (see MinuteRow and Aggregate).
-func ComputeMinutes(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query) ([]Row, []MinuteRow, error) {
-	return compute(ctx, rd, plans, q, true)
+// busiest of the IPs that were not (see MinuteRow and Aggregate). The
+// minutes are handed to emit as they are measured, in batches of up to
+// MinuteBatch rows (the slice is reused after emit returns); an error from
+// emit ends the computation.
+func ComputeMinutes(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query, emit func([]MinuteRow) error) ([]Row, error) {
+	if emit == nil {
+		return nil, fmt.Errorf("rate limits: ComputeMinutes without an emit function")
+	}
+	return compute(ctx, rd, plans, q, emit)
 }
 
-func compute(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query, minutes bool) ([]Row, []MinuteRow, error) {
+func compute(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query, emit func([]MinuteRow) error) ([]Row, error) {
 	warn := q.Warn
 	if warn == 0 {
 		warn = plans.Warn
 	}
 	sels, err := newSelections(plans)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	c := &computation{rd: rd, plans: plans, from: q.From.UTC(), to: q.To.UTC(), warn: warn, sels: sels, coverage: q.Coverage.UTC(), minutes: minutes}
+	c := &computation{rd: rd, plans: plans, from: q.From.UTC(), to: q.To.UTC(), warn: warn, sels: sels, coverage: q.Coverage.UTC(),
+		minutes: emit != nil, emit: emit, batch: q.MinuteBatch}
+	if c.batch <= 0 {
+		c.batch = MinuteBatch
+	}
 	if !c.from.Before(c.to) {
-		return nil, nil, fmt.Errorf("rate limits: empty window %s to %s", c.from.Format(time.RFC3339), c.to.Format(time.RFC3339))
+		return nil, fmt.Errorf("rate limits: empty window %s to %s", c.from.Format(time.RFC3339), c.to.Format(time.RFC3339))
 	}
 	c.monthStart = MonthStart(c.to.Add(-time.Nanosecond))
 	var rows []Row
 	if len(plans.Partners) > 0 {
 		pr, err := c.partners(ctx)
+		if err == nil {
+			err = c.err
+		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		rows = append(rows, pr...)
 	}
 	if len(plans.IPLimits) > 0 {
 		ir, err := c.ips(ctx)
+		if err == nil {
+			err = c.err
+		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		rows = append(rows, ir...)
 	}
+	if c.minutes {
+		c.flushMinutes()
+		if c.err != nil {
+			return nil, c.err
+		}
+	}
 	SortRows(rows)
-	return rows, c.mins, nil
+	return rows, nil
 }
 
 // SortRows sorts rows most urgent first: by state (over, near, ok), then
@@ -169,9 +193,12 @@ type computation struct {
 	monthStart time.Time
 	warn       float64
 	sels       *selections
-	coverage   time.Time // when the data starts (Query.Coverage)
-	minutes    bool      // break the rows down by minute into mins
-	mins       []MinuteRow
+	coverage   time.Time               // when the data starts (Query.Coverage)
+	minutes    bool                    // break the rows down by minute
+	emit       func([]MinuteRow) error // where the minutes go, in batches
+	mins       []MinuteRow             // queued for emit
+	err        error                   // emit's first error
+	batch      int                     // minute rows per emit
 }
 
 // verdict turns a measured limit into a row: utilization rounded, state
