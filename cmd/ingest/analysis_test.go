@@ -29,7 +29,8 @@ func stormLine(t0 time.Time, i int) string {
 // in two parts while the daemon runs: its analysis pass keeps the storm
 // with the first part's attempts, then updates the same storm with all of
 // them; at the end the kept storms and rate-limit rows of the pass's
-// window are what report retry-storms and report rate-limits give for it.
+// window are what report retry-storms and report rate-limits give for it,
+// and so are its limit minutes (partners and IPs) once folded.
 func TestFollowKeepsAGrowingStorm(t *testing.T) {
 	ingest := clitest.Build(t, "ingest")
 	url := chtest.NewURL(t)
