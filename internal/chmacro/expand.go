@@ -366,9 +366,11 @@ func splitTop(s string) []string {
 	return append(out, s[last:])
 }
 
-func dateTime(t time.Time) string   { return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ")" }
-func dateTime64(t time.Time) string { return "fromUnixTimestamp64Milli(" + strconv.FormatInt(t.UnixMilli(), 10) + ")" }
-func date(t time.Time) string       { return "toDate('" + t.UTC().Format(time.DateOnly) + "')" }
+func dateTime(t time.Time) string { return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ")" }
+func dateTime64(t time.Time) string {
+	return "fromUnixTimestamp64Milli(" + strconv.FormatInt(t.UnixMilli(), 10) + ")"
+}
+func date(t time.Time) string { return "toDate('" + t.UTC().Format(time.DateOnly) + "')" }
 
 // macro expands one backend macro; ok is false for a name the plugin
 // does not know.

@@ -117,6 +117,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Failed writes of the checkpoint file.",
 		}),
 	}
+	// Every operation's error series exists from the start at 0, so
+	// rate() and increase() (dashboards, alert rules) see the first error.
+	for _, op := range []string{"connect", "migrate", "insert"} {
+		m.ClickHouseErrors.WithLabelValues(op)
+	}
 	reg.MustRegister(m.LinesRead, m.LinesParsed, m.LinesRejected, m.RowsInserted, m.BatchesInserted,
 		m.InsertDuration, m.BufferRows, m.BufferMaxRows, m.FileBytesBehind, m.FilesFollowed, m.FilesWaiting, m.DescriptorsExhausted, m.FileEvents,
 		m.ClickHouseErrors, m.ClickHouseRetries, m.SlowInserts, m.LastInsert, m.CheckpointErrors)
