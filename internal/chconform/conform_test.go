@@ -262,6 +262,12 @@ func runMatrix(t *testing.T, rd *chquery.Reader, fx *fixture) {
 	} else {
 		rows.Close()
 	}
+	// The kept minutes of the pass's window, both subjects and each.
+	for _, subject := range []string{"", "partner", "ip"} {
+		if _, err := findings.LimitMinutes(ctx, rd, fx.passFrom, fx.passTo, subject); err != nil {
+			t.Fatalf("limit minutes: %v", err)
+		}
+	}
 
 	// retry-storms, with and without --partner.
 	var storms []retry.Storm

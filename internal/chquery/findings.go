@@ -64,3 +64,30 @@ func (t Tables) FindingsDailyPeaks(from, to time.Time) Statement {
 	b.SQL(" GROUP BY window_to, partner, limit_name)\nGROUP BY partner, limit_name, d\nORDER BY partner, limit_name, d")
 	return b.Statement("findings.daily_peaks")
 }
+
+// LimitMinutes is the per-minute limit findings table, qualified.
+func (t Tables) LimitMinutes() string { return t.table("limit_minutes") }
+
+// LimitMinuteColumns are the columns FindingsLimitMinutes returns, in
+// order.
+const LimitMinuteColumns = "minute, subject, partner, ip, limit_name, kind, measure, utilization, throttled, state, peak, window_from, window_to"
+
+// FindingsLimitMinutes reads the kept per-minute limit rows
+// (limit_minutes) of the minutes in [from, to), each minute as the latest
+// pass that covered it wrote it (rows an older pass wrote and a newer one
+// did not are left out), optionally of one subject kind ("partner" or
+// "ip"; empty: both): LimitMinuteColumns, sorted by minute, subject,
+// partner, ip and limit. utilization is that minute's highest, throttled
+// its rejected requests, state ok, near or over (schema/0005).
+func (t Tables) FindingsLimitMinutes(from, to time.Time, subject string) Statement {
+	var b Builder
+	b.SQL("SELECT ", LimitMinuteColumns, "\nFROM ", t.LimitMinutes(), " WHERE ")
+	window(&b, "minute", from, to)
+	if subject != "" {
+		b.SQL(" AND subject = ").Arg(subject)
+	}
+	b.SQL("\n  AND (minute, computed_ms) ", t.In(), " (SELECT minute, max(computed_ms) FROM ", t.LimitMinutes(), " WHERE ")
+	window(&b, "minute", from, to)
+	b.SQL(" GROUP BY minute)\nORDER BY minute, subject, partner, ip, limit_name\nLIMIT 1 BY minute, subject, partner, ip, limit_name")
+	return b.Statement("findings.limit_minutes")
+}
