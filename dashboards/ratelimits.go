@@ -24,7 +24,7 @@ func rateLimitsDashboard() *dashboard.DashboardBuilder {
 		WithPanel(p.chTable("Near or over, most urgent first", "The limits at or above the warn level: over before near, then by utilization.",
 			tables.PanelLimitUrgent(), 16, 8).
 			OverrideByName("utilization", []dashboard.DynamicConfigValue{{Id: "unit", Value: "percentunit"}})).
-		WithPanel(p.chTimeSeries("Utilization per partner × limit", "Each limit's utilization pass by pass; the dashed lines are the warn level and the limit.",
+		WithPanel(p.chTimeSeries("Utilization per partner × limit", "Each limit's utilization minute by minute (the analysis passes' per-minute rows); the dashed lines are the warn level and the limit.",
 			tables.PanelUtilization(), "percentunit", 24, 9).
 			Thresholds(steps("green", warn, "orange", 1.0, "red")).
 			ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed))).
@@ -34,7 +34,11 @@ func rateLimitsDashboard() *dashboard.DashboardBuilder {
 		WithPanel(p.chTable("Quota burn-down", "Monthly quotas: the month-end projection as a share of the quota, and when it runs out at the current rate.",
 			tables.PanelQuotas(), 12, 8).
 			OverrideByName("utilization", []dashboard.DynamicConfigValue{{Id: "unit", Value: "percentunit"}})).
-		WithPanel(p.chTable("Per-IP window peaks", "The busiest client IPs under the per-IP limits: the highest count in one window, over the passes of the window.",
+		WithPanel(p.chTable("Per-IP window peaks", "The client IPs nearest to a per-IP limit: the highest count in one window, the WAF's rejections and the worst state over the window's minutes.",
 			tables.PanelIPPeaks(), 12, 8).
-			OverrideByName("utilization", []dashboard.DynamicConfigValue{{Id: "unit", Value: "percentunit"}}))
+			OverrideByName("max_utilization", []dashboard.DynamicConfigValue{{Id: "unit", Value: "percentunit"}})).
+		WithPanel(p.chTimeSeries("Per-IP utilization", "The five client IPs that came nearest to a per-IP limit, minute by minute.",
+			tables.PanelIPUtilization(), "percentunit", 24, 8).
+			Thresholds(steps("green", warn, "orange", 1.0, "red")).
+			ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)))
 }

@@ -327,13 +327,17 @@ func (t Tables) PanelStormStarts() Statement {
 	return b.SQL("\n)\nGROUP BY time, partner\nORDER BY time, partner").Statement("panel.storm_starts")
 }
 
-// latestPass appends the filter of the limit findings of the latest pass
-// whose window ends in the panel's window (the latest computed of passes
-// ending together).
+// latestPass appends the filter of the limit findings of one analysis
+// pass: of the passes whose window overlaps the panel's, the one ending
+// nearest to the panel's end, one ending inside the panel's window
+// preferred (the daemon's passes end every minute; a one-shot load's
+// window is the whole days it loaded), the latest computed of passes over
+// the same window.
 func (t Tables) latestPass(b *Builder) *Builder {
-	b.SQL("(window_to, window_from) ", t.In(), " (SELECT window_to, window_from FROM ", t.LimitFindings(), " WHERE ")
-	macroWindow(b, "window_to")
-	return b.SQL(" ORDER BY window_to DESC, computed_ms DESC LIMIT 1)")
+	b.SQL("(window_to, window_from) ", t.In(), " (SELECT window_to, window_from FROM ", t.LimitFindings(),
+		" WHERE window_from < $__toTime AND window_to > $__fromTime",
+		" ORDER BY window_to > $__toTime, abs(toInt64(toUInt32(window_to)) - toInt64(toUInt32($__toTime))), computed_ms DESC LIMIT 1)")
+	return b
 }
 
 // limitRows appends the subquery of the latest pass's rows (see
@@ -393,28 +397,57 @@ FROM
 	return b.SQL("\nORDER BY toUInt32(ex) = 0, ex, u DESC, partner").Statement("panel.quotas")
 }
 
-// PanelUtilization gives the utilization of every partner limit over the
-// window, from the passes' rows (the highest of a bucket's passes):
-// time, series ("partner · limit"), utilization; sorted by time.
+// limitMinutes appends the subquery of the per-minute limit rows
+// (limit_minutes, schema/0005) of the minutes in the window, each minute
+// as its latest pass wrote it (as FindingsLimitMinutes reads them), of
+// subject ("partner" or "ip"): minute, subject, partner, ip, limit_name, kind,
+// measure, utilization, throttled, state, peak.
+func (t Tables) limitMinutes(b *Builder, subject string) *Builder {
+	b.SQL("SELECT minute, subject, partner, ip, limit_name, kind, measure, utilization, throttled, state, peak\n    FROM ", t.LimitMinutes(), " WHERE ")
+	macroWindow(b, "minute").SQL(" AND subject = ").Arg(subject)
+	b.SQL("\n        AND (minute, computed_ms) ", t.In(), " (SELECT minute, max(computed_ms) FROM ", t.LimitMinutes(), " WHERE ")
+	macroWindow(b, "minute")
+	return b.SQL(" GROUP BY minute)\n    LIMIT 1 BY minute, subject, partner, ip, limit_name")
+}
+
+// PanelUtilization gives the utilization of every partner limit minute by
+// minute (the highest of a bucket's minutes; token buckets and windows:
+// quotas are monthly, see PanelQuotas): time, series ("partner ·
+// limit"), utilization; sorted by time.
 func (t Tables) PanelUtilization() Statement {
 	var b Builder
-	b.SQL("SELECT ", bucket("window_to", 60), " AS time, concat(partner, ' · ', limit_name) AS series, max(u) AS utilization\nFROM\n(\n    SELECT window_to, partner, limit_name, argMax(utilization, computed_ms) AS u, argMax(kind, computed_ms) AS k\n    FROM ",
-		t.LimitFindings(), " WHERE ")
-	macroWindow(&b, "window_to")
-	b.SQL("\n    GROUP BY window_to, partner, limit_name\n)\nWHERE k != 'ip_window' AND ")
+	b.SQL("SELECT ", bucket("minute", 60), " AS time, concat(partner, ' · ', limit_name) AS series, max(utilization) AS utilization\nFROM\n(\n    ")
+	t.limitMinutes(&b, "partner").SQL("\n)\nWHERE ")
 	varFilter(&b, "partner", PartnerVar)
 	return b.SQL("\nGROUP BY time, series\nORDER BY time, series").Statement("panel.utilization")
 }
 
-// PanelIPPeaks lists the per-IP limits' peaks over the window's passes:
-// client_ip, limit_name, peak (the highest count in one window),
-// utilization, throttled (the WAF's rejections); highest first.
+// PanelIPPeaks lists the client IPs under the per-IP limits over the
+// window's minutes: client_ip, limit_name, peak (the highest count in one
+// window), utilization (the highest), throttled (the WAF's rejections),
+// state (the worst); the 50 highest.
 func (t Tables) PanelIPPeaks() Statement {
 	var b Builder
-	b.SQL("SELECT partner AS client_ip, limit_name, max(p) AS peak, max(u) AS utilization, max(th) AS throttled\nFROM\n(\n    SELECT window_to, partner, limit_name, argMax(peak, computed_ms) AS p, argMax(utilization, computed_ms) AS u,\n        argMax(throttled, computed_ms) AS th, argMax(kind, computed_ms) AS k\n    FROM ",
-		t.LimitFindings(), " WHERE ")
-	macroWindow(&b, "window_to")
-	return b.SQL("\n    GROUP BY window_to, partner, limit_name\n)\nWHERE k = 'ip_window'\nGROUP BY client_ip, limit_name\nORDER BY utilization DESC, client_ip, limit_name\nLIMIT 50").Statement("panel.ip_peaks")
+	b.SQL(`SELECT ip AS client_ip, limit_name, max(peak) AS peak_count, max(utilization) AS max_utilization, sum(throttled) AS rejected,
+    multiIf(max(state = 'over') = 1, 'over', max(state = 'near') = 1, 'near', 'ok') AS worst_state
+FROM
+(
+    `)
+	t.limitMinutes(&b, "ip")
+	return b.SQL("\n)\nGROUP BY client_ip, limit_name\nORDER BY max_utilization DESC, client_ip, limit_name\nLIMIT 50").Statement("panel.ip_peaks")
+}
+
+// PanelIPUtilization gives the utilization of the per-IP limits minute by
+// minute for the five client IPs that came nearest to one in the window:
+// time, series ("ip · limit"), utilization; sorted by time.
+func (t Tables) PanelIPUtilization() Statement {
+	var top Builder
+	top.SQL("SELECT ip FROM (")
+	t.limitMinutes(&top, "ip").SQL(") GROUP BY ip ORDER BY max(utilization) DESC, ip LIMIT 5")
+	var b Builder
+	b.SQL("SELECT ", bucket("minute", 60), " AS time, concat(ip, ' · ', limit_name) AS series, max(utilization) AS utilization\nFROM\n(\n    ")
+	t.limitMinutes(&b, "ip").SQL("\n)\nWHERE ip ", t.In(), " (").Append(&top)
+	return b.SQL(")\nGROUP BY time, series\nORDER BY time, series").Statement("panel.ip_utilization")
 }
 
 // ThrottledErrorTypes are the gateway error types of the requests a
