@@ -103,7 +103,8 @@ FROM
 )`).Statement("panel.summary")
 }
 
-// rollupPartner is the rollup row's partner by name (Tables.Partner).
+// rollupWhere appends the window and the variables' filters over the
+// hourly rollups (the partner by name: Tables.Partner).
 func (t Tables) rollupWhere(b *Builder) *Builder {
 	macroWindow(b, "hour").SQL(" AND ")
 	varFilter(b, t.Partner(), PartnerVar).SQL(" AND ")
@@ -153,13 +154,13 @@ func (t Tables) PanelTopCodes() Statement {
 	b.SQL("SELECT code, requests, example_message, example_request\nFROM\n(\n    SELECT code, sum(requests) AS requests FROM ", t.Rollup(), " WHERE status >= 400 AND ")
 	t.rollupWhere(&b).SQL(`
     GROUP BY code ORDER BY requests DESC, code LIMIT 20
-)
+) AS top
 ANY LEFT JOIN
 (
-    SELECT err_code AS code, any(err_message) AS example_message, any(request_id) AS example_request
+    SELECT err_code AS code, argMin(err_message, request_id) AS example_message, min(request_id) AS example_request
     FROM `, t.Requests(), " WHERE err_code != '' AND ")
 	macroWindow(&b, "time")
-	return b.SQL("\n    GROUP BY err_code\n) USING code\nORDER BY requests DESC, code").Statement("panel.top_codes")
+	return b.SQL("\n    GROUP BY err_code\n) AS ex USING code\nORDER BY requests DESC, code").Statement("panel.top_codes")
 }
 
 // PanelErrorsBy counts the window's error requests by col (ColPartner or
@@ -209,14 +210,16 @@ func (t Tables) PanelCodeRequests() Statement {
 // client IP, method, route, idempotency key; retry.Key) within 60 s (the
 // retry window): t_ms, partner_name, route, method, idempotency_key,
 // prev_status (the failed attempt's status). Requests are folded by
-// request id (the latest access row). A failure is retry.Failed with any
-// Envoy flag taken as a network failure (FailureSQL's superset); an
-// attempt whose predecessor lies before the window is not counted.
+// request id (the latest access row) and ordered by time, then by rid (a
+// sequence's attempts of one millisecond pair up alike on every engine).
+// A failure is retry.Failed with any Envoy flag taken as a network
+// failure (FailureSQL's superset); an attempt whose predecessor lies
+// before the window is not counted.
 func (t Tables) retries(b *Builder) *Builder {
-	b.SQL(`SELECT tupleElement(cur, 1) AS t_ms, p AS partner_name, r AS route, m AS method, k AS idempotency_key, tupleElement(prev, 2) AS prev_status
+	b.SQL(`SELECT tupleElement(cur, 1) AS t_ms, p AS partner_name, r AS route, m AS method, k AS idempotency_key, tupleElement(prev, 3) AS prev_status
     FROM
     (
-        SELECT `, t.PartnerOf("lp"), ` AS p, ip, m, r, k, arraySort(x -> tupleElement(x, 1), groupArray(tuple(ms, st, fl))) AS a
+        SELECT `, t.PartnerOf("lp"), ` AS p, ip, m, r, k, arraySort(groupArray(tuple(ms, rid, st, fl))) AS a
         FROM
         (
             SELECT rid, argMax(partner, time_ms) AS lp, argMax(client_ip, time_ms) AS ip, argMax(method, time_ms) AS m,
@@ -231,7 +234,7 @@ func (t Tables) retries(b *Builder) *Builder {
         GROUP BY p, ip, m, r, k
     )
     ARRAY JOIN arrayPopBack(a) AS prev, arrayPopFront(a) AS cur
-    WHERE (tupleElement(prev, 2) >= 400 OR tupleElement(prev, 2) = 0 OR tupleElement(prev, 3) != '')
+    WHERE (tupleElement(prev, 3) >= 400 OR tupleElement(prev, 3) = 0 OR tupleElement(prev, 4) != '')
         AND tupleElement(cur, 1) - tupleElement(prev, 1) <= 60000`)
 }
 
