@@ -344,9 +344,9 @@ func (t Tables) latestPass(b *Builder) *Builder {
 }
 
 // limitRows appends the subquery of the latest pass's rows (see
-// latestPass), each at its latest computation: partner, limit_name, kind,
-// measure, utilization, throttled, state, peak, projected_from_days,
-// exhausts_at.
+// latestPass), each at its latest computation: partner, limit_name, k
+// (kind), ms (measure), u (utilization), th (throttled), st (state), pk
+// (peak), pfd (projected_from_days), ex (exhausts_at).
 func (t Tables) limitRows(b *Builder) *Builder {
 	b.SQL(`SELECT partner, limit_name, argMax(kind, computed_ms) AS k, argMax(measure, computed_ms) AS ms,
         argMax(utilization, computed_ms) AS u, argMax(throttled, computed_ms) AS th, argMax(state, computed_ms) AS st,
