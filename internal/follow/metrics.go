@@ -122,6 +122,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, op := range []string{"connect", "migrate", "insert"} {
 		m.ClickHouseErrors.WithLabelValues(op)
 	}
+	for _, table := range []string{"requests", "rejected"} {
+		m.SlowInserts.WithLabelValues(table)
+	}
 	reg.MustRegister(m.LinesRead, m.LinesParsed, m.LinesRejected, m.RowsInserted, m.BatchesInserted,
 		m.InsertDuration, m.BufferRows, m.BufferMaxRows, m.FileBytesBehind, m.FilesFollowed, m.FilesWaiting, m.DescriptorsExhausted, m.FileEvents,
 		m.ClickHouseErrors, m.ClickHouseRetries, m.SlowInserts, m.LastInsert, m.CheckpointErrors)
