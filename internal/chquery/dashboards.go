@@ -215,6 +215,11 @@ func (t Tables) PanelCodeRequests() Statement {
 // A failure is retry.Failed with any Envoy flag taken as a network
 // failure (FailureSQL's superset); an attempt whose predecessor lies
 // before the window is not counted.
+//
+// Only the access records in the same or the next minute as a failure of
+// their sequence are read (as StormRows reads them, with its argument):
+// a retry and the failure before it both are, and so is anything between
+// them, so no pair that matters is lost and none is made up.
 func (t Tables) retries(b *Builder) *Builder {
 	b.SQL(`SELECT tupleElement(cur, 1) AS t_ms, p AS partner_name, r AS route, m AS method, k AS idempotency_key, tupleElement(prev, 3) AS prev_status
     FROM
@@ -228,7 +233,13 @@ func (t Tables) retries(b *Builder) *Builder {
             FROM `, t.Requests(), `
             WHERE kind = 1 AND `)
 	macroWindow(b, "time")
-	return b.SQL(`
+	b.SQL(`
+                AND cityHash64(`, t.sequenceHash(), `, `, minuteSQL, `) `, t.In(), `
+                    (SELECT arrayJoin([cityHash64(f_seq, f_minute), cityHash64(f_seq, toUInt32(f_minute + 1))])
+                     FROM (SELECT `, t.sequenceHash(), ` AS f_seq, `, minuteSQL, ` AS f_minute FROM `, t.Requests(), `
+                           WHERE kind = 1 AND `)
+	macroWindow(b, "time")
+	return b.SQL(` AND `, FailureSQL, `))
             GROUP BY rid
         )
         GROUP BY p, ip, m, r, k
