@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 classic dashboard JSON is what Grafana's file provisioning and import read (dashboardv2 is for the v2 API)
+
 package main
 
 import (

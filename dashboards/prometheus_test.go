@@ -152,6 +152,7 @@ var grafanaIntervals = strings.NewReplacer("$__rate_interval", "20s", "$__interv
 // rules as healthy.
 func TestIngesterPanelsOnPrometheus(t *testing.T) {
 	prom, promtool := promTools(t)
+	chURL := chtest.NewURL(t)
 	root := chtest.RepoRoot(t)
 	rules := filepath.Join(root, "deploy", "prometheus-alerts.yml")
 	if out, err := exec.Command(promtool, "check", "rules", rules).CombinedOutput(); err != nil {
@@ -178,7 +179,7 @@ func TestIngesterPanelsOnPrometheus(t *testing.T) {
 	})
 	metrics := freeAddr(t)
 	start(t, logs, ingest, "--follow", filepath.Join(live, "*.log"), filepath.Join(live, "*.jsonl"),
-		"--clickhouse", chtest.NewURL(t), "--config", filepath.Join(live, "ratescope.yaml"),
+		"--clickhouse", chURL, "--config", filepath.Join(live, "ratescope.yaml"),
 		"--state-dir", filepath.Join(work, "state"), "--hash-key-file", filepath.Join(work, "hash.key"),
 		"--metrics-addr", metrics, "--flush-interval", "500ms")
 
