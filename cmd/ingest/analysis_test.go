@@ -35,7 +35,8 @@ func TestFollowKeepsAGrowingStorm(t *testing.T) {
 	url := chtest.NewURL(t)
 	dir, state := t.TempDir(), t.TempDir()
 	plansFile := filepath.Join(dir, "plans.yaml")
-	if err := os.WriteFile(plansFile, []byte("plans:\n  std:\n    - {name: sustained, rate: 2, burst: 4}\npartners:\n  - {name: storm, keys: [k-storm], plan: std}\n"), 0o644); err != nil {
+	if err := os.WriteFile(plansFile, []byte("plans:\n  std:\n    - {name: sustained, rate: 2, burst: 4}\n    - {name: minute, limit: 100, per: 1m}\n"+
+		"partners:\n  - {name: storm, keys: [k-storm], plan: std}\nip_limits:\n  - {name: orders-ip, limit: 10, per: 10s, match: {path: /v1/orders*}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	logFile := filepath.Join(dir, "logs", "gw.jsonl")
@@ -119,6 +120,23 @@ func TestFollowKeepsAGrowingStorm(t *testing.T) {
 		}
 		if a, b := mustJSON(t, keptRows), mustJSON(t, rows); a != b {
 			return false, fmt.Sprintf("window %s–%s: kept rate-limit rows %s, report rate-limits %s", from, to, a, b)
+		}
+		// The minutes of the window, each as its latest pass wrote it,
+		// fold into the same rows: highest utilization, summed throttled,
+		// worst state.
+		mins, err := findings.LimitMinutes(ctx, rd, from, to, "")
+		if err != nil {
+			return false, err.Error()
+		}
+		if a, b := mustJSON(t, ratelimit.Aggregate(mins)), mustJSON(t, ratelimit.WithMinutes(rows)); a != b {
+			return false, fmt.Sprintf("window %s–%s: limit minutes folded %s, report rate-limits %s", from, to, a, b)
+		}
+		subjects := map[string]bool{}
+		for _, m := range mins {
+			subjects[m.Subject] = true
+		}
+		if !subjects[ratelimit.SubjectPartner] || !subjects[ratelimit.SubjectIP] {
+			return false, fmt.Sprintf("minutes of %v only: %s", subjects, mustJSON(t, mins))
 		}
 		return true, ""
 	})

@@ -60,7 +60,7 @@ func addFollowFlags(cmd *cobra.Command, o *followOptions) {
 	fl.StringVar(&o.LogLevel, "log-level", "info", "follow: debug, info, warn or error (logs go to stderr)")
 	fl.DurationVar(&o.ProgressEvery, "progress-interval", follow.DefaultProgressInterval, "follow: how often a progress line (rows stored, bytes behind, last checkpoint) is logged at info")
 	fl.DurationVar(&o.AnalysisInterval, "analysis-interval", analysis.DefaultInterval, "follow: how often the rollups and findings are brought up to date")
-	fl.DurationVar(&o.AnalysisHorizon, "analysis-horizon", analysis.DefaultHorizon, "follow: the trailing window each pass computes retry storms and rate limits over")
+	fl.DurationVar(&o.AnalysisHorizon, "analysis-horizon", analysis.DefaultHorizon, "follow: the trailing window each pass computes retry storms and rate limits (and their minutes) over")
 }
 
 // checkFollowFlags rejects follow-only flags without --follow and load-only

@@ -17,12 +17,19 @@ func newMigrateCmd(f *cli.Factory) *cobra.Command {
 		Long: `Create the database and tables, or apply the migrations this binary has and
 the database lacks, then backfill the hourly rollups of the rows already
 stored (days whose rollup is missing or stale) and the retry-storm findings of
-those days. Safe to run at any time;
+those days; with the configuration's plans (ratescope.yaml, --config), also
+the rate-limit findings and per-minute limit rows of all stored days while
+no limit minute is kept yet (a database upgraded to schema 5). Safe to
+run at any time;
 loading runs it too. A database whose schema is newer than this binary is
 refused: upgrade ratescope.`,
 		Example: `  ingest migrate --clickhouse clickhouse://127.0.0.1:9000/ratescope`,
 		Args:    cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
 			db, err := f.DB(cmd.Context())
 			if err != nil {
 				return err
@@ -32,8 +39,8 @@ refused: upgrade ratescope.`,
 			}
 			fmt.Fprintf(f.IOStreams.Out, "schema of database %s is at version %d\n", db.Name, chstore.SchemaVersion())
 			// Backfill what the new schema keeps (rollups of the rows
-			// already stored).
-			res, err := analysis.Pass(cmd.Context(), db, analysis.Options{})
+			// already stored; with plans, the limit minutes).
+			res, err := analysis.Pass(cmd.Context(), db, analysis.Options{Plans: cfg.Plans, QuotaStart: cfg.QuotaStart, Backfill: true})
 			if err != nil {
 				return err
 			}

@@ -84,6 +84,97 @@ func TestOneShotFindingsEqualReports(t *testing.T) {
 		if got, want := jsonOf(t, keptRows), jsonOf(t, rows); got != want {
 			t.Errorf("round %d: kept rate-limit rows differ from report rate-limits:\n kept   %s\n report %s", round, got, want)
 		}
+		// The minutes of the window fold into the same rows.
+		mins, err := findings.LimitMinutes(ctx, rd, res.From, res.To, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Findings.Minutes == 0 || len(mins) != res.Findings.Minutes {
+			t.Errorf("round %d: the pass wrote %d limit minutes, %d read back", round, res.Findings.Minutes, len(mins))
+		}
+		if got, want := jsonOf(t, ratelimit.Aggregate(mins)), jsonOf(t, ratelimit.WithMinutes(rows)); got != want {
+			t.Errorf("round %d: limit minutes folded differ from report rate-limits:\n minutes %s\n report  %s", round, got, want)
+		}
+		var ipRows int
+		for _, m := range mins {
+			if m.Subject == ratelimit.SubjectIP {
+				ipRows++
+			}
+		}
+		if ipRows == 0 || ipRows == len(mins) {
+			t.Errorf("round %d: %d of %d minute rows are per IP: the sample should have both kinds", round, ipRows, len(mins))
+		}
 		t.Logf("round %d: %s", round, res)
+	}
+}
+
+// TestUpgradeFromVersion4BackfillsMinutes starts from schema version 4
+// (the release before limit_minutes) with the demo sample loaded and its
+// rollups and storms kept as that release's pass kept them, upgrades in
+// place and runs the backfill pass `ingest migrate` runs: the minutes of
+// every day holding requests are written, and they fold into what report
+// rate-limits prints for those days. A second backfill recomputes
+// nothing: the minutes are kept.
+func TestUpgradeFromVersion4BackfillsMinutes(t *testing.T) {
+	ctx := context.Background()
+	db := chtest.Open(t)
+	if err := db.MigrateTo(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	m, err := loggen.Generate(ctx, dir, loggen.Config{Seed: 5, End: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range m.Files {
+		paths = append(paths, filepath.Join(dir, f.Name))
+	}
+	if _, err := ingest.Load(ctx, db, paths, ingest.Config{HashKey: []byte("k")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := analysis.Pass(ctx, db, analysis.Options{}); err != nil {
+		t.Fatalf("pass at version 4: %v", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("upgrade from version 4: %v", err)
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	plans, err := ratelimit.LoadPlans(filepath.Join(dir, loggen.PlansName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	res, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans, Backfill: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("backfill: %s (%s)", res, time.Since(t0).Round(time.Millisecond))
+	if len(res.Rollups.Rebuilt) != 0 {
+		t.Errorf("the upgrade rebuilt rollups %v: they were complete", res.Rollups.Rebuilt)
+	}
+	if res.To.IsZero() || res.From.After(m.Start) || res.To.Before(m.End) || res.Findings.Minutes == 0 {
+		t.Fatalf("backfill window %s–%s (%d minutes) does not hold the sample %s–%s", res.From, res.To, res.Findings.Minutes, m.Start, m.End)
+	}
+	rd := chquery.New(db)
+	rows, err := ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: res.From, To: res.To})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mins, err := findings.LimitMinutes(ctx, rd, res.From, res.To, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := jsonOf(t, ratelimit.Aggregate(mins)), jsonOf(t, ratelimit.WithMinutes(rows)); got != want {
+		t.Errorf("backfilled minutes folded differ from report rate-limits:\n minutes %s\n report  %s", got, want)
+	}
+	again, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans, Backfill: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.To.IsZero() {
+		t.Errorf("a second backfill recomputed %s–%s: the minutes are kept", again.From, again.To)
 	}
 }

@@ -33,8 +33,10 @@ func envInt(b *testing.B, name string, def int) int {
 }
 
 // benchPlans measures the bench's 50 partners: a token bucket and a
-// monthly quota each.
-const benchPlans = `plans:
+// monthly quota each; and each client IP against a per-minute limit.
+const benchPlans = `ip_limits:
+  - {name: per-ip, limit: 60, per: 1m}
+plans:
   std:
     - {name: sustained, rate: 20, burst: 40}
     - {name: monthly, quota: 1000000}
@@ -80,6 +82,7 @@ func BenchmarkKept(b *testing.B) {
 	}
 	b.Logf("backfill pass: %s (%s)", res, time.Since(t0).Round(time.Millisecond))
 	rd := chquery.New(db)
+	logMinuteCounts(b, db, rd, res.From, res.To)
 	day := [2]time.Time{end.Add(-24 * time.Hour).Add(17 * time.Second), end.Add(17 * time.Second)}
 	all := [2]time.Time{start, end}
 	windows := map[string][2]time.Time{"24h": day, strconv.Itoa(days) + "d": all}
@@ -122,6 +125,17 @@ func BenchmarkKept(b *testing.B) {
 		return err
 	})
 	run("rate-limits/pass-window/kept", func() error { _, err := findings.Limits(ctx, rd, pw[0], pw[1]); return err })
+	// Limit headroom minute by minute over a day: folded from the kept
+	// minutes, vs the report over the same day.
+	run("rate-limit-minutes/24h/rows", func() error {
+		_, err := ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: end.Add(-24 * time.Hour), To: end})
+		return err
+	})
+	run("rate-limit-minutes/24h/kept", func() error {
+		m, err := findings.LimitMinutes(ctx, rd, end.Add(-24*time.Hour), end, "")
+		ratelimit.Aggregate(m)
+		return err
+	})
 	// Recomputing the findings of one day.
 	run("findings/one-day", func() error {
 		_, err := findings.Write(ctx, db, plans, time.Time{}, end.Add(-24*time.Hour), end, time.Now())
@@ -142,6 +156,9 @@ func BenchmarkKept(b *testing.B) {
 			}
 		}
 	})
+	if res, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans, Horizon: time.Hour}); err == nil {
+		b.Logf("a daemon pass (1 h horizon): %s", res)
+	}
 	b.Run("daemon-pass/nothing-new"+suffix, func(b *testing.B) {
 		for b.Loop() {
 			if _, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans, Horizon: time.Hour}); err != nil {
@@ -149,6 +166,23 @@ func BenchmarkKept(b *testing.B) {
 			}
 		}
 	})
+}
+
+// logMinuteCounts logs how many limit minutes [from, to) keeps per
+// subject, beside how many per-IP rows keeping every IP's every minute with
+// traffic would take: the figures behind which IP minutes are kept.
+func logMinuteCounts(b *testing.B, db *chstore.DB, rd *chquery.Reader, from, to time.Time) {
+	ctx := context.Background()
+	var partners, ips, all uint64
+	if err := db.Conn.QueryRow(ctx, "SELECT countIf(subject = 'partner'), countIf(subject = 'ip') FROM "+rd.Tables().LimitMinutes()+
+		" WHERE minute >= ? AND minute < ?", from, to).Scan(&partners, &ips); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Conn.QueryRow(ctx, "SELECT count() FROM (SELECT client_ip, intDiv(time_ms, 60000) AS m FROM "+rd.Tables().Requests()+
+		" WHERE kind = 1 AND time >= ? AND time < ? GROUP BY client_ip, m)", from, to).Scan(&all); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("limit minutes of %s–%s: %d partner rows, %d IP rows kept; every IP minute with traffic would be %d rows", from.Format(time.DateOnly), to.Format(time.DateOnly), partners, ips, all)
 }
 
 // loadSpread inserts n requests spread uniformly over [from, to): 50

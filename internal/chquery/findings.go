@@ -91,3 +91,12 @@ func (t Tables) FindingsLimitMinutes(from, to time.Time, subject string) Stateme
 	b.SQL(" GROUP BY minute)\nORDER BY minute, subject, partner, ip, limit_name\nLIMIT 1 BY minute, subject, partner, ip, limit_name")
 	return b.Statement("findings.limit_minutes")
 }
+
+// FindingsMinuteDays lists the days (YYYYMMDD, UInt32) that hold kept
+// per-minute limit rows, sorted: what a backfill after upgrading to
+// limit_minutes (schema 0005) compares with the days holding requests.
+func (t Tables) FindingsMinuteDays() Statement {
+	var b Builder
+	b.SQL("SELECT toUInt32(toYYYYMMDD(minute)) AS d FROM ", t.LimitMinutes(), " GROUP BY d ORDER BY d")
+	return b.Statement("findings.minute_days")
+}

@@ -132,16 +132,17 @@ func (t Tables) RateLimitSeries(p PartnerIndex, matchers []Match, from, to time.
 	return b.Statement("ratelimit.series")
 }
 
-// RateLimitTotals reads each partner's window-wide figures in [from, to),
-// one row per partner with any: p (UInt32, the 1-based index), then per
+// RateLimitTotals reads each partner's figures in [from, to) minute by
+// minute (UTC), one row per partner and minute with any: p (UInt32, the
+// 1-based index), m (Int64, the minute: time_ms ÷ 60,000), then per
 // selection the distinct 429s that are not quota rejections, then per
 // selection the highest 1 − remaining ÷ limit of the rate-limit headers,
 // then the distinct quota rejections. Only 429s and records with headers
-// are read.
+// are read. A window's figures are the sums (highest) over its minutes.
 func (t Tables) RateLimitTotals(p PartnerIndex, sels []Selection, from, to time.Time) Statement {
 	var b Builder
 	b.SQL("SELECT toUInt32(")
-	t.partnerNumber(&b, p).SQL(") AS p")
+	t.partnerNumber(&b, p).SQL(") AS p, intDiv(time_ms, 60000) AS m")
 	for _, s := range sels {
 		b.SQL(", uniqExactIf(rid, ", throttledSQL, " AND NOT ")
 		t.quotaExceeded(&b, from, to).SQL(" AND ")
@@ -154,7 +155,7 @@ func (t Tables) RateLimitTotals(p PartnerIndex, sels []Selection, from, to time.
 	b.SQL(", uniqExactIf(rid, ", throttledSQL, " AND ")
 	t.quotaExceeded(&b, from, to).SQL(")")
 	b.SQL(" FROM ", t.Requests(), " WHERE ")
-	accessWindow(&b, from, to).SQL(" AND p != 0 AND (", throttledSQL, " OR rl_limit > 0) GROUP BY p")
+	accessWindow(&b, from, to).SQL(" AND p != 0 AND (", throttledSQL, " OR rl_limit > 0) GROUP BY p, m")
 	return b.Statement("ratelimit.totals")
 }
 

@@ -218,3 +218,24 @@ func (t Tables) ServerNow() Statement {
 	var b Builder
 	return b.SQL("SELECT now()").Statement("rollup.now")
 }
+
+// RollupScratchPrefix starts the name of every scratch table a rollup
+// build creates (requests_1h_build_<day>_<nonce>).
+const RollupScratchPrefix = "requests_1h_build_"
+
+// RollupScratch lists the scratch tables of rollup builds in the database
+// created (by the server's clock) at least minAge ago: name, sorted.
+func (t Tables) RollupScratch(minAge time.Duration) Statement {
+	var b Builder
+	b.SQL("SELECT name FROM system.tables WHERE database = ").Arg(t.Database).
+		SQL(" AND startsWith(name, ").Arg(RollupScratchPrefix).
+		SQL(") AND metadata_modification_time <= now() - ").Arg(int64(minAge / time.Second))
+	return b.SQL(" ORDER BY name").Statement("rollup.scratch")
+}
+
+// RunningQueries lists the text of the queries the server is running:
+// query. A scratch table named in one is in use.
+func (t Tables) RunningQueries() Statement {
+	var b Builder
+	return b.SQL("SELECT query FROM system.processes").Statement("rollup.running")
+}

@@ -2,21 +2,18 @@ package chquery
 
 import "time"
 
-// SummaryAccess counts the window's access records by distinct request id
-// (rid) per status class: requests, errors (>= 400), client errors
-// (400–499), server errors (>= 500), throttled (429). The hours of cover
-// are left out (SummaryRollup counts them).
+// SummaryAccess counts the window's requests that have an access record,
+// one each (rid, the request id's hash), per status class by the status of
+// its latest access record in the window (the assembly rule: a request
+// whose lines disagree has one status): requests, errors (>= 400), client
+// errors (400–499), server errors (>= 500), throttled (429). The hours of
+// cover are left out (SummaryRollup counts them).
 func (t Tables) SummaryAccess(from, to time.Time, cover Cover) Statement {
 	var b Builder
-	b.SQL(`SELECT
-    uniqExact(rid),
-    uniqExactIf(rid, status >= 400),
-    uniqExactIf(rid, status >= 400 AND status < 500),
-    uniqExactIf(rid, status >= 500),
-    uniqExactIf(rid, status = 429)
-FROM `, t.Requests(), " WHERE kind = 1 AND ")
+	b.SQL(`SELECT count(), countIf(s >= 400), countIf(s >= 400 AND s < 500), countIf(s >= 500), countIf(s = 429)
+FROM (SELECT argMax(status, time_ms) AS s FROM `, t.Requests(), " WHERE kind = 1 AND ")
 	cover.rest(&b, "time", from, to)
-	return b.Statement("summary.access")
+	return b.SQL(" GROUP BY rid)").Statement("summary.access")
 }
 
 // OrphanSlack is how far from the window an access record is looked for

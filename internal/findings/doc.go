@@ -10,8 +10,11 @@
 // began before a pass's horizon is seen from the horizon on, so a storm
 // longer than the horizon is kept as successive pieces.
 //
-// Rate-limit rows are kept per pass window: the daemon's trailing horizon
-// ending at each minute gives each partner and limit a utilization,
-// throttled count and state minute by minute (LimitSeries); a one-shot
-// load's rows cover the days it loaded.
+// Rate-limit rows are kept per pass window (limit_findings): the daemon's
+// trailing horizon ending at each minute, a one-shot load's loaded days.
+// Each pass also breaks its window's rows down by minute (limit_minutes,
+// schema/0005): per partner × limit and per IP × IP limit, the minute's
+// utilization, throttled count and state, which fold back into the
+// window's rows (ratelimit.Aggregate); LimitMinutes reads each minute as
+// its latest pass wrote it.
 package findings

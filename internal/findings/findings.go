@@ -15,8 +15,9 @@ import (
 
 // Result says what Write stored.
 type Result struct {
-	Storms int // storms written
-	Limits int // rate-limit rows written
+	Storms  int // storms written
+	Limits  int // rate-limit rows written
+	Minutes int // per-minute rate-limit rows written (limit_minutes)
 }
 
 // Write computes the retry storms and (when plans is not nil) the
@@ -33,7 +34,10 @@ func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, quotaSta
 	if err != nil {
 		return res, err
 	}
-	var rows []ratelimit.Row
+	var (
+		rows []ratelimit.Row
+		mins []ratelimit.MinuteRow
+	)
 	if plans != nil {
 		coverage := quotaStart
 		if coverage.IsZero() {
@@ -42,7 +46,7 @@ func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, quotaSta
 				return res, err
 			}
 		}
-		rows, err = ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: from, To: to, Coverage: coverage})
+		rows, mins, err = ratelimit.ComputeMinutes(ctx, rd, plans, ratelimit.Query{From: from, To: to, Coverage: coverage})
 		if err != nil {
 			return res, err
 		}
@@ -55,7 +59,34 @@ func Write(ctx context.Context, db *chstore.DB, plans *ratelimit.Plans, quotaSta
 		return res, err
 	}
 	res.Limits = len(rows)
+	if err := writeMinutes(ctx, db, mins, uint64(time.Now().UnixMilli())); err != nil {
+		return res, err
+	}
+	res.Minutes = len(mins)
 	return res, nil
+}
+
+// writeMinutes stores a pass's minute rows, all stamped computed_ms, the
+// version readers pick each minute's latest pass by.
+func writeMinutes(ctx context.Context, db *chstore.DB, mins []ratelimit.MinuteRow, computedMs uint64) error {
+	if len(mins) == 0 {
+		return nil
+	}
+	b, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table("limit_minutes")+
+		" (minute, subject, partner, ip, limit_name, kind, measure, utilization, throttled, state, peak, window_from, window_to, computed_ms)")
+	if err != nil {
+		return fmt.Errorf("write limit minutes: %w", err)
+	}
+	for _, m := range mins {
+		if err := b.Append(m.Minute.UTC(), m.Subject, m.Partner, m.IP, m.Limit, string(m.Kind), string(m.Measure), m.Utilization, m.Throttled,
+			string(m.State), m.Peak, m.From.UTC(), m.To.UTC(), computedMs); err != nil {
+			return errors.Join(fmt.Errorf("write limit minutes: %w", err), b.Abort())
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("write limit minutes: %w", err)
+	}
+	return nil
 }
 
 func writeStorms(ctx context.Context, db *chstore.DB, storms []retry.Storm, at time.Time) error {

@@ -3,6 +3,8 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/ratescope/ratescope/internal/chquery"
 )
@@ -12,6 +14,7 @@ type ipState struct {
 	win       *Window
 	requests  uint64
 	throttled uint64
+	minutes   minuteTrack
 }
 
 // ips measures every client IP against the per-IP limits. The query
@@ -52,9 +55,18 @@ func (c *computation) ips(ctx context.Context) ([]Row, error) {
 	out := make([]Row, 0, len(lims))
 	busiest := make([]*Row, len(lims)) // the busiest IP of each limit that is ok
 	flagged := make([]bool, len(lims))
+	// per limit and minute, the busiest IP that was ok (minutes kept)
+	busiestMin := make([]map[int64]MinuteRow, len(lims))
+	for i := range busiestMin {
+		busiestMin[i] = map[int64]MinuteRow{}
+	}
 	finish := func() {
 		for i := range states {
 			s := &states[i]
+			if c.minutes {
+				s.minutes.end(nil, s.win)
+				c.ipMinutes(cur, &lims[i], s.minutes.take(), busiestMin[i])
+			}
 			if s.requests > 0 {
 				l := &lims[i]
 				r := Row{Partner: cur, Limit: l.Name, Kind: l.Kind, Measure: MeasureWindow, Peak: s.win.Peak(), Throttled: s.throttled}
@@ -87,6 +99,13 @@ func (c *computation) ips(ctx context.Context) ([]Row, error) {
 				continue
 			}
 			s := &states[i]
+			if c.minutes {
+				s.minutes.at(c.minuteOf(at), nil, s.win)
+				s.minutes.requests += n
+				if rejected {
+					s.minutes.throttled += n
+				}
+			}
 			s.requests += n
 			if rejected {
 				s.throttled += n
@@ -105,5 +124,30 @@ func (c *computation) ips(ctx context.Context) ([]Row, error) {
 			out = append(out, *b)
 		}
 	}
+	for _, bm := range busiestMin {
+		keys := slices.Sorted(maps.Keys(bm))
+		for _, m := range keys {
+			c.mins = append(c.mins, bm[m])
+		}
+	}
 	return out, nil
+}
+
+// ipMinutes adds the minute rows of client IP ip against per-IP limit l
+// that are near or over it, and keeps in busiest, per minute, the busiest
+// IP that was ok (the highest utilization; the lowest IP among equals).
+func (c *computation) ipMinutes(ip string, l *Limit, figs []minuteFig, busiest map[int64]MinuteRow) {
+	for _, f := range figs {
+		r := Row{Partner: ip, Limit: l.Name, Kind: l.Kind, Measure: MeasureWindow, Peak: f.peak, Throttled: f.throttled}
+		r.Utilization = float64(f.peak) / float64(l.Count)
+		mr := c.minuteRow(r, f.minute, false, f.requests)
+		mr.Subject, mr.IP = SubjectIP, ip
+		if mr.State != StateOK {
+			c.mins = append(c.mins, mr)
+			continue
+		}
+		if b, ok := busiest[f.minute]; !ok || mr.Utilization > b.Utilization || (mr.Utilization == b.Utilization && ip < b.IP) {
+			busiest[f.minute] = mr
+		}
+	}
 }

@@ -32,11 +32,32 @@ func (c *computation) partnerIndex() chquery.PartnerIndex {
 	return chquery.PartnerIndex{IDs: ids, Index: idx}
 }
 
-// partnerTotals are a partner's window-wide figures, per selection.
-type partnerTotals struct {
+// totalsFig are a partner's throttled counts and rate-limit headers over a
+// window or a minute, per selection.
+type totalsFig struct {
 	throttled []uint64  // 429s (not quota rejections) per selection
 	headers   []float64 // highest 1 − remaining ÷ limit per selection
 	quota     uint64    // quota rejections
+}
+
+func newTotalsFig(n int) *totalsFig {
+	return &totalsFig{throttled: make([]uint64, n), headers: make([]float64, n)}
+}
+
+// add folds o into t: counts summed, headers at their highest.
+func (t *totalsFig) add(o *totalsFig) {
+	for i := range t.throttled {
+		t.throttled[i] += o.throttled[i]
+		t.headers[i] = max(t.headers[i], o.headers[i])
+	}
+	t.quota += o.quota
+}
+
+// partnerTotals are a partner's window-wide figures, and (when minutes are
+// kept) the same minute by minute.
+type partnerTotals struct {
+	totalsFig
+	minutes map[int64]*totalsFig // by minute (Unix ms ÷ 60,000)
 }
 
 // limitState measures one partner against one limit.
@@ -47,6 +68,7 @@ type limitState struct {
 	bucket   *Bucket
 	win      *Window // a token bucket's 60 s window, or the limit's window
 	requests uint64
+	minutes  minuteTrack
 }
 
 // partnerState measures one partner against its plan.
@@ -149,6 +171,10 @@ func (c *computation) partnerSeries(ctx context.Context, finish func(int, *partn
 			if !s.set.has(cls) {
 				continue
 			}
+			if c.minutes {
+				s.minutes.at(c.minuteOf(ms), s.bucket, s.win)
+				s.minutes.requests += n
+			}
 			s.requests += n
 			if s.bucket != nil {
 				s.bucket.Add(ms, n)
@@ -186,9 +212,12 @@ func (c *computation) partnerTotals(ctx context.Context) (map[uint32]*partnerTot
 	defer rows.Close()
 	out := map[uint32]*partnerTotals{}
 	for rows.Next() {
-		t := &partnerTotals{throttled: make([]uint64, n), headers: make([]float64, n)}
-		var p uint32
-		dest := []any{&p}
+		t := newTotalsFig(n)
+		var (
+			p uint32
+			m int64
+		)
+		dest := []any{&p, &m}
 		for i := range n {
 			dest = append(dest, &t.throttled[i])
 		}
@@ -199,7 +228,18 @@ func (c *computation) partnerTotals(ctx context.Context) (map[uint32]*partnerTot
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("read rate-limit totals: %w", err)
 		}
-		out[p] = t
+		pt := out[p]
+		if pt == nil {
+			pt = &partnerTotals{totalsFig: *newTotalsFig(n)}
+			out[p] = pt
+		}
+		pt.add(t)
+		if c.minutes {
+			if pt.minutes == nil {
+				pt.minutes = map[int64]*totalsFig{}
+			}
+			pt.minutes[m] = t
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read rate-limit totals: %w", err)
@@ -253,6 +293,10 @@ func (c *computation) partnerRows(p *Partner, ps *partnerState, t *partnerTotals
 	for i := range ps.limits {
 		s := &ps.limits[i]
 		l := s.lim
+		if c.minutes && l.Kind != KindQuota {
+			s.minutes.end(s.bucket, s.win)
+			c.partnerMinutes(p, s, t)
+		}
 		r := Row{Partner: p.Name, Limit: l.Name, Kind: l.Kind}
 		var headers float64
 		if t != nil {

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -284,6 +285,34 @@ func TestComputeScenarios(t *testing.T) {
 			if states[k] != w {
 				t.Errorf("--warn 0.85: %s is %q, want %q", k, states[k], w)
 			}
+		}
+	})
+
+	// Broken down by minute, the rows fold back into the report's: over
+	// the day, and over windows that start or end mid-traffic.
+	t.Run("minutes fold into the rows", func(t *testing.T) {
+		for _, w := range [][2]time.Time{{day, dayEnd}, {at(14, 0, 0), at(14, 3, 0)}, {at(12, 30, 0), dayEnd}} {
+			rows, mins, err := ComputeMinutes(ctx, chquery.New(db), plans, Query{From: w[0], To: w[1]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err := Compute(ctx, chquery.New(db), plans, Query{From: w[0], To: w[1]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("rows of ComputeMinutes", rows, plain)
+			if len(mins) == 0 {
+				t.Fatalf("%s: no minutes", w)
+			}
+			measures := map[Measure]bool{}
+			for _, m := range mins {
+				measures[m.Measure] = true
+				if m.Minute.Before(w[0].Truncate(time.Minute)) || !m.Minute.Before(w[1]) || m.Minute.Second() != 0 {
+					t.Errorf("%s: minute %s outside the window", w, m.Minute)
+				}
+			}
+			check(fmt.Sprintf("minutes of %s folded", w), Aggregate(mins), WithMinutes(rows))
+			t.Logf("%s: %d rows, %d minutes, measures %v", w, len(rows), len(mins), measures)
 		}
 	})
 

@@ -103,36 +103,50 @@ type Row struct {
 // or not; a per-IP limit gets a row for each IP near or over it, or else
 // one for its busiest IP (none without traffic).
 func Compute(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query) ([]Row, error) {
+	rows, _, err := compute(ctx, rd, plans, q, false)
+	return rows, err
+}
+
+// ComputeMinutes is Compute, also breaking its rows down by minute (UTC)
+// for the token buckets and windows: every minute of the window in which a
+// partner had requests a limit counts (or throttled ones), and, per IP
+// limit, the minutes in which an IP was near or over it or was the
+// busiest of the IPs that were not (see MinuteRow and Aggregate).
+func ComputeMinutes(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query) ([]Row, []MinuteRow, error) {
+	return compute(ctx, rd, plans, q, true)
+}
+
+func compute(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query, minutes bool) ([]Row, []MinuteRow, error) {
 	warn := q.Warn
 	if warn == 0 {
 		warn = plans.Warn
 	}
 	sels, err := newSelections(plans)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	c := &computation{rd: rd, plans: plans, from: q.From.UTC(), to: q.To.UTC(), warn: warn, sels: sels, coverage: q.Coverage.UTC()}
+	c := &computation{rd: rd, plans: plans, from: q.From.UTC(), to: q.To.UTC(), warn: warn, sels: sels, coverage: q.Coverage.UTC(), minutes: minutes}
 	if !c.from.Before(c.to) {
-		return nil, fmt.Errorf("rate limits: empty window %s to %s", c.from.Format(time.RFC3339), c.to.Format(time.RFC3339))
+		return nil, nil, fmt.Errorf("rate limits: empty window %s to %s", c.from.Format(time.RFC3339), c.to.Format(time.RFC3339))
 	}
 	c.monthStart = MonthStart(c.to.Add(-time.Nanosecond))
 	var rows []Row
 	if len(plans.Partners) > 0 {
 		pr, err := c.partners(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rows = append(rows, pr...)
 	}
 	if len(plans.IPLimits) > 0 {
 		ir, err := c.ips(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rows = append(rows, ir...)
 	}
 	SortRows(rows)
-	return rows, nil
+	return rows, c.mins, nil
 }
 
 // SortRows sorts rows most urgent first: by state (over, near, ok), then
@@ -156,6 +170,8 @@ type computation struct {
 	warn       float64
 	sels       *selections
 	coverage   time.Time // when the data starts (Query.Coverage)
+	minutes    bool      // break the rows down by minute into mins
+	mins       []MinuteRow
 }
 
 // verdict turns a measured limit into a row: utilization rounded, state

@@ -30,6 +30,8 @@ type Bucket struct {
 	pending uint64 // its requests so far
 	level   float64
 	low     float64 // lowest level after a millisecond's requests, may be < 0
+	plow    float64 // the same since the period began (EndPeriod)
+	inPer   bool    // plow holds a level
 }
 
 // NewBucket returns a full bucket.
@@ -65,6 +67,9 @@ func (b *Bucket) flush() {
 	}
 	after := b.level - float64(b.pending)
 	b.low = math.Min(b.low, after)
+	if !b.inPer || after < b.plow {
+		b.plow, b.inPer = after, true
+	}
 	b.level = math.Max(after, 0)
 	b.pending = 0
 }
@@ -81,6 +86,20 @@ func (b *Bucket) Utilization() float64 {
 	return (b.Burst - low) / b.Burst
 }
 
+// EndPeriod returns the utilization (as Utilization computes it) of the
+// requests counted since the previous EndPeriod — the lowest level after
+// any of their milliseconds — and begins a new period; 0 when none were
+// counted. The highest over a run's periods is its Utilization: a report
+// window's minutes split it so.
+func (b *Bucket) EndPeriod() float64 {
+	b.flush()
+	if !b.inPer || b.Burst <= 0 {
+		return 0
+	}
+	b.inPer = false
+	return (b.Burst - b.plow) / b.Burst
+}
+
 // Window finds the highest count of requests in any window of Per
 // milliseconds, sliding at millisecond precision: a window of 60 s counts
 // the requests of any 60,000 consecutive milliseconds.
@@ -92,6 +111,7 @@ type Window struct {
 	head   int
 	sum    uint64
 	peak   uint64
+	ppeak  uint64 // peak since the period began (EndPeriod)
 }
 
 // NewWindow returns a sliding window of per (whole milliseconds, at least 1).
@@ -121,6 +141,16 @@ func (w *Window) Add(ms int64, n uint64) {
 	}
 	w.sum += n
 	w.peak = max(w.peak, w.sum)
+	w.ppeak = max(w.ppeak, w.sum)
+}
+
+// EndPeriod returns the highest count reached by an Add since the previous
+// EndPeriod (0: none) and begins a new period. The highest over a run's
+// periods is its Peak.
+func (w *Window) EndPeriod() uint64 {
+	p := w.ppeak
+	w.ppeak = 0
+	return p
 }
 
 // Peak returns the highest count in any window so far.
@@ -129,7 +159,7 @@ func (w *Window) Peak() uint64 { return w.peak }
 // Reset empties the window for another subject, keeping its memory.
 func (w *Window) Reset() {
 	w.mss, w.counts = w.mss[:0], w.counts[:0]
-	w.head, w.sum, w.peak = 0, 0, 0
+	w.head, w.sum, w.peak, w.ppeak = 0, 0, 0, 0
 }
 
 // SustainedWindow is the window over which the sustained rate is averaged.

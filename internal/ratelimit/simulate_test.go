@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -309,4 +310,45 @@ func TestProjectFrom(t *testing.T) {
 	f(100, time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC), 3100, 1) // one day of data: the same rate
 	f(1, asOf.Add(-time.Minute), 744, 1.0/(24*60))                // minutes count as MinElapsed
 	f(350, time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC), 3100, 3.5)
+}
+
+// TestPeriods splits random runs into periods (minutes): the highest of
+// the periods' bucket utilizations and window peaks are the whole run's,
+// whatever the traffic — what makes a window's minutes fold into its row.
+func TestPeriods(t *testing.T) {
+	for seed := range uint64(50) {
+		rnd := rand.New(rand.NewPCG(seed, 7))
+		rate, burst := float64(1+rnd.IntN(30)), int64(1+rnd.IntN(60))
+		b, whole := NewBucket(rate, burst), NewBucket(rate, burst)
+		w, wholeW := NewWindow(time.Duration(1+rnd.IntN(120))*time.Second), NewWindow(0)
+		wholeW.Per = w.Per
+		var (
+			bestU    float64
+			bestPeak uint64
+			ms       int64
+			minute   int64 = -1
+		)
+		for range 2000 {
+			ms += int64(rnd.IntN(400))
+			n := uint64(1 + rnd.IntN(1+int(burst)/4))
+			if m := ms / 60_000; m != minute {
+				bestU, bestPeak = max(bestU, b.EndPeriod()), max(bestPeak, w.EndPeriod())
+				minute = m
+			}
+			b.Add(ms, n)
+			whole.Add(ms, n)
+			w.Add(ms, n)
+			wholeW.Add(ms, n)
+		}
+		bestU, bestPeak = max(bestU, b.EndPeriod()), max(bestPeak, w.EndPeriod())
+		if bestU != whole.Utilization() || b.Utilization() != whole.Utilization() {
+			t.Errorf("seed %d: periods' highest bucket utilization %v, the run's %v (split run's own %v)", seed, bestU, whole.Utilization(), b.Utilization())
+		}
+		if bestPeak != wholeW.Peak() || w.Peak() != wholeW.Peak() {
+			t.Errorf("seed %d: periods' highest peak %d, the run's %d", seed, bestPeak, wholeW.Peak())
+		}
+		if b.EndPeriod() != 0 || w.EndPeriod() != 0 {
+			t.Errorf("seed %d: an empty period measures something", seed)
+		}
+	}
 }

@@ -40,20 +40,19 @@ type Summary struct {
 // schema is current (chstore.DB.CheckSchema).
 //
 // It counts without assembling every request (chquery's fold), which would
-// group the whole window by request id: the access records' distinct ids
-// are counted per status class by their 64-bit hashes (rid), and only error
-// bodies logged without an access record (orphans, few) are assembled.
-// Two differences from the assembled view, both at the edges: a request
-// whose access lines disagree on the status (not mere copies) counts in
-// each class they show, and a body whose access record lies more than a
-// day outside the window counts as an orphan.
+// group the whole window by request id with all its columns: the access
+// records are grouped by their 64-bit id hashes (rid) keeping only the
+// latest one's status — a request whose access lines disagree on the
+// status counts once, by its latest line, as the assembly rule says — and
+// only error bodies logged without an access record (orphans, few) are
+// assembled. One difference from the assembled view, at the edges: a body
+// whose access record lies more than a day outside the window counts as an
+// orphan.
 //
 // The whole hours of the window on days whose hourly rollup is
 // complete (rollup.CoverOf) are counted from the rollups, where every
-// request is already assembled (so there a request whose access lines
-// disagree on the status counts once, by its latest line, and a body's
-// request is the one its access record makes at any distance); the rest
-// as above.
+// request is already assembled (a body's request is the one its access
+// record makes at any distance); the rest as above.
 func Summarize(ctx context.Context, rd *chquery.Reader, from, to time.Time) (Summary, error) {
 	return summarize(ctx, rd, from, to, true)
 }

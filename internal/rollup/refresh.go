@@ -28,18 +28,30 @@ type Result struct {
 	Requests uint64
 	// Took is the pass's duration.
 	Took time.Duration
+	// Leftovers lists the scratch tables of dead builds the pass dropped
+	// (CleanScratch).
+	Leftovers []string
 }
 
 // Refresh runs one refresh pass over the whole database (see the package
 // doc): it rebuilds every day whose rollup is missing or stale and records
-// the others as complete. Passes must not run concurrently on one
-// database.
+// the others as complete. Passes may run concurrently on one database:
+// each builds in scratch tables of its own, a day swapped in by both holds
+// the deduplicated rows either saw, and rollup_builds believes the record
+// swapped in last (its row count), so a day one of them built from fewer
+// rows is found stale and rebuilt by the next pass.
 func Refresh(ctx context.Context, db *chstore.DB) (Result, error) {
 	start := time.Now()
 	rd := chquery.New(db)
+	var res Result
+	left, err := CleanScratch(ctx, db, ScratchAge)
+	res.Leftovers = left
+	if err != nil {
+		return res, err
+	}
 	st, err := readState(ctx, rd)
 	if err != nil {
-		return Result{}, err
+		return res, err
 	}
 	days := map[uint32]bool{}
 	for d := range st.rows {
@@ -48,7 +60,6 @@ func Refresh(ctx context.Context, db *chstore.DB) (Result, error) {
 	for d := range st.checks {
 		days[d] = true // a day that lost its rows (partition dropped) rolls up to nothing
 	}
-	var res Result
 	var clean []uint32
 	for _, d := range slices.Sorted(maps.Keys(days)) {
 		if st.isClean(d) {
@@ -164,7 +175,7 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 		return 0, err
 	}
 	t := rd.Tables()
-	scratch := db.Table("requests_1h_build_" + strconv.FormatUint(uint64(d), 10) + "_" + strconv.FormatInt(time.Now().UnixNano(), 36))
+	scratch := db.Table(chquery.RollupScratchPrefix + strconv.FormatUint(uint64(d), 10) + "_" + strconv.FormatInt(time.Now().UnixNano(), 36))
 	if err := db.Conn.Exec(ctx, "CREATE TABLE "+scratch+" AS "+t.Rollup()); err != nil {
 		return 0, fmt.Errorf("rollup %d: create scratch table: %w", d, err)
 	}

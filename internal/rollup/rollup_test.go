@@ -284,3 +284,60 @@ func rolledCodes(t *testing.T, db *chstore.DB) uint64 {
 	}
 	return n
 }
+
+// TestCleanScratchLeftovers: a build killed between creating its scratch
+// table and dropping it leaves the table behind. A pass drops such
+// leftovers once they are old, but never a scratch table that a running
+// query names (a concurrent pass's build), nor a young one (Refresh's
+// ScratchAge).
+func TestCleanScratchLeftovers(t *testing.T) {
+	ctx := context.Background()
+	db := chtest.MigratedDB(t)
+	tb := chquery.New(db).Tables()
+	dead, busy := chquery.RollupScratchPrefix+"20260315_dead", chquery.RollupScratchPrefix+"20260316_busy"
+	for _, name := range []string{dead, busy} {
+		if err := db.Conn.Exec(ctx, "CREATE TABLE "+db.Table(name)+" AS "+tb.Rollup()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exists := func(name string) bool {
+		var n uint64
+		if err := db.Conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", db.Name, name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	// Young: a refresh pass keeps both.
+	res, err := rollup.Refresh(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Leftovers) != 0 || !exists(dead) || !exists(busy) {
+		t.Fatalf("a pass dropped young scratch tables: %v", res.Leftovers)
+	}
+	// busy is in use by a running query while the leftovers are cleaned.
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Conn.Exec(ctx, "SELECT sleep(3) FROM system.one WHERE (SELECT count() FROM "+db.Table(busy)+") = 0")
+	}()
+	chtest.Eventually(t, 10*time.Second, "the query using busy runs", func() (bool, string) {
+		var n uint64
+		if err := db.Conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE position(query, 'sleep(3)') > 0 AND position(query, 'system.processes') = 0").Scan(&n); err != nil {
+			return false, err.Error()
+		}
+		return n > 0, "not running yet"
+	})
+	dropped, err := rollup.CleanScratch(ctx, db, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(dropped, []string{dead}) || exists(dead) || !exists(busy) {
+		t.Fatalf("while busy was in use: dropped %v (dead exists %v, busy exists %v), want only %s", dropped, exists(dead), exists(busy), dead)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the query using the concurrent build's table failed: %v", err)
+	}
+	if dropped, err = rollup.CleanScratch(ctx, db, 0); err != nil || !slices.Equal(dropped, []string{busy}) || exists(busy) {
+		t.Fatalf("once unused: dropped %v (%v), want %s", dropped, err, busy)
+	}
+}
