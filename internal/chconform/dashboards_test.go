@@ -282,9 +282,18 @@ func TestDashboardPanels(t *testing.T) {
 	// The stat panels show what the reports compute for the same window.
 	rd := chquery.New(fx.db)
 	for _, s := range settings[:3] {
-		sum, err := report.SummarizeRaw(ctx, rd, s.window[0], s.window[1])
+		// What report summary prints (through the rollups), and from the
+		// rows alone: the same figures.
+		sum, err := report.Summarize(ctx, rd, s.window[0], s.window[1])
 		if err != nil {
 			t.Fatal(err)
+		}
+		raw, err := report.SummarizeRaw(ctx, rd, s.window[0], s.window[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw.Requests != sum.Requests || raw.Errors != sum.Errors || raw.Throttled != sum.Throttled {
+			t.Errorf("[%s] report summary: %+v through the rollups, %+v from the rows", s.name, sum, raw)
 		}
 		got := stats[s.name]
 		want := map[string]float64{

@@ -64,8 +64,9 @@ func nonRetryableSQL(s string) string {
 }
 
 // PanelSummary gives the window's summary figures as `report summary`
-// computes them from the requests table (SummaryAccess and
-// SummaryOrphans, without rollups): requests, errors, error_rate,
+// computes them from the requests table (SummaryAccess — one status per
+// request, its latest access record's — and SummaryOrphans, without
+// rollups): requests, errors, error_rate,
 // throttled, throttled_share (0 without requests), for the partners the
 // variable selects. One row.
 func (t Tables) PanelSummary() Statement {
@@ -93,8 +94,8 @@ FROM
     SELECT sum(n) AS requests, sum(e) AS errors, sum(th) AS throttled
     FROM
     (
-        SELECT uniqExact(rid) AS n, uniqExactIf(rid, status >= 400) AS e, uniqExactIf(rid, status = 429) AS th
-        FROM `, t.Requests(), ` WHERE `).Append(&access).SQL(`
+        SELECT count() AS n, countIf(s >= 400) AS e, countIf(s = 429) AS th
+        FROM (SELECT argMax(status, time_ms) AS s FROM `, t.Requests(), ` WHERE `).Append(&access).SQL(` GROUP BY rid)
         UNION ALL
         SELECT count(), countIf(r_status >= 400), countIf(r_status = 429) FROM (`)
 	t.assembled(&b, &orphans, &having)
