@@ -26,6 +26,7 @@ const (
 	promBufferFill   = `ratescope_ingest_buffer_rows / ratescope_ingest_buffer_max_rows`
 	promBytesBehind  = `sum(ratescope_ingest_file_bytes_behind)`
 	promLastInsert   = `time() - ratescope_ingest_last_insert_timestamp_seconds`
+	promCheckpoint   = `time() - (ratescope_ingest_last_checkpoint_timestamp_seconds > 0)`
 	promFilesWaiting = `ratescope_ingest_files_waiting`
 )
 
@@ -44,6 +45,16 @@ func (p *panels) promTimeSeries(title, desc, unit string, w, h uint32, qs ...*pr
 	return ts
 }
 
+// promStat is a stat panel of an instant Prometheus expression.
+func (p *panels) promStat(title, desc, expr, unit string, th *dashboard.ThresholdsConfigBuilder) *stat.PanelBuilder {
+	return stat.NewPanelBuilder().Id(p.id()).Title(title).Description(desc).
+		Datasource(common.DataSourceRef{Type: ptr("prometheus"), Uid: ptr(promDS)}).
+		WithTarget(promQuery(expr, "", "A").Instant()).
+		Unit(unit).Thresholds(th).
+		ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{"lastNotNull"})).
+		ColorMode(common.BigValueColorModeValue).GraphMode(common.BigValueGraphModeNone).Span(4).Height(4)
+}
+
 // ingesterDashboard: is the ingester keeping up, and is ClickHouse taking
 // its inserts.
 func ingesterDashboard() *dashboard.DashboardBuilder {
@@ -52,20 +63,14 @@ func ingesterDashboard() *dashboard.DashboardBuilder {
 		"The follow daemon (ingest --follow) from its Prometheus metrics: throughput, rejects, inserts, backlog.").
 		WithVariable(dashboard.NewDatasourceVariableBuilder(promVar).Label("Prometheus").Type("prometheus").
 			Current(option("ratescope Prometheus", PrometheusUID))).
-		WithPanel(stat.NewPanelBuilder().Id(p.id()).Title("Time since last insert").
-			Description("How long ago ClickHouse last accepted an insert: the age of what the checkpoints can have advanced to. Rising while bytes are behind: the ingester is stalled.").
-			Datasource(common.DataSourceRef{Type: ptr("prometheus"), Uid: ptr(promDS)}).
-			WithTarget(promQuery(promLastInsert, "", "A").Instant()).
-			Unit("s").Thresholds(steps("green", 120.0, "orange", 600.0, "red")).
-			ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{"lastNotNull"})).
-			ColorMode(common.BigValueColorModeValue).GraphMode(common.BigValueGraphModeNone).Span(6).Height(4)).
-		WithPanel(stat.NewPanelBuilder().Id(p.id()).Title("Files waiting for a descriptor").
-			Description("Matched files not followed for want of a file descriptor (raise ulimit -n).").
-			Datasource(common.DataSourceRef{Type: ptr("prometheus"), Uid: ptr(promDS)}).
-			WithTarget(promQuery(promFilesWaiting, "", "A").Instant()).
-			Unit("short").Thresholds(steps("green", 1.0, "red")).
-			ReduceOptions(common.NewReduceDataOptionsBuilder().Values(false).Calcs([]string{"lastNotNull"})).
-			ColorMode(common.BigValueColorModeValue).GraphMode(common.BigValueGraphModeNone).Span(6).Height(4)).
+		WithPanel(p.promStat("Time since last insert",
+			"How long ago ClickHouse last accepted an insert. Rising while bytes are behind: the ingester is stalled.",
+			promLastInsert, "s", steps("green", 120.0, "orange", 600.0, "red"))).
+		WithPanel(p.promStat("Checkpoint age",
+			"How long ago the checkpoint file last advanced: a restart re-reads at most what came since (and stores it once).",
+			promCheckpoint, "s", steps("green", 120.0, "orange", 600.0, "red"))).
+		WithPanel(p.promStat("Files waiting for a descriptor", "Matched files not followed for want of a file descriptor (raise ulimit -n).",
+			promFilesWaiting, "short", steps("green", 1.0, "red"))).
 		WithPanel(p.promTimeSeries("Bytes behind", "Bytes of the followed files not yet stored (size minus checkpointed offset).", "bytes", 12, 4,
 			promQuery(promBytesBehind, "behind", "A"))).
 		WithPanel(p.promTimeSeries("Lines per second", "Lines read by log format, and lines parsed into rows.", "short", 12, 8,
