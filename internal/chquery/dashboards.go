@@ -64,20 +64,29 @@ func nonRetryableSQL(s string) string {
 }
 
 // PanelSummary gives the window's summary figures as `report summary`
-// computes them from the requests table (SummaryAccess — one status per
-// request, its latest access record's — and SummaryOrphans, without
-// rollups): requests, errors, error_rate,
+// computes them: the whole hours of the window on days whose hourly
+// rollup is complete from the rollups (SummaryRollup), the rest from the
+// requests table (SummaryAccess — one status per request, its latest
+// access record's — and SummaryOrphans): requests, errors, error_rate,
 // throttled, throttled_share (0 without requests), for the partners the
 // variable selects. One row.
+//
+// A day's rollup counts as complete when its latest check saw as many rows
+// of the requests table as the day holds now (rollupCurrent): the
+// report's rule (rollup.CoverOf) but for a late error body filed on
+// another day than its request, which the report also catches and the
+// panel sees after the next refresh pass (a minute in the daemon).
 func (t Tables) PanelSummary() Statement {
 	var access Builder
 	access.SQL("kind = 1 AND ")
-	macroWindow(&access, "time").SQL(" AND ")
+	macroWindow(&access, "time").SQL(" AND NOT ")
+	t.hourCover(&access, "time").SQL(" AND ")
 	varFilter(&access, t.Partner(), PartnerVar)
 
 	var orphans Builder
 	orphans.SQL("kind = 2 AND ")
-	macroWindow(&orphans, "time")
+	macroWindow(&orphans, "time").SQL(" AND NOT ")
+	t.hourCover(&orphans, "time")
 	orphans.SQL("\n      AND rid ", t.NotIn(), "\n          (SELECT rid FROM ", t.Requests(),
 		"\n           WHERE kind = 1 AND time >= $__fromTime - ", strconv.Itoa(int(OrphanSlack.Seconds())),
 		" AND time < $__toTime + ", strconv.Itoa(int(OrphanSlack.Seconds())),
@@ -94,7 +103,13 @@ FROM
     SELECT sum(n) AS requests, sum(e) AS errors, sum(th) AS throttled
     FROM
     (
-        SELECT count() AS n, countIf(s >= 400) AS e, countIf(s = 429) AS th
+        SELECT sum(requests) AS n, sumIf(requests, status >= 400) AS e, sumIf(requests, status = 429) AS th
+        FROM `, t.Rollup(), ` WHERE `)
+	t.hourCover(&b, "hour").SQL(" AND ")
+	varFilter(&b, t.Partner(), PartnerVar)
+	b.SQL(`
+        UNION ALL
+        SELECT count(), countIf(s >= 400), countIf(s = 429)
         FROM (SELECT argMax(status, time_ms) AS s FROM `, t.Requests(), ` WHERE `).Append(&access).SQL(` GROUP BY rid)
         UNION ALL
         SELECT count(), countIf(r_status >= 400), countIf(r_status = 429) FROM (`)
@@ -102,6 +117,23 @@ FROM
 	return b.SQL(`)
     )
 )`).Statement("panel.summary")
+}
+
+// hourCover appends the boolean expression "col lies in a whole hour of
+// the panel's window on a day whose rollup is current" (see PanelSummary).
+func (t Tables) hourCover(b *Builder, col string) *Builder {
+	b.SQL("(", col, " >= toStartOfHour($__fromTime) + if(toStartOfHour($__fromTime) < $__fromTime, 3600, 0) AND ",
+		col, " < toStartOfHour($__toTime) AND toYYYYMMDD(", col, ") ", t.In(), " (")
+	return t.rollupCurrent(b).SQL("))")
+}
+
+// rollupCurrent appends the subquery of the days (YYYYMMDD) whose latest
+// rollup check (rollup_builds) saw as many rows of the requests table as
+// the day's active parts hold now (RollupChecks and RollupDays).
+func (t Tables) rollupCurrent(b *Builder) *Builder {
+	b.SQL("SELECT day FROM (SELECT day, argMax(rows, toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)) AS checked_rows FROM ", t.RollupBuilds(),
+		" GROUP BY day) AS checks ANY INNER JOIN (SELECT toUInt32(partition) AS day, sum(rows) AS now_rows FROM system.parts WHERE database = ").Arg(t.Database)
+	return b.SQL(" AND table = 'requests' AND active GROUP BY day) AS parts USING day WHERE checked_rows = now_rows")
 }
 
 // rollupWhere appends the window and the variables' filters over the
