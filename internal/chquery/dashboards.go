@@ -227,13 +227,13 @@ func (t Tables) PanelLatency() Statement {
 
 // PanelCodeRequests lists the latest 100 requests of the window that
 // carry the code the code variable holds (as a body code, gateway error
-// type or Envoy flags): time, request_id, partner, route, status,
-// message; latest first.
+// type or Envoy flags; none while the variable is empty): time,
+// request_id, partner, route, status, message; latest first.
 func (t Tables) PanelCodeRequests() Statement {
 	var b Builder
 	b.SQL("SELECT min(time) AS t, request_id, any(", t.Partner(), ") AS partner_name, any(route) AS route_name, max(status) AS status_code, max(err_message) AS message\nFROM ", t.Requests(),
 		"\nWHERE ")
-	macroWindow(&b, "time").SQL(" AND (err_code = ${", CodeVar, ":singlequote} OR error_type = ${", CodeVar, ":singlequote} OR response_flags = ${", CodeVar, ":singlequote}) AND ")
+	macroWindow(&b, "time").SQL(" AND ${", CodeVar, ":singlequote} != '' AND (err_code = ${", CodeVar, ":singlequote} OR error_type = ${", CodeVar, ":singlequote} OR response_flags = ${", CodeVar, ":singlequote}) AND ")
 	varFilter(&b, t.Partner(), PartnerVar)
 	return b.SQL("\nGROUP BY request_id\nORDER BY t DESC, request_id\nLIMIT 100").Statement("panel.code_requests")
 }
