@@ -10,7 +10,8 @@ import "strconv"
 //	$__timeFilter(c)         c within the range (both ends included)
 //	$__interval_s            the panel's interval in whole seconds
 //	$__conditionalAll(c, $v) c, or 1=1 when the variable v is All
-//	${partner:singlequote}   the selected partners, quoted and escaped
+//	${partner:singlequote}   the selected partners, quoted (quotes escaped,
+//	                         backslashes not: Grafana's format)
 //
 // Only macros that expand to SQL both ClickHouse 18.16 and current
 // releases run are used ($__timeInterval, $__fromTime_ms and the other
@@ -41,9 +42,9 @@ func varFilter(b *Builder, expr, v string) *Builder {
 	return b.SQL("$__conditionalAll(", expr, " IN (${", v, ":singlequote}), $", v, ")")
 }
 
-// bucket is the expression of the start of a time bucket of col (a
-// DateTime, or seconds when secs is set): the panel's interval, at least
-// minSeconds.
+// bucket is the expression of the start of the time bucket of col (a
+// DateTime or Unix seconds): buckets of the panel's interval, at least
+// minSeconds wide.
 func bucket(col string, minSeconds int) string {
 	n := "greatest($__interval_s, " + strconv.Itoa(minSeconds) + ")"
 	return "toDateTime(intDiv(toUInt32(" + col + "), " + n + ") * " + n + ")"
