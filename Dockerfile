@@ -33,12 +33,15 @@ ARG COMMIT=unknown
 RUN LDFLAGS="-s -w -X github.com/ratescope/ratescope/internal/cli.version=${VERSION} -X github.com/ratescope/ratescope/internal/cli.commit=${COMMIT}" \
  && CGO_ENABLED=0 go build -trimpath -ldflags="$LDFLAGS" -o /out/ingest ./cmd/ingest \
  && CGO_ENABLED=0 go build -trimpath -ldflags="$LDFLAGS" -o /out/report ./cmd/report \
- && mkdir -p /out/state
+ && CGO_ENABLED=0 go build -trimpath -o /out/loggen ./cmd/loggen \
+ && mkdir -p /out/state /out/live
 
 FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/ingest /out/report /usr/local/bin/
-# Owned by the image's nonroot user, so a fresh named volume at /state is writable.
+COPY --from=build /out/ingest /out/report /out/loggen /usr/local/bin/
+# Owned by the image's nonroot user, so a fresh named volume at /state (or
+# at /live, loggen --live's in docker-compose.yml) is writable.
 COPY --from=build --chown=65532:65532 /out/state /state
+COPY --from=build --chown=65532:65532 /out/live /live
 VOLUME /state
 EXPOSE 9464
 # No curl in a distroless image: the binary asks its own /healthz.

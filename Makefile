@@ -6,7 +6,7 @@ BIN     := bin
 PKGS    := ./...
 GOFLAGS ?=
 
-.PHONY: all build test demo bench lint fuzz clean
+.PHONY: all build test demo bench lint fuzz clean dashboards
 
 all: build
 
@@ -38,6 +38,12 @@ endif
 
 demo: build
 	scripts/demo.sh
+
+# Grafana dashboards as code (dashboards/): writes the classic dashboard
+# JSON that deploy/grafana provisions and users import. Commit the result;
+# a test fails with "run make dashboards" when it is stale.
+dashboards:
+	$(GO) run ./dashboards -out deploy/grafana/dashboards
 
 # RATESCOPE_BENCH_REQUESTS sizes the report benchmarks (10000000: the
 # issue-10 scale); the last table puts each question computed from the

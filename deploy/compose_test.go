@@ -23,6 +23,7 @@ type composeFile struct {
 type composeService struct {
 	Image       string            `yaml:"image"`
 	Build       any               `yaml:"build"`
+	Entrypoint  []string          `yaml:"entrypoint"`
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
 	Ports       []string          `yaml:"ports"`
@@ -50,7 +51,7 @@ func TestComposeFile(t *testing.T) {
 	var c composeFile
 	readYAML(t, filepath.Join("..", "docker-compose.yml"), &c)
 
-	for _, name := range []string{"clickhouse", "ingester", "prometheus", "grafana"} {
+	for _, name := range []string{"clickhouse", "loggen", "ingester", "prometheus", "grafana"} {
 		if _, ok := c.Services[name]; !ok {
 			t.Errorf("no %s service", name)
 		}
@@ -73,7 +74,7 @@ func TestComposeFile(t *testing.T) {
 		for _, v := range s.Volumes {
 			src := strings.SplitN(v, ":", 2)[0]
 			if strings.HasPrefix(src, "./") {
-				if _, err := os.Stat(filepath.Join("..", src)); err != nil && src != "./dashboards" {
+				if _, err := os.Stat(filepath.Join("..", src)); err != nil {
 					t.Errorf("%s mounts %s, which does not exist", name, src)
 				}
 			} else if !strings.HasPrefix(src, "${") {
@@ -113,11 +114,8 @@ func TestComposeFile(t *testing.T) {
 	}
 
 	g := c.Services["grafana"]
-	if !strings.Contains(g.Environment["GF_INSTALL_PLUGINS"], "grafana-clickhouse-datasource") {
-		t.Errorf("grafana does not install the ClickHouse plugin: %v", g.Environment)
-	}
-	if !slices.Contains(g.Volumes, "./dashboards:/etc/grafana/provisioning:ro") {
-		t.Errorf("grafana does not mount dashboards/ as its provisioning directory: %q", g.Volumes)
+	if !slices.Contains(g.Volumes, "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro") {
+		t.Errorf("grafana does not mount deploy/grafana/provisioning as its provisioning directory: %q", g.Volumes)
 	}
 	if c.Services["clickhouse"].Healthcheck == nil {
 		t.Error("clickhouse has no healthcheck for depends_on to wait on")
@@ -127,6 +125,7 @@ func TestComposeFile(t *testing.T) {
 func TestPrometheusScrapesTheIngester(t *testing.T) {
 	var p struct {
 		Global        map[string]string `yaml:"global"`
+		RuleFiles     []string          `yaml:"rule_files"`
 		ScrapeConfigs []struct {
 			JobName       string `yaml:"job_name"`
 			StaticConfigs []struct {

@@ -16,6 +16,7 @@ import (
 )
 
 const usage = `Usage: loggen [--seed N] [--requests N] [--end TIME] [--span DURATION] --out DIR
+       loggen --live [--speed X] [--seed N] [--requests N] [--span DURATION] --out DIR
 
 Writes a sample of API gateway logs into DIR: apigw.log (and a gzipped
 archive and an overlapping copy), nginx.log, nginx-json.log, envoy.log,
@@ -23,9 +24,19 @@ gateway.jsonl, app-errors.jsonl, plus manifest.json (the ground truth) and
 ratescope.yaml (the sample's partners and rate-limit plans: --config). The same flags always
 write the same bytes.
 
+With --live it writes live traffic instead, until interrupted: each
+record when its time comes (the sample of one --span starting now, then
+the next, with the next seed, appended), retry storms and the partner
+nearing its limit included, and ratescope.yaml before the first line —
+for ingest --follow (docker-compose.yml runs it so). --speed X plays X
+seconds of traffic per second (its timestamps then run ahead of the
+clock). There is no gzipped archive in live mode, and manifest.json
+describes the latest finished round.
+
 Example:
   loggen --out .demo/sample --end 2026-11-22T06:00:00Z
   ingest .demo/sample/*.log .demo/sample/*.jsonl .demo/sample/*.log.gz
+  loggen --live --out /tmp/live & ingest --follow '/tmp/live/*.log' '/tmp/live/*.jsonl' --config /tmp/live/ratescope.yaml
 
 Flags:
 `
@@ -47,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	end := fs.String("end", "now", "time of the last request, RFC 3339 (e.g. 2026-11-22T06:00:00Z), or now")
 	span := fs.Duration("span", loggen.DefaultSpan, "how long before --end the sample starts")
 	out := fs.String("out", "", "directory to write the sample into (required)")
+	live := fs.Bool("live", false, "write live traffic, each record when its time comes, until interrupted")
+	speed := fs.Float64("speed", 1, "live: seconds of traffic written per second")
 	// On a bad flag, the flag package has printed what is wrong: add a hint,
 	// not the whole usage.
 	fs.Usage = func() { fmt.Fprintln(stderr, "see loggen --help") }
@@ -70,6 +83,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *requests <= 0 {
 		fmt.Fprintf(stderr, "loggen: --requests must be positive, not %d\n", *requests)
 		return 2
+	}
+	if *speed <= 0 {
+		fmt.Fprintf(stderr, "loggen: --speed must be positive, not %v\n", *speed)
+		return 2
+	}
+	if *live {
+		if *end != "now" {
+			fmt.Fprintln(stderr, "loggen: --live starts now: drop --end")
+			return 2
+		}
+		return runLive(ctx, liveConfig{out: *out, seed: *seed, span: *span, requests: *requests, speed: *speed}, stdout, stderr)
 	}
 	endTime := time.Now().UTC().Truncate(time.Second)
 	if *end != "now" {

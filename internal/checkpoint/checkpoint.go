@@ -105,6 +105,10 @@ type Store struct {
 	quit, done chan struct{}
 	stopOnce   sync.Once
 	stopErr    error
+
+	// OnWrite, when set (before Start), is told when each flush that
+	// wrote the file finished: a daemon's checkpoint age.
+	OnWrite func(time.Time)
 }
 
 // Open reads the checkpoints kept in dir, creating dir when it does not
@@ -294,6 +298,9 @@ func (s *Store) Flush() error {
 		s.dirty = true
 		s.mu.Unlock()
 		return fmt.Errorf("write checkpoint file %s: %w", s.path, err)
+	}
+	if s.OnWrite != nil {
+		s.OnWrite(time.Now())
 	}
 	return nil
 }

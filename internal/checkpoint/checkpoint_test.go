@@ -239,3 +239,28 @@ func TestDefaultDir(t *testing.T) {
 		t.Errorf("with XDG_STATE_HOME: %s", d)
 	}
 }
+
+// TestOnWrite: OnWrite hears of each flush that wrote the file, and of
+// no other.
+func TestOnWrite(t *testing.T) {
+	s := open(t, t.TempDir())
+	var writes []time.Time
+	s.OnWrite = func(at time.Time) { writes = append(writes, at) }
+	if err := s.Flush(); err != nil { // nothing to write
+		t.Fatal(err)
+	}
+	s.Set(Entry{Key: Key{1, 10}, Offset: 300, Source: "/l/a.log", Format: "nginx"})
+	before := time.Now()
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil { // clean again
+		t.Fatal(err)
+	}
+	if len(writes) != 1 || writes[0].Before(before) {
+		t.Errorf("OnWrite heard %v, want one write after %v", writes, before)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -245,6 +245,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			_ = srv.Shutdown(sctx)
 		}()
 	}
+	d.ckpt.OnWrite = func(at time.Time) { d.m.LastCheckpoint.Set(float64(at.UnixMilli()) / 1000) }
 	d.ckpt.Start(d.cfg.CheckpointInterval, func(err error) {
 		d.m.CheckpointErrors.Inc()
 		d.log.Error("checkpoint not written", "err", err)

@@ -25,6 +25,7 @@ type Metrics struct {
 	ClickHouseRetries    prometheus.Counter
 	SlowInserts          *prometheus.CounterVec // table
 	LastInsert           prometheus.Gauge
+	LastCheckpoint       prometheus.Gauge
 	CheckpointErrors     prometheus.Counter
 }
 
@@ -112,13 +113,25 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Name: "last_insert_timestamp_seconds",
 			Help: "When ClickHouse last accepted an insert (Unix time).",
 		}),
+		LastCheckpoint: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "last_checkpoint_timestamp_seconds",
+			Help: "When the checkpoint file was last written with new offsets (Unix time).",
+		}),
 		CheckpointErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Name: "checkpoint_errors_total",
 			Help: "Failed writes of the checkpoint file.",
 		}),
 	}
+	// Every operation's error series exists from the start at 0, so
+	// rate() and increase() (dashboards, alert rules) see the first error.
+	for _, op := range []string{"connect", "migrate", "insert"} {
+		m.ClickHouseErrors.WithLabelValues(op)
+	}
+	for _, table := range []string{"requests", "rejected"} {
+		m.SlowInserts.WithLabelValues(table)
+	}
 	reg.MustRegister(m.LinesRead, m.LinesParsed, m.LinesRejected, m.RowsInserted, m.BatchesInserted,
 		m.InsertDuration, m.BufferRows, m.BufferMaxRows, m.FileBytesBehind, m.FilesFollowed, m.FilesWaiting, m.DescriptorsExhausted, m.FileEvents,
-		m.ClickHouseErrors, m.ClickHouseRetries, m.SlowInserts, m.LastInsert, m.CheckpointErrors)
+		m.ClickHouseErrors, m.ClickHouseRetries, m.SlowInserts, m.LastInsert, m.LastCheckpoint, m.CheckpointErrors)
 	return m
 }

@@ -90,7 +90,17 @@ func (g *gen) run(ctx context.Context) error {
 			}
 		}
 		t := heap.Pop(&g.tasks).(task)
+		if g.cfg.Pace != nil {
+			if err := g.cfg.Pace(ctx, time.UnixMilli(t.at).UTC()); err != nil {
+				return err
+			}
+		}
 		t.fn(t.at)
+		if g.cfg.Pace != nil {
+			for _, s := range g.sinks {
+				s.flush()
+			}
+		}
 	}
 	return nil
 }

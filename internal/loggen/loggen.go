@@ -44,6 +44,16 @@ type Config struct {
 	// zero. Retries, health checks, the near-limit partner (about 3,000
 	// requests a default span) and the scripted storms come on top.
 	Requests int
+	// Pace, when set, makes the generation live: it is called with each
+	// record's time before the record is written and may block until
+	// then; every file is flushed after each record, so a follower sees
+	// the lines as they come. There is no gzipped archive then (every
+	// API Gateway line goes to apigw.log), and ratescope.yaml is written
+	// before the first line. An error stops the generation.
+	Pace func(ctx context.Context, at time.Time) error
+	// Append adds to the files instead of replacing them (a live
+	// generator's later rounds).
+	Append bool
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -78,8 +88,15 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Manifest, error) {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
 	g := newGen(cfg)
+	if cfg.Pace != nil {
+		// Live: the plans first (a follower's --config), no archive.
+		if err := os.WriteFile(filepath.Join(dir, PlansName), plansYAML(g.w), 0o644); err != nil {
+			return nil, fmt.Errorf("write plans: %w", err)
+		}
+		g.rotateAt = g.start
+	}
 	for id := sinkID(0); id < numSinks; id++ {
-		s, err := openSink(dir, id, id == sinkArchive)
+		s, err := openSink(dir, id, id == sinkArchive, cfg.Append)
 		if err != nil {
 			g.closeSinks()
 			return nil, err

@@ -92,9 +92,13 @@ type sink struct {
 	countdown   int
 }
 
-func openSink(dir string, id sinkID, gz bool) (*sink, error) {
+func openSink(dir string, id sinkID, gz, appendTo bool) (*sink, error) {
 	name := sinkFiles[id].name
-	f, err := os.Create(filepath.Join(dir, name))
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if appendTo {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name), flags, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
@@ -152,6 +156,15 @@ func (s *sink) repeat() {
 }
 
 // close flushes the sink and closes its file, repeating a pending duplicate first.
+// flush writes what is buffered to the file (a live generation's lines
+// reach a follower at once). A gzipped sink is left alone: it is never
+// followed.
+func (s *sink) flush() {
+	if s.err == nil && s.gz == nil {
+		s.err = s.bw.Flush()
+	}
+}
+
 func (s *sink) close() error {
 	if s.pending != nil {
 		s.repeat()
