@@ -12,7 +12,7 @@
 # The cluster is named `ratescope` in every server's <remote_servers>
 # (internal_replication true); server N is shard (N+1)/2, replica
 # r(N-1)%2+1 in its <macros>. DIR/env holds, for the tests:
-#   RATESCOPE_TEST_CLUSTER=clickhouse://127.0.0.1:PORT1,...,127.0.0.1:PORT4/?cluster=ratescope
+#   RATESCOPE_TEST_CLUSTER=clickhouse://127.0.0.1:PORT1,...,127.0.0.1:PORT4/
 #   CLUSTER_PORT_1..4, CLUSTER_NAME
 # Needs Debian's zookeeper (3.8) and clickhouse-server (18.16) packages.
 set -euo pipefail
@@ -131,7 +131,7 @@ start() {
   } > "$dir/env"
   # shellcheck disable=SC1090
   . "$dir/env"
-  echo "RATESCOPE_TEST_CLUSTER=clickhouse://127.0.0.1:$CLUSTER_PORT_1,127.0.0.1:$CLUSTER_PORT_2,127.0.0.1:$CLUSTER_PORT_3,127.0.0.1:$CLUSTER_PORT_4/?cluster=$cluster" >> "$dir/env"
+  echo "RATESCOPE_TEST_CLUSTER=clickhouse://127.0.0.1:$CLUSTER_PORT_1,127.0.0.1:$CLUSTER_PORT_2,127.0.0.1:$CLUSTER_PORT_3,127.0.0.1:$CLUSTER_PORT_4/" >> "$dir/env"
   start_zookeeper "$dir" "$zk"
   for n in 1 2 3 4; do node_config "$dir" "$n"; done
   for n in 1 2 3 4; do start_node "$dir" "$n"; done

@@ -26,7 +26,7 @@ type Reader struct {
 
 // New returns a Reader of db's tables.
 func New(db *chstore.DB) *Reader {
-	return &Reader{conn: db.Conn, tables: Tables{Database: db.Name}}
+	return &Reader{conn: db.Conn, tables: Tables{Database: db.Name, Cluster: db.Cluster}}
 }
 
 // WithRecorder returns a copy of r that tells rec every statement it sends.

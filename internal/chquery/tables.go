@@ -1,5 +1,7 @@
 package chquery
 
+import "github.com/ratescope/ratescope/schema"
+
 // Tables says where the read statements find ratescope's data. It is the
 // one place table names and the partner are resolved, so a later layout
 // (Distributed tables on a cluster, a partner-name mapping table) changes
@@ -8,6 +10,12 @@ type Tables struct {
 	// Database holds the tables; a plain identifier (chstore.ParseURL
 	// validates it).
 	Database string
+	// Cluster is the ClickHouse cluster the schema is on, "" on a single
+	// node (chstore.DB.Cluster). There requests and rejected are
+	// Distributed tables over shard-local ones, and every other table is
+	// whole on every server (schema.go), so the names stay the same and
+	// only how subqueries and system tables are read changes.
+	Cluster string
 }
 
 // Requests is the requests table, qualified with the database.
@@ -19,8 +27,36 @@ func (t Tables) Rejected() string { return t.table("rejected") }
 func (t Tables) table(name string) string { return "`" + t.Database + "`." + name }
 
 // In is the operator that tests membership in a subquery's result: IN on a
-// single server (GLOBAL IN once the tables are Distributed).
-func (t Tables) In() string { return "IN" }
+// single server, GLOBAL IN on a cluster, where the subquery reads a
+// Distributed table: it runs once, on the server that received the query,
+// and its result goes to every shard (a plain IN would be refused by
+// ClickHouse's distributed_product_mode 'deny').
+func (t Tables) In() string {
+	if t.Cluster != "" {
+		return "GLOBAL IN"
+	}
+	return "IN"
+}
+
+// Parts is the source of the active parts of a table, for system.parts
+// queries: system.parts on a single node; on a cluster the parts of one
+// replica of every shard (the cluster table function over system.parts).
+func (t Tables) Parts() string {
+	if t.Cluster != "" {
+		return "cluster('" + t.Cluster + "', system, parts)"
+	}
+	return "system.parts"
+}
+
+// StoredName is the name under which a table's rows are stored, for
+// system.parts queries: the table itself on a single node, table_local
+// for the sharded tables (requests, rejected) on a cluster.
+func (t Tables) StoredName(table string) string {
+	if t.Cluster != "" && (table == "requests" || table == "rejected") {
+		return schema.LocalTable(table)
+	}
+	return table
+}
 
 // NotIn is the negation of In.
 func (t Tables) NotIn() string { return "NOT " + t.In() }

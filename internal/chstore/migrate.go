@@ -178,7 +178,9 @@ func (db *DB) recordMigration(ctx context.Context, m schema.Migration) error {
 	return b.Send()
 }
 
-func (db *DB) schemaOptions() schema.Options { return schema.Options{Database: db.Name} }
+func (db *DB) schemaOptions() schema.Options {
+	return schema.Options{Database: db.Name, Cluster: db.Cluster}
+}
 
 func lastVersion(migs []schema.Migration) int {
 	if len(migs) == 0 {

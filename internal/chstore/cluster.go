@@ -1,0 +1,54 @@
+package chstore
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// distributedRE takes the cluster out of a Distributed table's engine_full:
+// Distributed(cluster, db, table[, key]), the cluster possibly quoted.
+var distributedRE = regexp.MustCompile("^Distributed\\(\\s*['`]?([A-Za-z_][A-Za-z0-9_]*)['`]?\\s*,")
+
+// detectCluster returns the cluster db's schema was created on: the one its
+// requests table (a Distributed table on a cluster) spreads over, or ""
+// when the table is a plain one or does not exist yet.
+func detectCluster(ctx context.Context, db *DB) (string, error) {
+	rows, err := db.Conn.Query(ctx, "SELECT engine_full FROM system.tables WHERE database = ? AND name = 'requests'", db.Name)
+	if err != nil {
+		return "", fmt.Errorf("read the engine of %s: %w", db.Table("requests"), err)
+	}
+	defer rows.Close()
+	var engine string
+	for rows.Next() {
+		if err := rows.Scan(&engine); err != nil {
+			return "", fmt.Errorf("read the engine of %s: %w", db.Table("requests"), err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("read the engine of %s: %w", db.Table("requests"), err)
+	}
+	if m := distributedRE.FindStringSubmatch(strings.TrimSpace(engine)); m != nil {
+		return m[1], nil
+	}
+	return "", nil
+}
+
+// UseCluster says which cluster the schema is (to be) created on: name
+// (from `ingest migrate --cluster` or the configuration's cluster:), or,
+// when name is "", the one the database already uses. It refuses a name
+// that contradicts the existing schema: a database is on one cluster or on
+// a single node, never both.
+func (db *DB) UseCluster(name string) error {
+	switch {
+	case name == "" || name == db.Cluster:
+		return nil
+	case db.Cluster != "":
+		return fmt.Errorf("database %s is on cluster %s, not %s", db.Name, db.Cluster, name)
+	case db.singleNode:
+		return fmt.Errorf("database %s holds a single-node schema: it cannot be put on cluster %s (migrate a new database on the cluster and load the logs again)", db.Name, name)
+	}
+	db.Cluster = name
+	return nil
+}
