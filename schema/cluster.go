@@ -52,9 +52,53 @@ func shardStatements(stmts []string, opts Options, shards map[string]string) []s
 			out = append(out, s)
 			continue
 		}
-		out = append(out, "CREATE TABLE IF NOT EXISTS "+db+"."+table+" ON CLUSTER "+quoteIdent(opts.Cluster)+
-			" AS "+db+"."+LocalTable(table)+
+		// The Distributed table has the local table's columns, with
+		// MATERIALIZED ones as ALIAS: an insert through it leaves them out
+		// (18.16 would send them, and the shard refuses a value for a
+		// MATERIALIZED column), while a read of one is sent to the shards
+		// as is and reads the stored column there.
+		columns := " AS " + db + "." + LocalTable(table)
+		if cols, ok := columnList(s[m[5]:]); ok {
+			columns = " " + materializedRE.ReplaceAllString(cols, "${1}ALIAS ")
+		}
+		out = append(out, "CREATE TABLE IF NOT EXISTS "+db+"."+table+" ON CLUSTER "+quoteIdent(opts.Cluster)+columns+
 			"\nENGINE = Distributed("+quoteIdent(opts.Cluster)+", "+db+", "+LocalTable(table)+", "+key+")")
 	}
 	return out
+}
+
+// materializedRE matches the MATERIALIZED keyword of a column definition.
+var materializedRE = regexp.MustCompile(`(?i)(\s)MATERIALIZED\s+`)
+
+// columnList returns the parenthesised column list of a CREATE TABLE
+// statement's rest after the table name (past an ON CLUSTER clause), with
+// its parentheses; ok is false when the statement has none (CREATE … AS).
+func columnList(rest string) (string, bool) {
+	open := strings.IndexByte(rest, '(')
+	if open < 0 || strings.Contains(strings.ToUpper(rest[:open]), "ENGINE") || strings.Contains(strings.ToUpper(rest[:open]), " AS ") {
+		return "", false
+	}
+	depth := 0
+	var quote byte
+	for i := open; i < len(rest); i++ {
+		c := rest[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '`' || c == '"':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth == 0 {
+				return rest[open : i+1], true
+			}
+		}
+	}
+	return "", false
 }

@@ -29,8 +29,10 @@ func TestMigrationsCluster(t *testing.T) {
 	}
 	tests := []struct{ prefix, want string }{
 		{"CREATE TABLE IF NOT EXISTS `rs`.requests_local ON CLUSTER `main`", "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rs/requests_local', '{replica}')"},
-		{"CREATE TABLE IF NOT EXISTS `rs`.requests ON CLUSTER `main` AS `rs`.requests_local", "ENGINE = Distributed(`main`, `rs`, requests_local, cityHash64(request_id))"},
-		{"CREATE TABLE IF NOT EXISTS `rs`.rejected ON CLUSTER `main` AS `rs`.rejected_local", "ENGINE = Distributed(`main`, `rs`, rejected_local, cityHash64(source, offset))"},
+		{"CREATE TABLE IF NOT EXISTS `rs`.requests ON CLUSTER `main`", "ENGINE = Distributed(`main`, `rs`, requests_local, cityHash64(request_id))"},
+		{"CREATE TABLE IF NOT EXISTS `rs`.requests ON CLUSTER `main`", "rid                UInt64 ALIAS cityHash64(request_id),"},
+		{"CREATE TABLE IF NOT EXISTS `rs`.requests_local ON CLUSTER `main`", "rid                UInt64 MATERIALIZED cityHash64(request_id),"},
+		{"CREATE TABLE IF NOT EXISTS `rs`.rejected ON CLUSTER `main`", "ENGINE = Distributed(`main`, `rs`, rejected_local, cityHash64(source, offset))"},
 		{"CREATE TABLE IF NOT EXISTS `rs`.requests_1h ON CLUSTER `main`", "ReplicatedMergeTree('/clickhouse/tables/all/rs/requests_1h', '{shard}-{replica}')"},
 		{"CREATE TABLE IF NOT EXISTS `rs`.storm_findings ON CLUSTER `main`", "ReplicatedReplacingMergeTree('/clickhouse/tables/all/rs/storm_findings', '{shard}-{replica}', attempts)"},
 		{"INSERT INTO `rs`.partner_map", "SELECT"},
@@ -72,6 +74,7 @@ func TestShardStatements(t *testing.T) {
 		"ALTER TABLE `rs`.requests_1h ON CLUSTER `c` ADD COLUMN y UInt8",
 		"INSERT INTO `rs`.requests (x) SELECT 1",
 		"create table if not exists `rs`.requests ON CLUSTER `c` (x UInt8) ENGINE = E",
+		"CREATE TABLE `rs`.requests (s String DEFAULT ')', h UInt64 MATERIALIZED cityHash64(s)) ENGINE = E",
 	}, opts, shards)
 	want := []string{
 		"ALTER TABLE `rs`.requests_local ON CLUSTER `c` ADD COLUMN IF NOT EXISTS x UInt8",
@@ -79,7 +82,9 @@ func TestShardStatements(t *testing.T) {
 		"ALTER TABLE `rs`.requests_1h ON CLUSTER `c` ADD COLUMN y UInt8",
 		"INSERT INTO `rs`.requests (x) SELECT 1",
 		"create table if not exists `rs`.requests_local ON CLUSTER `c` (x UInt8) ENGINE = E",
-		"CREATE TABLE IF NOT EXISTS `rs`.requests ON CLUSTER `c` AS `rs`.requests_local\nENGINE = Distributed(`c`, `rs`, requests_local, cityHash64(request_id))",
+		"CREATE TABLE IF NOT EXISTS `rs`.requests ON CLUSTER `c` (x UInt8)\nENGINE = Distributed(`c`, `rs`, requests_local, cityHash64(request_id))",
+		"CREATE TABLE `rs`.requests_local (s String DEFAULT ')', h UInt64 MATERIALIZED cityHash64(s)) ENGINE = E",
+		"CREATE TABLE IF NOT EXISTS `rs`.requests ON CLUSTER `c` (s String DEFAULT ')', h UInt64 ALIAS cityHash64(s))\nENGINE = Distributed(`c`, `rs`, requests_local, cityHash64(request_id))",
 	}
 	if strings.Join(got, "\n;\n") != strings.Join(want, "\n;\n") {
 		t.Fatalf("shardStatements:\n got %q\nwant %q", got, want)

@@ -1,6 +1,10 @@
 package chquery
 
-import "github.com/ratescope/ratescope/schema"
+import (
+	"strings"
+
+	"github.com/ratescope/ratescope/schema"
+)
 
 // Tables says where the read statements find ratescope's data. It is the
 // one place table names and the partner are resolved, so a later layout
@@ -16,6 +20,17 @@ type Tables struct {
 	// whole on every server (schema.go), so the names stay the same and
 	// only how subqueries and system tables are read changes.
 	Cluster string
+	// Partners, when set, is the latest partner map (ids, names), inlined
+	// into Partner's expression instead of read by scalar subqueries
+	// (chstore.DB.LatestPartners: on a cluster, where 18.16 fails on
+	// those).
+	Partners *PartnerArrays
+}
+
+// PartnerArrays is a partner map as parallel arrays: ids[i] names
+// partner names[i].
+type PartnerArrays struct {
+	IDs, Names []string
 }
 
 // Requests is the requests table, qualified with the database.
@@ -58,8 +73,14 @@ func (t Tables) StoredName(table string) string {
 	return table
 }
 
-// NotIn is the negation of In.
-func (t Tables) NotIn() string { return "NOT " + t.In() }
+// NotIn is the negation of In (GLOBAL NOT IN on a cluster: ClickHouse
+// has no NOT GLOBAL IN).
+func (t Tables) NotIn() string {
+	if t.Cluster != "" {
+		return "GLOBAL NOT IN"
+	}
+	return "NOT IN"
+}
 
 // PartnerMap is the table the configuration's partner map is synced into
 // (chstore.DB.SyncPartners): one row per version, parallel arrays ids and
@@ -75,10 +96,26 @@ func (t Tables) Partner() string { return t.PartnerOf("partner") }
 
 // PartnerOf is Partner over any expression holding a logged partner.
 func (t Tables) PartnerOf(col string) string {
+	if t.Partners != nil {
+		return "transform(" + col + ", " + stringArray(t.Partners.IDs) + ", " + stringArray(t.Partners.Names) + ", " + col + ")"
+	}
 	latest := func(field string) string {
 		return "arrayConcat([''], (SELECT " + field + " FROM " + t.PartnerMap() + " ORDER BY version DESC LIMIT 1))"
 	}
 	return "transform(" + col + ", " + latest("ids") + ", " + latest("names") + ", " + col + ")"
+}
+
+// stringArray is an array literal of ” and xs: never empty, as transform
+// requires.
+func stringArray(xs []string) string {
+	var b strings.Builder
+	b.WriteString("[''")
+	for _, x := range xs {
+		b.WriteString(", ")
+		b.WriteString(quote(x))
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // LoggedPartner is the partner as logged, unmapped: what rate-limit plans

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // distributedRE takes the cluster out of a Distributed table's engine_full:
@@ -50,5 +51,49 @@ func (db *DB) UseCluster(name string) error {
 		return fmt.Errorf("database %s holds a single-node schema: it cannot be put on cluster %s (migrate a new database on the cluster and load the logs again)", db.Name, name)
 	}
 	db.Cluster = name
+	return nil
+}
+
+// clusterPartners is the latest partner map as a cluster's readers inline
+// it (see LatestPartners).
+type clusterPartners struct {
+	mu         sync.Mutex
+	ids, names []string
+	loaded     bool
+}
+
+// LatestPartners returns the latest partner map as parallel arrays, as
+// read when the connection opened, migrated or synced the map; ok is
+// false on a single node, where statements read the map themselves. On a
+// cluster they cannot: 18.16 evaluates a scalar subquery over the map on
+// the server that received the query, names the column computed from it
+// differently from the shards, and fails ("Not found column"); so readers
+// inline this copy instead (chquery.Tables.Partners).
+func (db *DB) LatestPartners() (ids, names []string, ok bool) {
+	if db.partners == nil {
+		return nil, nil, false
+	}
+	db.partners.mu.Lock()
+	defer db.partners.mu.Unlock()
+	return db.partners.ids, db.partners.names, db.partners.loaded
+}
+
+// loadPartners reads the latest partner map into the connection's copy,
+// on a cluster whose schema exists.
+func (db *DB) loadPartners(ctx context.Context) error {
+	if db.Cluster == "" {
+		return nil
+	}
+	var ids, names []string
+	err := db.Conn.QueryRow(ctx, "SELECT ids, names FROM "+db.Table("partner_map")+" ORDER BY version DESC LIMIT 1").Scan(&ids, &names)
+	if err != nil {
+		return fmt.Errorf("read the partner map: %w", err)
+	}
+	if db.partners == nil {
+		db.partners = &clusterPartners{}
+	}
+	db.partners.mu.Lock()
+	defer db.partners.mu.Unlock()
+	db.partners.ids, db.partners.names, db.partners.loaded = ids, names, true
 	return nil
 }

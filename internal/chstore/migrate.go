@@ -112,6 +112,9 @@ func (db *DB) migrate(ctx context.Context, migs []schema.Migration) error {
 			return fmt.Errorf("migrate: record %04d_%s: %w", m.Version, m.Name, err)
 		}
 	}
+	if err := db.loadPartners(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
 

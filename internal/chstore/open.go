@@ -52,6 +52,8 @@ type DB struct {
 	Cluster string
 	// singleNode: the schema exists and is not on a cluster.
 	singleNode bool
+	// partners: on a cluster, the latest partner map (LatestPartners).
+	partners *clusterPartners
 }
 
 // Table returns the qualified name of one of ratescope's tables.
@@ -122,6 +124,9 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 			return nil, fmt.Errorf("read the tables of %s: %w", dbName, err)
 		}
 		db.singleNode = n > 0
+	} else if err := db.loadPartners(ctx); err != nil {
+		_ = conn.Close()
+		return nil, err
 	}
 	return db, nil
 }
