@@ -8,6 +8,8 @@
 #   scripts/clickhouse-cluster.sh start DIR   # writes DIR/env: RATESCOPE_TEST_CLUSTER and the ports
 #   scripts/clickhouse-cluster.sh stop DIR
 #   scripts/clickhouse-cluster.sh kill DIR N  # SIGKILL server N (1..4); `restart DIR N` starts it again
+#   scripts/clickhouse-cluster.sh with CMD…   # start in a temp dir, run CMD with RATESCOPE_TEST_CLUSTER
+#                                             # and RATESCOPE_TEST_CLUSTER_DIR exported, stop, remove
 #
 # The cluster is named `ratescope` in every server's <remote_servers>
 # (internal_replication true); server N is shard (N+1)/2, replica
@@ -158,11 +160,25 @@ kill_node() {
   rm -f "$dir/ch$n/server.pid"
 }
 
+with() {
+  local dir rc=0
+  dir=$(mktemp -d)
+  # shellcheck disable=SC2064
+  trap "stop '$dir'; rm -rf '$dir'" EXIT
+  start "$dir"
+  # shellcheck disable=SC1091
+  . "$dir/env"
+  export RATESCOPE_TEST_CLUSTER RATESCOPE_TEST_CLUSTER_DIR="$dir"
+  "$@" || rc=$?
+  return $rc
+}
+
 case "${1:-}" in
   install) install ;;
   start) start "${2:?usage: $0 start DIR}" ;;
   stop) stop "${2:?usage: $0 stop DIR}" ;;
   kill) kill_node "${2:?usage: $0 kill DIR N}" "${3:?usage: $0 kill DIR N}" ;;
   restart) start_node "${2:?usage: $0 restart DIR N}" "${3:?usage: $0 restart DIR N}" ;;
-  *) echo "usage: $0 install | start DIR | stop DIR | kill DIR N | restart DIR N" >&2; exit 2 ;;
+  with) shift; with "$@" ;;
+  *) echo "usage: $0 install | start DIR | stop DIR | kill DIR N | restart DIR N | with CMD..." >&2; exit 2 ;;
 esac
