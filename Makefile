@@ -59,8 +59,10 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags chdb ./internal/chconform/
+	$(GO) vet -tags cluster ./e2e/cluster/
 	$(GO) tool staticcheck $(PKGS)
 	$(GO) tool staticcheck -tags chdb ./internal/chconform/
+	$(GO) tool staticcheck -tags cluster ./e2e/cluster/
 
 # Short fuzzing pass over every parser (the corpora live in testdata/fuzz).
 FUZZTIME ?= 15s
