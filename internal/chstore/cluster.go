@@ -45,6 +45,8 @@ func (db *DB) UseCluster(name string) error {
 	switch {
 	case name == "" || name == db.Cluster:
 		return nil
+	case !identRE.MatchString(name):
+		return fmt.Errorf("cluster name %q must be letters, digits and underscores", name)
 	case db.Cluster != "":
 		return fmt.Errorf("database %s is on cluster %s, not %s", db.Name, db.Cluster, name)
 	case db.singleNode:
