@@ -67,8 +67,18 @@ func TestClusterMatchesSingleNode(t *testing.T) {
 	want := c.reports(t, singleOne, ids)
 	compareReports(t, want, c.reports(t, two, ids))
 	compareReports(t, want, c.reports(t, one, ids))
+	// The rollups are rebuilt from the stored rows, so they must match
+	// whatever the order of loading. The findings are what each pass saw
+	// when it ran: with one ingester that is everything, with two each
+	// pass may run while the other ingester is still loading (on a single
+	// node as on a cluster), so only the one-ingester findings are
+	// compared.
 	for table, q := range keptTables {
-		for _, pair := range [][2]*chstore.DB{{s1db, odb}, {s2db, tdb}} {
+		pairs := [][2]*chstore.DB{{s1db, odb}}
+		if table == "requests_1h" {
+			pairs = append(pairs, [2]*chstore.DB{s2db, tdb})
+		}
+		for _, pair := range pairs {
 			s := queryStrings(t, pair[0], fmt.Sprintf(q, "`"+pair[0].Name+"`"))
 			if len(s) == 0 {
 				t.Errorf("%s: the single node kept no rows", table)

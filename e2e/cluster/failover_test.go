@@ -59,6 +59,16 @@ func TestClusterReplicaDiesMidLoad(t *testing.T) {
 	}
 	cl.script(t, "kill", os.Getenv("RATESCOPE_TEST_CLUSTER_DIR"), "2")
 	killedAt := time.Since(start)
+	peer := cl.node(t, 1) // server 2's peer in shard 1
+	shardRows := func() uint64 {
+		t.Helper()
+		var n uint64
+		if err := peer.Conn.QueryRow(ctx, "SELECT count() FROM `"+db.Name+"`.requests_local").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	atKill := shardRows()
 	t.Logf("server 2 (shard 1, replica 2) killed %v into the load, with %d rows stored", killedAt.Round(time.Millisecond), stored)
 
 	var err error
@@ -78,13 +88,13 @@ func TestClusterReplicaDiesMidLoad(t *testing.T) {
 	want := c.reports(t, single, ids)
 	compareReports(t, want, c.reports(t, dbURL, ids))
 
+	atRestart := shardRows()
+	if atRestart <= atKill {
+		t.Errorf("shard 1 received nothing while server 2 was down (%d rows, then %d): the kill came too late", atKill, atRestart)
+	}
+	t.Logf("while server 2 was down, shard 1 went from %d to %d rows on server 1", atKill, atRestart)
 	cl.script(t, "restart", os.Getenv("RATESCOPE_TEST_CLUSTER_DIR"), "2")
 	restarted := time.Now()
-	var atRestart uint64
-	if err := cl.node(t, 2).Conn.QueryRow(ctx, "SELECT count() FROM `"+db.Name+"`.requests_local").Scan(&atRestart); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("server 2 restarted holding %d rows of requests_local", atRestart)
 	var counts [4]map[string]uint64
 	for n := 1; n <= 4; n++ {
 		node := cl.node(t, n)
