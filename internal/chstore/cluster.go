@@ -12,28 +12,42 @@ import (
 // Distributed(cluster, db, table[, key]), the cluster possibly quoted.
 var distributedRE = regexp.MustCompile("^Distributed\\(\\s*['`]?([A-Za-z_][A-Za-z0-9_]*)['`]?\\s*,")
 
-// detectCluster returns the cluster db's schema was created on: the one its
-// requests table (a Distributed table on a cluster) spreads over, or ""
-// when the table is a plain one or does not exist yet.
-func detectCluster(ctx context.Context, db *DB) (string, error) {
-	rows, err := db.Conn.Query(ctx, "SELECT engine_full FROM system.tables WHERE database = ? AND name = 'requests'", db.Name)
+// layout is what Open finds of the database's schema.
+type layout struct {
+	cluster    string // the cluster of the Distributed requests table, or ""
+	requests   bool   // the requests table exists
+	partnerMap bool   // the partner_map table exists
+}
+
+// readLayout finds the cluster db's schema was created on: the one its
+// requests table (a Distributed table on a cluster) spreads over, "" when
+// the table is a plain one or does not exist yet.
+func readLayout(ctx context.Context, db *DB) (layout, error) {
+	var l layout
+	rows, err := db.Conn.Query(ctx, "SELECT name, engine_full FROM system.tables WHERE database = ? AND name IN ('requests', 'partner_map')", db.Name)
 	if err != nil {
-		return "", fmt.Errorf("read the engine of %s: %w", db.Table("requests"), err)
+		return l, fmt.Errorf("read the tables of database %s: %w", db.Name, err)
 	}
 	defer rows.Close()
-	var engine string
 	for rows.Next() {
-		if err := rows.Scan(&engine); err != nil {
-			return "", fmt.Errorf("read the engine of %s: %w", db.Table("requests"), err)
+		var name, engine string
+		if err := rows.Scan(&name, &engine); err != nil {
+			return l, fmt.Errorf("read the tables of database %s: %w", db.Name, err)
+		}
+		switch name {
+		case "requests":
+			l.requests = true
+			if m := distributedRE.FindStringSubmatch(strings.TrimSpace(engine)); m != nil {
+				l.cluster = m[1]
+			}
+		case "partner_map":
+			l.partnerMap = true
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("read the engine of %s: %w", db.Table("requests"), err)
+		return l, fmt.Errorf("read the tables of database %s: %w", db.Name, err)
 	}
-	if m := distributedRE.FindStringSubmatch(strings.TrimSpace(engine)); m != nil {
-		return m[1], nil
-	}
-	return "", nil
+	return l, nil
 }
 
 // UseCluster says which cluster the schema is (to be) created on: name

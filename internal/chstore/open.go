@@ -113,20 +113,17 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		_ = conn.Close()
 		return nil, describeConnError(addr, opts.Auth.Username, err)
 	}
-	if db.Cluster, err = detectCluster(ctx, db); err != nil {
+	l, err := readLayout(ctx, db)
+	if err != nil {
 		_ = conn.Close()
 		return nil, err
 	}
-	if db.Cluster == "" {
-		var n uint64
-		if err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = 'requests'", dbName).Scan(&n); err != nil {
+	db.Cluster, db.singleNode = l.cluster, l.requests && l.cluster == ""
+	if l.cluster != "" && l.partnerMap {
+		if err := db.loadPartners(ctx); err != nil {
 			_ = conn.Close()
-			return nil, fmt.Errorf("read the tables of %s: %w", dbName, err)
+			return nil, err
 		}
-		db.singleNode = n > 0
-	} else if err := db.loadPartners(ctx); err != nil {
-		_ = conn.Close()
-		return nil, err
 	}
 	return db, nil
 }
