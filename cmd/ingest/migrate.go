@@ -22,9 +22,10 @@ loading runs it too. A database whose schema is newer than this binary is
 refused: upgrade ratescope.
 
 With --cluster (or the configuration's cluster:) the schema is created ON
-CLUSTER on every server of that ClickHouse cluster: requests and rejected
-lines sharded by request id behind Distributed tables, every table
-replicated (docs/cluster.md). Later commands find the cluster by themselves.`,
+CLUSTER on every server of that ClickHouse cluster: requests sharded by
+request id and rejected lines by file position, behind Distributed tables;
+every table replicated (docs/cluster.md). Later commands find the cluster by
+themselves.`,
 		Example: `  ingest migrate --clickhouse clickhouse://127.0.0.1:9000/ratescope
   ingest migrate --clickhouse clickhouse://ch1:9000,ch2:9000/ratescope --cluster ratescope`,
 		Args: cli.NoArgs,
