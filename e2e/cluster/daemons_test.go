@@ -90,3 +90,90 @@ func TestClusterTwoDaemons(t *testing.T) {
 	ids := requestIDs(t, sdb)
 	compareReports(t, c.reports(t, single, ids), c.reports(t, dbURL, ids))
 }
+
+// The server a daemon writes through dies (SIGKILL) in the middle of a
+// load: the daemon's batch in flight fails, it reconnects to the next
+// server of its URL, retries from what it had not stored, and the cluster
+// ends with the single node's rows, none twice.
+func TestClusterDaemonsServerDies(t *testing.T) {
+	cl := newCluster(t)
+	c := newCorpus(t, corpusRequests)
+	var files []string
+	for _, f := range c.files {
+		if !strings.HasSuffix(f, ".gz") {
+			files = append(files, f)
+		}
+	}
+	single := chtest.NewURL(t)
+	c.run(t, single, c.ingest, "migrate")
+	c.load(t, single, files)
+	sdb := open(t, single)
+	want := countRows(t, sdb, "`"+sdb.Name+"`.requests")
+
+	dbURL := cl.newDB(t)
+	c.run(t, dbURL, c.ingest, "migrate", "--cluster", clusterName)
+	// The test reads through server 3, which stays up.
+	probe := cl.node(t, 3)
+	name := dbName(t, dbURL)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out strings.Builder
+	args := append([]string{"--follow", "--state-dir", t.TempDir(), "--metrics-addr", "", "--log-level", "warn",
+		"--flush-rows", "500", "--retry-max", "1s"}, files...)
+	cmd := c.command(ctx, dbURL, c.ingest, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	exited := false
+	defer func() {
+		if !exited {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			<-done
+		}
+	}()
+
+	var got uint64
+	for got < 2000 {
+		time.Sleep(20 * time.Millisecond)
+		got = countRows(t, probe, "`"+name+"`.requests")
+	}
+	cl.script(t, "kill", os.Getenv("RATESCOPE_TEST_CLUSTER_DIR"), "1")
+	t.Logf("server 1, the first of the daemon's URL, killed with %d of %d rows stored", got, want)
+	start := time.Now()
+	for got < want {
+		select {
+		case err := <-done:
+			exited = true
+			t.Fatalf("the daemon stopped: %v\n%s", err, out.String())
+		case <-ctx.Done():
+			t.Fatalf("the daemon stored %d of %d rows", got, want)
+		case <-time.After(100 * time.Millisecond):
+		}
+		got = countRows(t, probe, "`"+name+"`.requests")
+	}
+	t.Logf("the daemon stored the rest through the other servers in %v", time.Since(start).Round(time.Millisecond))
+	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) > 0 && lines[0] != "" {
+		t.Logf("the daemon logged %d warning(s), the first: %s", len(lines), lines[0])
+	}
+	cl.script(t, "restart", os.Getenv("RATESCOPE_TEST_CLUSTER_DIR"), "1")
+	for n := 1; n <= 4; n++ {
+		syncReplica(t, cl.node(t, n), name, "requests_local")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited = true
+	if err := <-done; err != nil {
+		t.Errorf("daemon: %v\n%s", err, out.String())
+	}
+	if n := countRows(t, probe, "`"+name+"`.requests"); n != want {
+		t.Errorf("the cluster holds %d distinct rows, the single node %d", n, want)
+	}
+	c.run(t, dbURL, c.ingest, "migrate")
+	ids := requestIDs(t, sdb)
+	compareReports(t, c.reports(t, single, ids), c.reports(t, dbURL, ids))
+}
