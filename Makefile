@@ -6,7 +6,7 @@ BIN     := bin
 PKGS    := ./...
 GOFLAGS ?=
 
-.PHONY: all build test demo bench lint fuzz clean dashboards
+.PHONY: all build test test-cluster demo bench lint fuzz clean dashboards
 
 all: build
 
@@ -36,6 +36,15 @@ else
 	CHDB_LIB_PATH=$$lib scripts/with-clickhouse.sh $(GO) test -tags chdb -count=1 -timeout 15m $(PKGS)
 endif
 
+# The cluster tests (e2e/cluster, build tag cluster): a throw-away
+# ZooKeeper and four ClickHouse 18.16 servers (2 shards x 2 replicas) on free
+# loopback ports, beside the single node on 127.0.0.1:9000 (reused or
+# started as for make test); see docs/cluster.md.
+test-cluster: build
+	scripts/clickhouse-cluster.sh install
+	scripts/clickhouse-cluster.sh with scripts/with-clickhouse.sh \
+	  $(GO) test -tags cluster -count=1 -timeout 20m -v ./e2e/cluster/
+
 demo: build
 	scripts/demo.sh
 
@@ -56,8 +65,10 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags chdb ./internal/chconform/
+	$(GO) vet -tags cluster ./e2e/cluster/
 	$(GO) tool staticcheck $(PKGS)
 	$(GO) tool staticcheck -tags chdb ./internal/chconform/
+	$(GO) tool staticcheck -tags cluster ./e2e/cluster/
 
 # Short fuzzing pass over every parser (the corpora live in testdata/fuzz).
 FUZZTIME ?= 15s

@@ -4,6 +4,9 @@
 -- kind 1 rows, error-body fields from kind 1 rows that carried a body, else
 -- from kind 2 rows. ReplacingMergeTree folds re-ingested copies of a row in
 -- background merges; reports never rely on those merges having run.
+-- On a cluster both tables are sharded (the engine's third argument, see
+-- schema.go): by request id, so a request's rows and their copies meet on
+-- one shard; rejected lines by (source, offset), so a re-read line folds.
 CREATE TABLE IF NOT EXISTS {{.DB}}.requests {{.OnCluster}}
 (
     time               DateTime('UTC'),
@@ -44,7 +47,7 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.requests {{.OnCluster}}
     offset             UInt64,
     ingested_at        DateTime('UTC')
 )
-ENGINE = {{engine "requests" "ReplacingMergeTree()"}}
+ENGINE = {{engine "requests" "ReplacingMergeTree()" "cityHash64(request_id)"}}
 PARTITION BY toYYYYMMDD(time)
 ORDER BY (request_id, kind);
 
@@ -66,6 +69,6 @@ CREATE TABLE IF NOT EXISTS {{.DB}}.rejected {{.OnCluster}}
     reason      String,
     raw         String
 )
-ENGINE = {{engine "rejected" "ReplacingMergeTree()"}}
+ENGINE = {{engine "rejected" "ReplacingMergeTree()" "cityHash64(source, offset)"}}
 PARTITION BY toYYYYMM(time)
 ORDER BY (source, offset, cityHash64(raw));

@@ -18,10 +18,11 @@ type templateData struct {
 	OnCluster string // "" or ON CLUSTER `cluster`
 }
 
-// render executes one file's template for opts. It does not check opts
-// beyond what rendering needs: the single-node and the cluster forms both
-// render, and Options are checked by the callers.
-func render(name, text string, opts Options) (string, error) {
+// render executes one file's template for opts, recording in shards the
+// sharding key of every table its engine calls declare sharded. It does
+// not check opts beyond what rendering needs: the single-node and the
+// cluster forms both render, and Options are checked by the callers.
+func render(name, text string, opts Options, shards map[string]string) (string, error) {
 	if !identRE.MatchString(opts.Database) {
 		return "", fmt.Errorf("database name %q must be letters, digits and underscores", opts.Database)
 	}
@@ -29,7 +30,19 @@ func render(name, text string, opts Options) (string, error) {
 		return "", fmt.Errorf("cluster name %q must be letters, digits and underscores", opts.Cluster)
 	}
 	funcs := template.FuncMap{
-		"engine": func(table, engine string) (string, error) { return tableEngine(opts, table, engine) },
+		"engine": func(table, engine string, shardBy ...string) (string, error) {
+			if len(shardBy) > 1 {
+				return "", fmt.Errorf("engine for %s: one sharding key at most, got %d", table, len(shardBy))
+			}
+			key := ""
+			if len(shardBy) == 1 {
+				if key = strings.TrimSpace(shardBy[0]); key == "" || strings.ContainsAny(key, ";'`") {
+					return "", fmt.Errorf("engine for %s: sharding key %q must be a plain expression such as cityHash64(request_id)", table, shardBy[0])
+				}
+				shards[table] = key
+			}
+			return tableEngine(opts, table, engine, key)
+		},
 	}
 	t, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(text)
 	if err != nil {
@@ -50,7 +63,11 @@ func render(name, text string, opts Options) (string, error) {
 // node; on a cluster the Replicated variant, keeping engine's own arguments
 // after the replication path and replica name. Only the MergeTree family is
 // allowed, so that every table can be replicated.
-func tableEngine(opts Options, table, engine string) (string, error) {
+//
+// On a cluster a sharded table (shardBy set) is stored as table_local, one
+// replica set per shard ({shard} in its path); a table without a sharding
+// key is whole on every server: one replica set spanning the cluster.
+func tableEngine(opts Options, table, engine, shardBy string) (string, error) {
 	if !identRE.MatchString(table) {
 		return "", fmt.Errorf("engine: table name %q must be letters, digits and underscores", table)
 	}
@@ -61,7 +78,10 @@ func tableEngine(opts Options, table, engine string) (string, error) {
 	if opts.Cluster == "" {
 		return m[1] + "(" + m[2] + ")", nil
 	}
-	args := fmt.Sprintf("'/clickhouse/tables/{shard}/%s/%s', '{replica}'", opts.Database, table)
+	args := fmt.Sprintf("'/clickhouse/tables/all/%s/%s', '{shard}-{replica}'", opts.Database, table)
+	if shardBy != "" {
+		args = fmt.Sprintf("'/clickhouse/tables/{shard}/%s/%s', '{replica}'", opts.Database, LocalTable(table))
+	}
 	if a := strings.TrimSpace(m[2]); a != "" {
 		args += ", " + a
 	}

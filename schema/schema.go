@@ -8,10 +8,31 @@
 //	{{.DB}}                              the database, backquoted
 //	{{.OnCluster}}                       empty on a single node; ON CLUSTER `name` on a cluster
 //	{{engine "table" "ReplacingMergeTree()"}}  the table engine
+//	{{engine "table" "ReplacingMergeTree()" "cityHash64(request_id)"}}  … of a sharded table
 //
-// engine is the one place table engines are chosen, so the same files can be
-// emitted for a cluster (Replicated*MergeTree ON CLUSTER behind Distributed
-// tables sharded by request id) without editing them.
+// engine is the one place table engines are chosen, so the same files are
+// emitted for a cluster without editing them. On a single node the engine
+// is the one given. On a cluster ({{.OnCluster}} set) every table is
+// Replicated*MergeTree, created ON CLUSTER, and:
+//
+//   - a table whose engine call gives a sharding key (its third argument)
+//     is sharded: CREATE TABLE {{.DB}}.t creates t_local on every server,
+//     one replica set per shard (path /clickhouse/tables/{shard}/db/t_local),
+//     and the renderer adds the Distributed table t over it, sharded by that
+//     key, under the name readers and writers use; a later ALTER TABLE
+//     {{.DB}}.t alters t_local and then t. Rows that must meet in one
+//     shard (a request's access record and error bodies, a row and its
+//     re-ingested copy) need a key that puts them there.
+//   - a table without a sharding key is whole on every server: one replica
+//     set spanning the cluster (path /clickhouse/tables/all/db/t, replica
+//     {shard}-{replica}), read and written locally under its own name. This
+//     suits small tables written by one pass (rollups, findings, the
+//     partner map, the migrations table).
+//
+// So a new migration states, per table, only its engine and, for a large
+// table, its sharding key; the statements stay those of a single node:
+// CREATE TABLE IF NOT EXISTS {{.DB}}.t {{.OnCluster}} …, ALTER TABLE
+// {{.DB}}.t {{.OnCluster}} …, INSERT INTO {{.DB}}.t ….
 //
 // After rendering, the text is split into statements at every ';' that ends
 // a line, and '--' comments are removed. Statements must be idempotent
@@ -37,17 +58,14 @@ var files embed.FS
 // migrations applied to it.
 const MigrationsTable = "schema_migrations"
 
-// ErrClusterNotSupported is returned when Options.Cluster is set: the
-// Distributed tables a cluster needs are not written yet.
-var ErrClusterNotSupported = errors.New("cluster schemas are not supported yet")
-
 // Options say where the schema goes.
 type Options struct {
 	// Database receives the tables. It must be a plain identifier (letters,
 	// digits, underscores).
 	Database string
-	// Cluster, when set, names the ClickHouse cluster the schema is created
-	// on. Only the single-node schema (Cluster == "") is supported for now.
+	// Cluster, when set, names the ClickHouse cluster (a <remote_servers>
+	// entry of every server, whose servers define the {shard} and {replica}
+	// macros) the schema is created on, ON CLUSTER: see docs/cluster.md.
 	Cluster string
 }
 
@@ -89,7 +107,7 @@ func Bootstrap(opts Options) ([]string, error) {
 		"CREATE TABLE IF NOT EXISTS {{.DB}}." + MigrationsTable + " {{.OnCluster}}\n" +
 		"(\n    version    UInt32,\n    name       String,\n    applied_at DateTime('UTC')\n)\n" +
 		"ENGINE = {{engine \"" + MigrationsTable + "\" \"MergeTree()\"}}\nORDER BY version;\n"
-	return renderStatements("bootstrap", text, opts)
+	return renderStatements("bootstrap", text, opts, map[string]string{})
 }
 
 type migrationFile struct {
@@ -138,12 +156,13 @@ func load(fsys fs.FS, opts Options) ([]Migration, error) {
 		return nil, errors.New("no migrations found")
 	}
 	out := make([]Migration, 0, len(list))
+	shards := map[string]string{} // sharded tables so far: a later ALTER finds them
 	for _, f := range list {
 		text, err := fs.ReadFile(fsys, f.path)
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", f.path, err)
 		}
-		stmts, err := renderStatements(f.path, string(text), opts)
+		stmts, err := renderStatements(f.path, string(text), opts, shards)
 		if err != nil {
 			return nil, err
 		}
@@ -152,9 +171,10 @@ func load(fsys fs.FS, opts Options) ([]Migration, error) {
 	return out, nil
 }
 
-// renderStatements renders one file's template and splits it into statements.
-func renderStatements(name, text string, opts Options) ([]string, error) {
-	sql, err := render(name, text, opts)
+// renderStatements renders one file's template and splits it into
+// statements, laid out for a cluster (shardStatements) when opts has one.
+func renderStatements(name, text string, opts Options, shards map[string]string) ([]string, error) {
+	sql, err := render(name, text, opts, shards)
 	if err != nil {
 		return nil, err
 	}
@@ -162,15 +182,15 @@ func renderStatements(name, text string, opts Options) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migration %s: %w", name, err)
 	}
-	return stmts, nil
+	return shardStatements(stmts, opts, shards), nil
 }
 
 func checkOptions(opts Options) error {
 	if !identRE.MatchString(opts.Database) {
 		return fmt.Errorf("database name %q must be letters, digits and underscores", opts.Database)
 	}
-	if opts.Cluster != "" {
-		return fmt.Errorf("cluster %q: %w", opts.Cluster, ErrClusterNotSupported)
+	if opts.Cluster != "" && !identRE.MatchString(opts.Cluster) {
+		return fmt.Errorf("cluster name %q must be letters, digits and underscores", opts.Cluster)
 	}
 	return nil
 }

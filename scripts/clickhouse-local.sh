@@ -3,6 +3,7 @@
 # system service), with its config, data and logs under one directory.
 #
 #   scripts/clickhouse-local.sh start DIR   # listens on 127.0.0.1:${CH_TCP_PORT:-9000}
+#     (CH_HTTP_PORT, CH_INTERSERVER_PORT: the other ports; DIR/config.d is read too)
 #   scripts/clickhouse-local.sh stop DIR
 #   scripts/clickhouse-local.sh install     # apt-get install clickhouse-server if missing
 #
@@ -12,6 +13,7 @@ set -euo pipefail
 
 tcp_port=${CH_TCP_PORT:-9000}
 http_port=${CH_HTTP_PORT:-8123}
+interserver_port=${CH_INTERSERVER_PORT:-$((tcp_port + 9))}
 
 server_bin() {
   if [ -x /usr/sbin/clickhouse-server ]; then echo /usr/sbin/clickhouse-server
@@ -53,7 +55,7 @@ start() {
       -e "s#/var/log/clickhouse-server/#$dir/log/#g" \
       -e "s#<tcp_port>9000</tcp_port>#<tcp_port>$tcp_port</tcp_port>#" \
       -e "s#<http_port>8123</http_port>#<http_port>$http_port</http_port>#" \
-      -e "s#<interserver_http_port>9009</interserver_http_port>#<interserver_http_port>$((tcp_port + 9))</interserver_http_port>#" \
+      -e "s#<interserver_http_port>9009</interserver_http_port>#<interserver_http_port>$interserver_port</interserver_http_port>#" \
       -e "s#<listen_host>::1</listen_host>##" \
       "$src/config.xml" > "$dir/config.xml"
   cp "$src/users.xml" "$dir/users.xml"

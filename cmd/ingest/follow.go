@@ -138,6 +138,10 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 			if err != nil {
 				return nil, err
 			}
+			if err := db.UseCluster(cfg.Cluster); err != nil {
+				_ = db.Close()
+				return nil, err
+			}
 			return syncingStore{db, cfg}, nil
 		},
 		Format:             format,

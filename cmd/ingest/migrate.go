@@ -22,13 +22,23 @@ the rate-limit findings and per-minute limit rows of all stored days while
 no limit minute is kept yet (a database upgraded to schema 5). Safe to
 run at any time;
 loading runs it too. A database whose schema is newer than this binary is
-refused: upgrade ratescope.`,
-		Example: `  ingest migrate --clickhouse clickhouse://127.0.0.1:9000/ratescope`,
-		Args:    cli.NoArgs,
+refused: upgrade ratescope.
+
+With --cluster (or the configuration's cluster:) the schema is created ON
+CLUSTER on every server of that ClickHouse cluster: requests sharded by
+request id and rejected lines by file position, behind Distributed tables;
+every table replicated (docs/cluster.md). Later commands find the cluster by
+themselves.`,
+		Example: `  ingest migrate --clickhouse clickhouse://127.0.0.1:9000/ratescope
+  ingest migrate --clickhouse clickhouse://ch1:9000,ch2:9000/ratescope --cluster ratescope`,
+		Args: cli.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.Config()
 			if err != nil {
 				return err
+			}
+			if f.Cluster == "" {
+				f.Cluster = cfg.Cluster
 			}
 			db, err := f.DB(cmd.Context())
 			if err != nil {
@@ -37,7 +47,11 @@ refused: upgrade ratescope.`,
 			if err := db.Migrate(cmd.Context()); err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IOStreams.Out, "schema of database %s is at version %d\n", db.Name, chstore.SchemaVersion())
+			if db.Cluster != "" {
+				fmt.Fprintf(f.IOStreams.Out, "schema of database %s on cluster %s is at version %d\n", db.Name, db.Cluster, chstore.SchemaVersion())
+			} else {
+				fmt.Fprintf(f.IOStreams.Out, "schema of database %s is at version %d\n", db.Name, chstore.SchemaVersion())
+			}
 			// Backfill what the new schema keeps (rollups of the rows
 			// already stored; with plans, the limit minutes).
 			res, err := analysis.Pass(cmd.Context(), db, analysis.Options{Plans: cfg.Plans, QuotaStart: cfg.QuotaStart, Backfill: true})
@@ -48,5 +62,6 @@ refused: upgrade ratescope.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&f.Cluster, "cluster", "", "create the schema ON CLUSTER `NAME` (a <remote_servers> cluster of the server): replicated, sharded tables")
 	return cmd
 }

@@ -167,6 +167,9 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err != nil {
 		return err
 	}
+	if f.Cluster == "" {
+		f.Cluster = cfg.Cluster
+	}
 	db, err := f.DB(ctx)
 	if err != nil {
 		return err

@@ -26,7 +26,11 @@ type Reader struct {
 
 // New returns a Reader of db's tables.
 func New(db *chstore.DB) *Reader {
-	return &Reader{conn: db.Conn, tables: Tables{Database: db.Name}}
+	t := Tables{Database: db.Name, Cluster: db.Cluster}
+	if ids, names, ok := db.LatestPartners(); ok {
+		t.Partners = &PartnerArrays{IDs: ids, Names: names}
+	}
+	return &Reader{conn: db.Conn, tables: t}
 }
 
 // WithRecorder returns a copy of r that tells rec every statement it sends.

@@ -174,8 +174,9 @@ func (t Tables) RollupLinked(days []uint32, since time.Time) Statement {
 // makes the rollups rebuild that day once more.
 func (t Tables) RollupDays() Statement {
 	var b Builder
-	b.SQL("SELECT toUInt32(partition) AS d, sum(rows) FROM system.parts WHERE database = ").Arg(t.Database)
-	return b.SQL(" AND table = 'requests' AND active GROUP BY d ORDER BY d").Statement("rollup.days")
+	b.SQL("SELECT toUInt32(partition) AS d, sum(rows) FROM ", t.Parts(), " WHERE database = ").Arg(t.Database)
+	b.SQL(" AND table = ").Arg(t.StoredName("requests"))
+	return b.SQL(" AND active GROUP BY d ORDER BY d").Statement("rollup.days")
 }
 
 // SummaryRollup counts the requests of cover from the rollups, per status

@@ -112,6 +112,9 @@ func (db *DB) migrate(ctx context.Context, migs []schema.Migration) error {
 			return fmt.Errorf("migrate: record %04d_%s: %w", m.Version, m.Name, err)
 		}
 	}
+	if err := db.loadPartners(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
 
@@ -178,7 +181,9 @@ func (db *DB) recordMigration(ctx context.Context, m schema.Migration) error {
 	return b.Send()
 }
 
-func (db *DB) schemaOptions() schema.Options { return schema.Options{Database: db.Name} }
+func (db *DB) schemaOptions() schema.Options {
+	return schema.Options{Database: db.Name, Cluster: db.Cluster}
+}
 
 func lastVersion(migs []schema.Migration) int {
 	if len(migs) == 0 {

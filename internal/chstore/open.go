@@ -45,6 +45,15 @@ type DB struct {
 	// can be spliced into SQL as a table qualifier.
 	Name string
 	Addr string
+	// Cluster is the ClickHouse cluster the schema is on ("" on a single
+	// node): found by Open from the schema, or set by UseCluster before
+	// the first Migrate. Writes through its Distributed tables are
+	// synchronous (insert_distributed_sync).
+	Cluster string
+	// singleNode: the schema exists and is not on a cluster.
+	singleNode bool
+	// partners: on a cluster, the latest partner map (LatestPartners).
+	partners *clusterPartners
 }
 
 // Table returns the qualified name of one of ratescope's tables.
@@ -86,6 +95,14 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		opts.DialTimeout = 5 * time.Second
 	}
 	opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
+	// On a cluster, an insert into a Distributed table returns once every
+	// shard stored its rows, so a batch acknowledged (and checkpointed) is
+	// on disk, never in a queue of the server that received it. A single
+	// node ignores the setting.
+	if opts.Settings == nil {
+		opts.Settings = clickhouse.Settings{}
+	}
+	opts.Settings["insert_distributed_sync"] = 1
 	addr := strings.Join(opts.Addr, ",")
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
@@ -95,6 +112,18 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if err := conn.Ping(ctx); err != nil {
 		_ = conn.Close()
 		return nil, describeConnError(addr, opts.Auth.Username, err)
+	}
+	l, err := readLayout(ctx, db)
+	if err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	db.Cluster, db.singleNode = l.cluster, l.requests && l.cluster == ""
+	if l.cluster != "" && l.partnerMap {
+		if err := db.loadPartners(ctx); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
 	}
 	return db, nil
 }

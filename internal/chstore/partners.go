@@ -53,6 +53,9 @@ func (db *DB) SyncPartners(ctx context.Context, m PartnerMap, source string) (bo
 	if err := b.Send(); err != nil {
 		return false, fmt.Errorf("write the partner map: %w", err)
 	}
+	if err := db.loadPartners(ctx); err != nil {
+		return true, err
+	}
 	return true, nil
 }
 

@@ -24,6 +24,11 @@ type Factory struct {
 	// ConfigPath is the --config flag's value; empty: $RATESCOPE_CONFIG,
 	// else the default locations (Config).
 	ConfigPath string
+	// Cluster is the ClickHouse cluster a new schema is created on
+	// (`ingest migrate --cluster`, or the configuration's cluster:); ""
+	// leaves it to the database (chstore.DB.UseCluster).
+	Cluster string
+
 	// Getenv reads the environment; nil: os.Getenv.
 	Getenv func(string) string
 
@@ -72,6 +77,10 @@ func (f *Factory) DB(ctx context.Context) (*chstore.DB, error) {
 	}
 	db, err := f.open(ctx, f.URL())
 	if err != nil {
+		return nil, err
+	}
+	if err := db.UseCluster(f.Cluster); err != nil {
+		_ = db.Close()
 		return nil, err
 	}
 	f.db = db

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ type Config struct {
 	// data before it is not the partner's usage); zero: the data's own
 	// first request decides.
 	QuotaStart time.Time
+	// Cluster, when set, names the ClickHouse cluster (a <remote_servers>
+	// entry) `ingest migrate` creates the schema on: docs/cluster.md.
+	Cluster string
 }
 
 // Partner is a partner and every identifier its requests are logged under:
@@ -99,8 +103,11 @@ func LoadAs(path, what string) (*Config, error) {
 	return Parse(path, data)
 }
 
+// clusterRE is what a cluster name may be: a plain identifier.
+var clusterRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // topKeys are the sections of the file.
-var topKeys = []string{"warn", "plans", "partners", "ip_limits", "routes", "fields", "quota_start"}
+var topKeys = []string{"warn", "plans", "partners", "ip_limits", "routes", "fields", "quota_start", "cluster"}
 
 // partnerKeys are the keys of a partners entry; the id lists all name
 // identifiers of the partner.
@@ -177,6 +184,12 @@ func Parse(name string, data []byte) (*Config, error) {
 			return nil, errorf(name, n, "quota_start: %v", err)
 		}
 		c.QuotaStart = t
+	}
+	if n := top["cluster"]; n != nil && !yamlnode.IsNull(n) {
+		if n.Kind != yaml.ScalarNode || !clusterRE.MatchString(n.Value) {
+			return nil, errorf(name, n, "cluster: want the name of a ClickHouse cluster (letters, digits and underscores)")
+		}
+		c.Cluster = n.Value
 	}
 	return c, nil
 }

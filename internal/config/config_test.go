@@ -59,6 +59,17 @@ func TestPlansFilesAreConfigurations(t *testing.T) {
 	}
 }
 
+func TestCluster(t *testing.T) {
+	c, err := Parse("c.yaml", []byte("cluster: ratescope\n"))
+	if err != nil || c.Cluster != "ratescope" {
+		t.Fatalf("cluster = %+v, %v", c, err)
+	}
+	c, err = Parse("c.yaml", []byte("partners: []\n"))
+	if err != nil || c.Cluster != "" {
+		t.Fatalf("no cluster: cluster = %q, %v", c.Cluster, err)
+	}
+}
+
 func TestErrorsNameFileAndLine(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"unknown top key", "partners: []\nbogus: 1\n", "c.yaml:2: unknown key \"bogus\""},
@@ -71,6 +82,7 @@ func TestErrorsNameFileAndLine(t *testing.T) {
 		{"bad unit", "fields:\n  latency: {key: d, unit: h}\n", "c.yaml:2: fields: field latency: unit \"h\""},
 		{"syntax", "partners:\n  - {name: a\n", "c.yaml:"},
 		{"bad quota start", "quota_start: soon\n", "c.yaml:1: quota_start"},
+		{"bad cluster", "partners: []\ncluster: my-cluster\n", "c.yaml:2: cluster: want the name of a ClickHouse cluster"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("c.yaml", []byte(tc.yaml))

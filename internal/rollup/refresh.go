@@ -176,8 +176,8 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 	}
 	t := rd.Tables()
 	scratch := db.Table(chquery.RollupScratchPrefix + strconv.FormatUint(uint64(d), 10) + "_" + strconv.FormatInt(time.Now().UnixNano(), 36))
-	if err := db.Conn.Exec(ctx, "CREATE TABLE "+scratch+" AS "+t.Rollup()); err != nil {
-		return 0, fmt.Errorf("rollup %d: create scratch table: %w", d, err)
+	if err := createScratch(ctx, db, t, scratch); err != nil {
+		return 0, fmt.Errorf("rollup %d: %w", d, err)
 	}
 	defer func() {
 		// A fresh context: the scratch table goes even when ctx ended.
@@ -205,6 +205,24 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 		return 0, fmt.Errorf("rollup %d: %w", d, err)
 	}
 	return n, nil
+}
+
+// createScratch creates scratch, a plain MergeTree table with the rollup
+// table's columns, partition key and sorting key, on the server the
+// connection is on: what REPLACE PARTITION can swap in from. (CREATE TABLE
+// … AS the rollup would copy its engine, which on a cluster is replicated
+// under the rollup's own ZooKeeper path.)
+func createScratch(ctx context.Context, db *chstore.DB, t chquery.Tables, scratch string) error {
+	var partition, sorting string
+	err := db.Conn.QueryRow(ctx, "SELECT partition_key, sorting_key FROM system.tables WHERE database = ? AND name = 'requests_1h'", db.Name).Scan(&partition, &sorting)
+	if err != nil {
+		return fmt.Errorf("read the keys of %s: %w", t.Rollup(), err)
+	}
+	q := "CREATE TABLE " + scratch + " AS " + t.Rollup() + " ENGINE = MergeTree() PARTITION BY " + partition + " ORDER BY (" + sorting + ")"
+	if err := db.Conn.Exec(ctx, q); err != nil {
+		return fmt.Errorf("create scratch table: %w", err)
+	}
+	return nil
 }
 
 // recordChecks records that days were complete as of the pass's start.

@@ -1,0 +1,129 @@
+//go:build cluster
+
+package cluster
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/chtest"
+)
+
+// replicatedTables are every table of the schema on a cluster that keeps
+// rows: the shard-local ones and those whole on every server.
+var replicatedTables = []string{"requests_local", "rejected_local", "requests_1h", "rollup_builds", "storm_findings", "limit_findings", "partner_map", "schema_migrations"}
+
+// A replica killed (SIGKILL) in the middle of a load and started again
+// loses nothing and doubles nothing: the load completes on the other
+// replica of its shard, the restarted one catches up from its peer, and
+// every report equals the single node's.
+func TestClusterReplicaDiesMidLoad(t *testing.T) {
+	cl := newCluster(t)
+	c := newCorpus(t, corpusRequests)
+
+	single := chtest.NewURL(t)
+	c.run(t, single, c.ingest, "migrate")
+	c.load(t, single, c.files)
+
+	dbURL := cl.newDB(t)
+	c.run(t, dbURL, c.ingest, "migrate", "--cluster", clusterName)
+	db := open(t, dbURL)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	// Small batches: many inserts, so the kill lands among them.
+	var out strings.Builder
+	load := c.command(ctx, dbURL, c.ingest, append([]string{"--batch-rows", "300"}, c.files...)...)
+	load.Stdout, load.Stderr = &out, &out
+	start := time.Now()
+	if err := load.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- load.Wait() }()
+
+	// Kill server 2 (shard 1's second replica) once rows arrive.
+	var stored uint64
+	for stored < 2000 {
+		select {
+		case err := <-done:
+			t.Fatalf("the load ended (%v) before the kill, with %d rows stored: make the corpus larger\n%s", err, stored, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if err := db.Conn.QueryRow(ctx, "SELECT count() FROM `"+db.Name+"`.requests").Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl.script(t, "kill", os.Getenv("RATESCOPE_TEST_CLUSTER_DIR"), "2")
+	killedAt := time.Since(start)
+	peer := cl.node(t, 1) // server 2's peer in shard 1
+	shardRows := func() uint64 {
+		t.Helper()
+		var n uint64
+		if err := peer.Conn.QueryRow(ctx, "SELECT count() FROM `"+db.Name+"`.requests_local").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	atKill := shardRows()
+	t.Logf("server 2 (shard 1, replica 2) killed %v into the load, with %d rows stored", killedAt.Round(time.Millisecond), stored)
+
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		t.Fatal("the load did not finish")
+	}
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("the load failed with a replica down: %v\n%s", err, out.String())
+	}
+	t.Logf("the load finished %v after the kill (%v in all)", (took - killedAt).Round(time.Millisecond), took.Round(time.Millisecond))
+
+	// While it is down, the cluster answers reads from the other replica.
+	ids := requestIDs(t, open(t, single))
+	want := c.reports(t, single, ids)
+	compareReports(t, want, c.reports(t, dbURL, ids))
+
+	atRestart := shardRows()
+	if atRestart <= atKill {
+		t.Errorf("shard 1 received nothing while server 2 was down (%d rows, then %d): the kill came too late", atKill, atRestart)
+	}
+	t.Logf("while server 2 was down, shard 1 went from %d to %d rows on server 1", atKill, atRestart)
+	cl.script(t, "restart", os.Getenv("RATESCOPE_TEST_CLUSTER_DIR"), "2")
+	restarted := time.Now()
+	var counts [4]map[string]uint64
+	for n := 1; n <= 4; n++ {
+		node := cl.node(t, n)
+		counts[n-1] = map[string]uint64{}
+		for _, table := range replicatedTables {
+			syncReplica(t, node, db.Name, table)
+			var c uint64
+			if err := node.Conn.QueryRow(ctx, "SELECT count() FROM `"+db.Name+"`."+table).Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			counts[n-1][table] = c
+		}
+	}
+	t.Logf("server 2 caught up %v after its restart: rows per server %v", time.Since(restarted).Round(time.Millisecond), counts)
+	for _, table := range replicatedTables {
+		pairs := [][2]int{{0, 1}, {2, 3}}
+		if !strings.HasSuffix(table, "_local") {
+			pairs = [][2]int{{0, 1}, {0, 2}, {0, 3}}
+		}
+		for _, p := range pairs {
+			if a, b := counts[p[0]][table], counts[p[1]][table]; a != b {
+				t.Errorf("%s: server %d holds %d rows, server %d %d", table, p[0]+1, a, p[1]+1, b)
+			}
+		}
+	}
+	sdb := open(t, single)
+	if got, want := countRows(t, db, "`"+db.Name+"`.requests"), countRows(t, sdb, "`"+sdb.Name+"`.requests"); got != want {
+		t.Errorf("the cluster holds %d distinct rows, the single node %d", got, want)
+	}
+	// Reads now reach the restarted replica too: the same reports again.
+	compareReports(t, want, c.reports(t, dbURL, ids))
+}
