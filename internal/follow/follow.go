@@ -145,17 +145,15 @@ type Daemon struct {
 	// Owned by the reader goroutine.
 	patterns      []string
 	files         map[tail.FileID]*file
-	order         []*file                // files, in FileID order
-	skipped       map[tail.FileID]string // compressed or undetectable files: why
-	openErrs      map[string]string      // path → the open error last logged for it
-	fd            fdState                // running out of file descriptors
-	cur           *batch
-	curSince      time.Time // when the first line went into cur (zero: none)
-	handed        []*file   // scratch of handoff
+	order         []*file                    // files, in FileID order
+	skipped       map[tail.FileID]string     // compressed or undetectable files: why
+	openErrs      map[string]string          // path → the open error last logged for it
+	fd            fdState                    // running out of file descriptors
+	ex            *ingest.Exchange[position] // the batch being filled (ex.Cur) and the one being stored
+	curSince      time.Time                  // when the first line went into cur (zero: none)
+	handed        []*file                    // scratch of handoff
 	nextReconcile time.Time
 
-	toInsert chan *batch
-	free     chan *batch
 	progMu   sync.Mutex
 	prog     progress     // for the periodic progress line (progress.go)
 	buffered atomic.Int64 // rows read and not yet stored or given up
@@ -202,15 +200,11 @@ func New(cfg Config) (*Daemon, error) {
 		files:     map[tail.FileID]*file{},
 		skipped:   map[tail.FileID]string{},
 		openErrs:  map[string]string{},
-		toInsert:  make(chan *batch),
-		free:      make(chan *batch, 2),
+		ex:        ingest.NewExchange[position](cfg.FlushRows),
 		connected: make(chan struct{}),
 	}
 	d.core.SetRoutes(cfg.Routes)
 	d.core.SetMapping(cfg.Mapping)
-	// Two batches: one filling while the other is inserted.
-	d.cur = newBatch(cfg.FlushRows)
-	d.free <- newBatch(cfg.FlushRows)
 	d.m.BufferMaxRows.Set(float64(cfg.MaxBufferRows))
 	return d, nil
 }
@@ -280,10 +274,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if fatal == nil {
 		d.log.Info("stopping: storing what was read", "rows", d.buffered.Load())
 		if !d.handoff(insertCtx, d.cfg.ShutdownTimeout+time.Second) {
-			d.lost.Add(int64(d.cur.rows()))
+			d.lost.Add(int64(d.ex.Cur.Rows()))
 		}
 	}
-	close(d.toInsert)
+	d.ex.Close()
 	<-insertDone
 	cancelInsert()
 	wg.Wait()
