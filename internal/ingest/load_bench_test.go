@@ -11,15 +11,9 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/benchlines"
 	"github.com/ratescope/ratescope/internal/chtest"
 )
-
-// benchNginxJSONLine returns the i-th line of a synthetic nginx-json log
-// of ~300-byte lines: 250 routes, five statuses, three partners.
-func benchNginxJSONLine(dst []byte, i int) []byte {
-	return fmt.Appendf(dst, `{"time_iso8601":"2026-11-20T%02d:%02d:%02d+00:00","request_id":"%032x","remote_addr":"203.0.113.%d","request_method":"GET","request_uri":"/v1/bookings/%d?page=2","status":"%d","body_bytes_sent":"%d","request_time":"0.0%02d","http_user_agent":"partner-sdk/2.1","api_key_id":"k-acme0%d"}`,
-		i/3600%24, i/60%60, i%60, i*7919+1, i%250, 1000+i%5000, []int{200, 200, 201, 404, 429}[i%5], 100+i%900, i%100, i%3)
-}
 
 // cpuTime is the process's user+system CPU time so far.
 func cpuTime(tb testing.TB) time.Duration {
@@ -45,7 +39,10 @@ func BenchmarkLoad(b *testing.B) {
 	var line []byte
 	size := 0
 	for i := range lines {
-		line = append(benchNginxJSONLine(line[:0], i), '\n')
+		if line, err = benchlines.Line(line[:0], "nginx-json", i); err != nil {
+			b.Fatal(err)
+		}
+		line = append(line, '\n')
 		size += len(line)
 		_, _ = w.Write(line)
 	}
@@ -54,19 +51,23 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	_ = f.Close()
 	db := chtest.MigratedDB(b)
-	cfg := Config{Format: accesslog.FormatNginxJSON, HashKey: []byte("k")}
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	cpu0 := cpuTime(b)
-	b.ResetTimer()
-	for range b.N {
-		st, err := Load(context.Background(), db, []string{path}, cfg)
-		if err != nil || st.Total.Access != lines {
-			b.Fatalf("load: %v, %d stored", err, st.Total.Access)
-		}
+	for _, rows := range []int{DefaultBatchRows} {
+		b.Run(fmt.Sprintf("batch=%d", rows), func(b *testing.B) {
+			cfg := Config{Format: accesslog.FormatNginxJSON, HashKey: []byte("k"), BatchRows: rows}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			cpu0 := cpuTime(b)
+			b.ResetTimer()
+			for range b.N {
+				st, err := Load(context.Background(), db, []string{path}, cfg)
+				if err != nil || st.Total.Access != lines {
+					b.Fatalf("load: %v, %d stored", err, st.Total.Access)
+				}
+			}
+			b.StopTimer()
+			cpu := cpuTime(b) - cpu0
+			b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "lines/s")
+			b.ReportMetric(float64(b.N*lines)/cpu.Seconds(), "lines/cpu-s")
+		})
 	}
-	b.StopTimer()
-	cpu := cpuTime(b) - cpu0
-	b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "lines/s")
-	b.ReportMetric(float64(b.N*lines)/cpu.Seconds(), "lines/cpu-s")
 }
