@@ -19,8 +19,14 @@ type Batch[P any] struct {
 	reqsDone  bool // the request rows are stored; only the dead letters remain
 }
 
+// initialBatchRows is the room a new batch starts with: a batch grows to
+// what the reader puts in it (and keeps that room across rounds), so a
+// small load or a quiet daemon does not hold two batches' worth of empty
+// columns.
+const initialBatchRows = 4096
+
 func newBatch[P any](rows int) *Batch[P] {
-	return &Batch[P]{Reqs: chstore.NewRequestBatch(rows), Rejs: chstore.NewRejectBatch(1024)}
+	return &Batch[P]{Reqs: chstore.NewRequestBatch(min(rows, initialBatchRows)), Rejs: chstore.NewRejectBatch(256)}
 }
 
 // Rows is the number of rows (requests and dead letters) in b.
