@@ -2,9 +2,14 @@
 // source → detect → parse → normalise → batch → store. Parsing runs on the
 // caller's goroutine while the previous batch is being inserted.
 //
-// The per-line part (parse → normalise → batch) is Core, shared with the
-// follow daemon (internal/follow); the state it carries from one line of a
-// file to the next is a Source, which the daemon checkpoints.
+// The pipeline is one for the one-shot load and the follow daemon
+// (internal/follow): both read lines through tail.Tailer (over a stream
+// here, over a growing file there), detect a file's format with
+// DetectFormat, run each line through Core (parse → normalise → append to
+// the columnar batch) and hand batches to their inserter through an
+// Exchange of two batches, whose Batch.Store inserts what is not stored yet.
+// The state Core carries from one line of a file to the next is a Source,
+// which the daemon checkpoints.
 package ingest
 
 import (
