@@ -48,7 +48,9 @@ func TestBatchStoreResumes(t *testing.T) {
 	fillBatch(b, 3)
 	b.Rejs.Append(chstore.Meta{Source: "s"}, 0, "bad", []byte("x"))
 	sink := &countingSink{failRequests: 1}
-	run := func(ctx context.Context, _ string, _ int, insert func(context.Context) error) error { return insert(ctx) }
+	run := func(ctx context.Context, _ string, _ int, insert func(context.Context) error) error {
+		return insert(ctx)
+	}
 	if err := b.Store(context.Background(), sink, time.Now(), run); err == nil {
 		t.Fatal("the first Store did not fail")
 	}
