@@ -203,7 +203,7 @@ func New(cfg Config) (*Daemon, error) {
 		files:     map[tail.FileID]*file{},
 		skipped:   map[tail.FileID]string{},
 		openErrs:  map[string]string{},
-		ex:        ingest.NewExchange[position](cfg.FlushRows),
+		ex:        ingest.NewExchange[position](cfg.FlushRows, ingest.SmallBatchRows),
 		connected: make(chan struct{}),
 	}
 	d.core.SetRoutes(cfg.Routes)

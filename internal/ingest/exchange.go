@@ -19,14 +19,14 @@ type Batch[P any] struct {
 	reqsDone  bool // the request rows are stored; only the dead letters remain
 }
 
-// initialBatchRows is the room a new batch starts with: a batch grows to
-// what the reader puts in it (and keeps that room across rounds), so a
-// small load or a quiet daemon does not hold two batches' worth of empty
+// SmallBatchRows is the room a batch of a lazily sized Exchange starts
+// with: it grows to what the reader puts in it (and keeps that room across
+// rounds), so a quiet daemon does not hold two batches' worth of empty
 // columns.
-const initialBatchRows = 4096
+const SmallBatchRows = 4096
 
 func newBatch[P any](rows int) *Batch[P] {
-	return &Batch[P]{Reqs: chstore.NewRequestBatch(min(rows, initialBatchRows)), Rejs: chstore.NewRejectBatch(256)}
+	return &Batch[P]{Reqs: chstore.NewRequestBatch(rows), Rejs: chstore.NewRejectBatch(min(rows, 256))}
 }
 
 // Rows is the number of rows (requests and dead letters) in b.
@@ -75,16 +75,20 @@ func (b *Batch[P]) Store(ctx context.Context, sink Sink, now time.Time, run Inse
 type Exchange[P any] struct {
 	// Cur is the batch being filled; owned by the reader.
 	Cur   *Batch[P]
-	rows  int
+	rows  int // a batch's size
+	room  int // the room a new batch starts with
 	full  chan *Batch[P]
 	free  chan *Batch[P]
 	timer *time.Timer
 }
 
-// NewExchange returns an exchange of two batches with room for rows rows.
-func NewExchange[P any](rows int) *Exchange[P] {
-	e := &Exchange[P]{Cur: newBatch[P](rows), rows: rows, full: make(chan *Batch[P]), free: make(chan *Batch[P], 1)}
-	e.free <- newBatch[P](rows)
+// NewExchange returns an exchange of two batches of rows rows, which start
+// with room for room rows (rows: filled at full speed, a load; less,
+// SmallBatchRows: the daemon, often quiet) and grow as they fill.
+func NewExchange[P any](rows, room int) *Exchange[P] {
+	room = min(rows, room)
+	e := &Exchange[P]{Cur: newBatch[P](room), rows: rows, room: room, full: make(chan *Batch[P]), free: make(chan *Batch[P], 1)}
+	e.free <- newBatch[P](room)
 	return e
 }
 
@@ -134,7 +138,7 @@ func (e *Exchange[P]) Batches() <-chan *Batch[P] { return e.full }
 // the memory it took goes back.
 func (e *Exchange[P]) Release(b *Batch[P]) {
 	if b.Rows() > 2*e.rows {
-		b = newBatch[P](e.rows)
+		b = newBatch[P](e.room)
 	} else {
 		b.reset()
 	}

@@ -76,7 +76,7 @@ func TestBatchStoreResumes(t *testing.T) {
 // one that may wait gives up after its wait, and Cur is then unchanged.
 func TestExchangeHandoff(t *testing.T) {
 	ctx := context.Background()
-	e := NewExchange[int](10)
+	e := NewExchange[int](10, 10)
 	first := e.Cur
 	fillBatch(first, 2)
 	if e.Handoff(ctx, 0) {
@@ -113,7 +113,7 @@ func TestExchangeHandoff(t *testing.T) {
 // TestExchangeReleaseGivesBackABigBatch: a batch that grew past twice the
 // exchange's size (an outage's) is replaced, so its memory goes back.
 func TestExchangeReleaseGivesBackABigBatch(t *testing.T) {
-	e := NewExchange[int](2)
+	e := NewExchange[int](2, 2)
 	big := <-e.free
 	fillBatch(big, 5)
 	e.Release(big)

@@ -215,7 +215,7 @@ type loader struct {
 }
 
 func newLoader(sink Sink, cfg Config) *loader {
-	return &loader{cfg: cfg, sink: sink, core: newCoreWith(cfg), ex: NewExchange[struct{}](cfg.BatchRows)}
+	return &loader{cfg: cfg, sink: sink, core: newCoreWith(cfg), ex: NewExchange[struct{}](cfg.BatchRows, cfg.BatchRows)}
 }
 
 func newCoreWith(cfg Config) *Core {
