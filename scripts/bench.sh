@@ -32,8 +32,10 @@ export RATESCOPE_HASH_KEY=${RATESCOPE_HASH_KEY:-ratescope-bench-key}
 export RATESCOPE_CONFIG=/dev/null
 
 for tool in clickhouse-client /usr/bin/time go; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is needed" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "bench: $tool is needed (apt-get install time for /usr/bin/time)" >&2; exit 1; }
 done
+# calc EXPR: floating-point arithmetic without bc (not on every machine).
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 chc() { clickhouse-client --host "$chhost" --port "$chport" "$@"; }
 chc -q 'SELECT 1' >/dev/null || { echo "bench: no ClickHouse answers at $CH (make demo starts one)" >&2; exit 1; }
 
@@ -66,7 +68,7 @@ measure() {
   }
   read -r w u s m <"$work/time.$name"
   printf -v "wall_$name" '%s' "$w"
-  printf -v "cpu_$name" '%.2f' "$(echo "$u + $s" | bc -l)"
+  printf -v "cpu_$name" '%.2f' "$(calc "$u + $s")"
   printf -v "rss_$name" '%s' "$((m / 1024))"
 }
 fresh() { chc -q "DROP DATABASE IF EXISTS $DB" && chc -q "CREATE DATABASE $DB"; }
@@ -133,22 +135,22 @@ kill -TERM "$daemon_pid"
 wait "$time_pid" || true
 daemon_pid=
 read -r _ u s m <"$work/time.daemon"
-daemon_wall=$(printf '%.2f' "$(echo "$end - $start" | bc -l)")
-daemon_cpu=$(printf '%.2f' "$(echo "$u + $s" | bc -l)")
+daemon_wall=$(printf '%.2f' "$(calc "$end - $start")")
+daemon_cpu=$(printf '%.2f' "$(calc "$u + $s")")
 daemon_rss=$((m / 1024))
 
 echo "== parse-only and parse+normalise per format (go test -bench, one core each)"
 go test -run '^$' -bench '^Benchmark(Parse|CoreLine)$' -benchtime 200000x -cpu 1 ./internal/ingest/ >"$work/gobench.txt"
 
 # The table.
-rate() { echo "$1 / $2" | bc -l; }
-ratio() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else printf '%.2f' "$(echo "$1 / $2" | bc -l)"; fi; }
+rate() { calc "$1 / $2"; }
+ratio() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else printf '%.2f' "$(calc "$1 / $2")"; fi; }
 rs_lps=$(rate "$N" "$load_rs2")
 rs_cpu=$cpu_rs2
 rs_lpc=$(rate "$N" "$rs_cpu")
 ch_lps=$(rate "$N" "$wall_chjson")
 rs1_lps=$(rate "$N" "$load_rs1")
-comb_plus_report=$(echo "$load_rscomb + $wall_rsreport" | bc -l)
+comb_plus_report=$(calc "$load_rscomb + $wall_rsreport")
 daemon_lps=$(rate "$N" "$daemon_wall")
 printf '\n%-58s %12s %10s %9s %8s\n' "what ($N lines, $(nproc) cores)" "lines/s" "wall s" "CPU s" "RSS MiB"
 row() {
