@@ -6,7 +6,7 @@ BIN     := bin
 PKGS    := ./...
 GOFLAGS ?=
 
-.PHONY: all build test test-cluster demo bench lint fuzz clean dashboards
+.PHONY: all build test test-cluster demo bench bench-all lint fuzz clean dashboards
 
 all: build
 
@@ -54,10 +54,20 @@ demo: build
 dashboards:
 	$(GO) run ./dashboards -out deploy/grafana/dashboards
 
-# RATESCOPE_BENCH_REQUESTS sizes the report benchmarks (10000000: the
-# issue-10 scale); the last table puts each question computed from the
-# rows beside the same answer read from the rollups and findings.
+# make bench prints two tables. The ingest table (scripts/bench.sh, issue
+# 12): ratescope's load beside clickhouse-client's JSONEachRow load,
+# GoAccess and lnav, the daemon, parse speed per format and GOMAXPROCS
+# scaling, written as JSON to bench/results.json; BENCH_LINES sizes it
+# (400000). The report table: RATESCOPE_BENCH_REQUESTS sizes the report
+# benchmarks (10000000: the issue-10 scale); it puts each question computed
+# from the rows beside the same answer read from the rollups and findings.
+# `make bench-all` runs every Go benchmark of the repository, 5 times.
 bench:
+	scripts/with-clickhouse.sh scripts/bench.sh
+	scripts/with-clickhouse.sh $(GO) test -run '^$$' -bench '^BenchmarkKept$$' -benchmem -count 3 -timeout 30m ./internal/analysis/ | tee bench.txt
+	scripts/bench-table.sh bench.txt
+
+bench-all:
 	scripts/with-clickhouse.sh $(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m $(PKGS) | tee bench.txt
 	scripts/bench-table.sh bench.txt
 
@@ -81,4 +91,4 @@ fuzz:
 
 # .cache/chdb (the chDB library, 566 MB) is kept: rm -rf .cache fetches it again.
 clean:
-	rm -rf $(BIN) .clickhouse .demo bench.txt
+	rm -rf $(BIN) .clickhouse .demo bench.txt bench

@@ -9,9 +9,10 @@
 -- rejected, its state the report's rule applied to the two. So, for the
 -- window of a pass, the highest utilization of its minutes, their summed
 -- throttled count and their worst state are what the report prints for
--- that window (docs/rollups.md). The measures keep the history of the
--- writing pass's window [window_from, window_to): a bucket starts full and
--- a sliding window empty at window_from.
+-- that window, or any window of whole minutes (docs/rollups.md). The
+-- writing pass's window is [window_from, window_to); its simulations
+-- replayed each limit's warm-up before window_from (up to an hour), so a
+-- minute's measures do not depend on which pass wrote it.
 --
 -- subject is 'partner' (partner: the plans file's name, ip empty) or 'ip'
 -- (ip: the client IP, partner empty). Per IP, a minute is kept when its

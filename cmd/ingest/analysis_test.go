@@ -30,7 +30,8 @@ func stormLine(t0 time.Time, i int) string {
 // with the first part's attempts, then updates the same storm with all of
 // them; at the end the kept storms and rate-limit rows of the pass's
 // window are what report retry-storms and report rate-limits give for it,
-// and so are its limit minutes (partners and IPs) once folded.
+// and so are its limit minutes (partners and IPs) once folded, over the
+// window and over windows of whole minutes cut at the storm.
 func TestFollowKeepsAGrowingStorm(t *testing.T) {
 	ingest := clitest.Build(t, "ingest")
 	url := chtest.NewURL(t)
@@ -131,6 +132,29 @@ func TestFollowKeepsAGrowingStorm(t *testing.T) {
 		}
 		if a, b := mustJSON(t, ratelimit.Aggregate(mins)), mustJSON(t, ratelimit.WithMinutes(rows)); a != b {
 			return false, fmt.Sprintf("window %s–%s: limit minutes folded %s, report rate-limits %s", from, to, a, b)
+		}
+		// And so do the minutes of any window of whole minutes inside it,
+		// cut at the storm's minutes: the passes replay the warm-up
+		// before their windows, so a minute carries its history whichever
+		// pass wrote it.
+		for _, cut := range []time.Time{t0.Truncate(time.Minute), t0.Truncate(time.Minute).Add(time.Minute)} {
+			for _, w := range [][2]time.Time{{from, cut}, {cut, to}} {
+				if !w[0].Before(w[1]) {
+					continue
+				}
+				rows, err := ratelimit.Compute(ctx, rd, plans, ratelimit.Query{From: w[0], To: w[1]})
+				if err != nil {
+					return false, err.Error()
+				}
+				mins, err := findings.LimitMinutes(ctx, rd, w[0], w[1], "")
+				if err != nil {
+					return false, err.Error()
+				}
+				folded := append([]ratelimit.Row{}, ratelimit.Aggregate(mins)...) // none: [], as WithMinutes
+				if a, b := mustJSON(t, folded), mustJSON(t, ratelimit.WithMinutes(rows)); a != b {
+					return false, fmt.Sprintf("window %s–%s: limit minutes folded %s, report rate-limits %s", w[0], w[1], a, b)
+				}
+			}
 		}
 		subjects := map[string]bool{}
 		for _, m := range mins {

@@ -130,6 +130,11 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 	logger := slog.New(slog.NewTextHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{Level: level}))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buffer := o.MaxBufferRows
+	if buffer == 0 {
+		buffer = 2 * o.FlushRows
+	}
+	setMemoryLimit(buffer)
 	d, err := follow.New(follow.Config{
 		Patterns: o.Patterns,
 		StateDir: o.StateDir,

@@ -60,8 +60,9 @@ For each partner and limit, utilization is the highest of:
 
   sustained  token bucket: highest average rate over any 60 s ÷ rate
   burst      token bucket: 1 − lowest simulated bucket level ÷ burst
-             (a full bucket refilled at rate/s; each request takes a token;
-             a second's requests are taken together)
+             (a full bucket refilled at rate/1000 per millisecond; each
+             request takes a token; a millisecond's requests are taken
+             together)
   window     count limit: highest count in any sliding window of per ÷ limit
   quota      monthly quota: this month's requests so far ÷ the time the data
              covers (from the month's first request, or the configuration's
@@ -69,6 +70,10 @@ For each partner and limit, utilization is the highest of:
              -o wide shows projected_from_days, what it stands on
   headers    where the logs carry X-RateLimit-Limit/Remaining:
              1 − lowest remaining ÷ limit
+
+Buckets and windows replay a warm-up before the window (each limit's
+longest look-back: per, or 60 s and burst ÷ rate; 60 s to 1 h) and measure
+only the window: a bucket drained just before --since is still drained.
 
 A rate-0 limit (API Gateway's "0 RPS") allows nothing: its utilization is
 the number of requests it saw. State is "over" when utilization is above 1,

@@ -22,7 +22,7 @@ import (
 // two one-shot passes — round after round, the sample loaded again in
 // between: no pass fails, the rollups hold each request once, the reports
 // read through them equal the reports from the rows, and the minutes of
-// the last pass's window fold into report rate-limits.
+// each pass's window fold into report rate-limits.
 func TestConcurrentPasses(t *testing.T) {
 	ctx := context.Background()
 	db := chtest.MigratedDB(t)
@@ -88,8 +88,11 @@ func TestConcurrentPasses(t *testing.T) {
 			t.Errorf("round %d: summary through the rollups %s, from the rows %s", round, jsonOf(t, kept), jsonOf(t, raw))
 		}
 		// Each minute is read as the latest pass that covered it wrote
-		// it, so the minutes fold into the report of that pass's window:
-		// of one of the two when they overlap, of both when they are one.
+		// it, and the passes replay the warm-up before their windows, so a
+		// minute is the same whichever pass wrote it: the minutes fold into
+		// the report of both passes' windows, however they overlap.
+		// (Before the warm-up, only the latest pass's window folded: the
+		// other pass's minutes at its start lacked their history.)
 		var folded []string
 		for _, r := range res {
 			if r.To.IsZero() {
@@ -107,8 +110,8 @@ func TestConcurrentPasses(t *testing.T) {
 				folded = append(folded, "window "+r.From.String()+"–"+r.To.String()+": minutes folded "+a+", report "+b)
 			}
 		}
-		if len(folded) == 2 || (len(folded) == 1 && res[0].From.Equal(res[1].From) && res[0].To.Equal(res[1].To)) {
-			t.Errorf("round %d: the minutes fold into neither pass's report: %v", round, folded)
+		if len(folded) > 0 {
+			t.Errorf("round %d: the minutes do not fold into the report of every pass's window: %v", round, folded)
 		}
 	}
 }

@@ -46,52 +46,57 @@ const MaxRejectRaw = 4 << 10
 // A batch keeps its column slices across Reset, so a steady stream of
 // batches of similar size allocates little beyond the text arena (one chunk
 // per batch: Reset never overwrites text an earlier insert may still read).
+// Text columns hold spans of the arena, not strings: a batch has no
+// pointers per row for the garbage collector to scan, which is what made
+// a bounded heap (cmd/ingest's memory limit) cost CPU; InsertRequests makes
+// the strings one block at a time for the driver, which copies them.
 type RequestBatch struct {
 	text                  arena
-	source, format, shape lastCopy
+	source, format, shape lastSpan
+	scratch               []string // one column of one block, at insert
 	fieldNames, fieldMsgs []string // backing arrays of the rows' field lists
 	times, ingested       []time.Time
 	timesMs               []int64
 	days                  []uint32
 
 	timeMs           []int64 // as logged; resolved at insert (0 = absent)
-	requestID        []string
+	requestID        []span
 	kind             []uint8
 	synthetic        []uint8
-	method           []string
-	path             []string
-	route            []string
+	method           []span
+	path             []span
+	route            []span
 	status           []uint16
-	partner          []string
-	clientIP         []string
+	partner          []span
+	clientIP         []span
 	latencyMs        []float32
 	bytesSent        []int64
-	userAgent        []string
-	idempotencyKey   []string
+	userAgent        []span
+	idempotencyKey   []span
 	retryAfter       []int32
 	rlLimit          []int64
 	rlRemaining      []int64
 	rlReset          []int64
-	errorType        []string
-	responseFlags    []string
-	errShape         []string
-	errCode          []string
-	errMessage       []string
-	errDetails       []string
+	errorType        []span
+	responseFlags    []span
+	errShape         []span
+	errCode          []span
+	errMessage       []span
+	errDetails       []span
 	errFieldNames    [][]string
 	errFieldMessages [][]string
 	errRetryAfter    []int32
 	errStatus        []uint16
-	errRaw           []string
-	formatCol        []string
-	sourceCol        []string
+	errRaw           []span
+	formatCol        []span
+	sourceCol        []span
 	offset           []uint64
 }
 
 // NewRequestBatch returns an empty batch with room for capacity rows.
 func NewRequestBatch(capacity int) *RequestBatch {
 	capacity = max(capacity, 0)
-	strs := func() []string { return make([]string, 0, capacity) }
+	strs := func() []span { return make([]span, 0, capacity) }
 	return &RequestBatch{
 		timeMs:           make([]int64, 0, capacity),
 		requestID:        strs(),
@@ -139,47 +144,47 @@ func NewRequestBatch(capacity int) *RequestBatch {
 func (b *RequestBatch) Append(r *accesslog.Record, kind Kind, env *errbody.Envelope, m Meta) {
 	a := &b.text
 	b.timeMs = append(b.timeMs, r.TimeMs)
-	b.requestID = append(b.requestID, a.copyBytes(r.RequestID))
+	b.requestID = append(b.requestID, a.add(r.RequestID))
 	b.kind = append(b.kind, uint8(kind))
 	b.synthetic = append(b.synthetic, boolToUInt8(m.Synthetic))
-	b.method = append(b.method, a.copyBytes(r.Method))
-	b.path = append(b.path, a.copyBytes(r.Path))
-	b.route = append(b.route, a.copyBytes(r.Route))
+	b.method = append(b.method, a.add(r.Method))
+	b.path = append(b.path, a.add(r.Path))
+	b.route = append(b.route, a.add(r.Route))
 	b.status = append(b.status, r.Status)
-	b.partner = append(b.partner, a.copyBytes(r.Partner))
-	b.clientIP = append(b.clientIP, a.copyBytes(r.ClientIP))
+	b.partner = append(b.partner, a.add(r.Partner))
+	b.clientIP = append(b.clientIP, a.add(r.ClientIP))
 	b.latencyMs = append(b.latencyMs, float32(r.LatencyMs))
 	b.bytesSent = append(b.bytesSent, r.BytesSent)
-	b.userAgent = append(b.userAgent, a.copyBytes(r.UserAgent))
-	b.idempotencyKey = append(b.idempotencyKey, a.copyBytes(r.IdempotencyKey))
+	b.userAgent = append(b.userAgent, a.add(r.UserAgent))
+	b.idempotencyKey = append(b.idempotencyKey, a.add(r.IdempotencyKey))
 	b.retryAfter = append(b.retryAfter, r.RetryAfter)
 	b.rlLimit = append(b.rlLimit, r.RateLimitLimit)
 	b.rlRemaining = append(b.rlRemaining, r.RateLimitRemaining)
 	b.rlReset = append(b.rlReset, r.RateLimitReset)
-	b.errorType = append(b.errorType, a.copyBytes(r.ErrorType))
-	b.responseFlags = append(b.responseFlags, a.copyBytes(r.ResponseFlags))
+	b.errorType = append(b.errorType, a.add(r.ErrorType))
+	b.responseFlags = append(b.responseFlags, a.add(r.ResponseFlags))
 	if env == nil {
-		b.errShape = append(b.errShape, "")
-		b.errCode = append(b.errCode, "")
-		b.errMessage = append(b.errMessage, "")
-		b.errDetails = append(b.errDetails, "")
+		b.errShape = append(b.errShape, 0)
+		b.errCode = append(b.errCode, 0)
+		b.errMessage = append(b.errMessage, 0)
+		b.errDetails = append(b.errDetails, 0)
 		b.errFieldNames = append(b.errFieldNames, nil)
 		b.errFieldMessages = append(b.errFieldMessages, nil)
 		b.errRetryAfter = append(b.errRetryAfter, -1)
 		b.errStatus = append(b.errStatus, 0)
-		b.errRaw = append(b.errRaw, "")
+		b.errRaw = append(b.errRaw, 0)
 	} else {
-		b.errShape = append(b.errShape, b.shape.copy(a, env.Shape))
-		b.errCode = append(b.errCode, a.copyString(env.Code))
-		b.errMessage = append(b.errMessage, a.copyString(env.Message))
-		b.errDetails = append(b.errDetails, a.copyString(env.Details))
+		b.errShape = append(b.errShape, b.shape.add(a, env.Shape))
+		b.errCode = append(b.errCode, a.addString(env.Code))
+		b.errMessage = append(b.errMessage, a.addString(env.Message))
+		b.errDetails = append(b.errDetails, a.addString(env.Details))
 		b.appendFields(env.Fields)
 		b.errRetryAfter = append(b.errRetryAfter, env.RetryAfter)
 		b.errStatus = append(b.errStatus, env.Status)
-		b.errRaw = append(b.errRaw, a.copyString(env.Raw))
+		b.errRaw = append(b.errRaw, a.addString(env.Raw))
 	}
-	b.formatCol = append(b.formatCol, b.format.copy(a, m.Format))
-	b.sourceCol = append(b.sourceCol, b.source.copy(a, m.Source))
+	b.formatCol = append(b.formatCol, b.format.add(a, m.Format))
+	b.sourceCol = append(b.sourceCol, b.source.add(a, m.Source))
 	b.offset = append(b.offset, m.Offset)
 }
 
@@ -212,43 +217,43 @@ func (b *RequestBatch) Len() int { return len(b.requestID) }
 // anyone still holds stays valid and unchanged.
 func (b *RequestBatch) Reset() {
 	b.text.reset()
-	b.source, b.format, b.shape = lastCopy{}, lastCopy{}, lastCopy{}
+	b.source, b.format, b.shape = lastSpan{}, lastSpan{}, lastSpan{}
 	clear(b.fieldNames) // drop references to the old text
 	clear(b.fieldMsgs)
 	b.fieldNames, b.fieldMsgs = b.fieldNames[:0], b.fieldMsgs[:0]
 	b.timeMs = b.timeMs[:0]
-	b.requestID = truncStrings(b.requestID)
+	b.requestID = b.requestID[:0]
 	b.kind = b.kind[:0]
 	b.synthetic = b.synthetic[:0]
-	b.method = truncStrings(b.method)
-	b.path = truncStrings(b.path)
-	b.route = truncStrings(b.route)
+	b.method = b.method[:0]
+	b.path = b.path[:0]
+	b.route = b.route[:0]
 	b.status = b.status[:0]
-	b.partner = truncStrings(b.partner)
-	b.clientIP = truncStrings(b.clientIP)
+	b.partner = b.partner[:0]
+	b.clientIP = b.clientIP[:0]
 	b.latencyMs = b.latencyMs[:0]
 	b.bytesSent = b.bytesSent[:0]
-	b.userAgent = truncStrings(b.userAgent)
-	b.idempotencyKey = truncStrings(b.idempotencyKey)
+	b.userAgent = b.userAgent[:0]
+	b.idempotencyKey = b.idempotencyKey[:0]
 	b.retryAfter = b.retryAfter[:0]
 	b.rlLimit = b.rlLimit[:0]
 	b.rlRemaining = b.rlRemaining[:0]
 	b.rlReset = b.rlReset[:0]
-	b.errorType = truncStrings(b.errorType)
-	b.responseFlags = truncStrings(b.responseFlags)
-	b.errShape = truncStrings(b.errShape)
-	b.errCode = truncStrings(b.errCode)
-	b.errMessage = truncStrings(b.errMessage)
-	b.errDetails = truncStrings(b.errDetails)
+	b.errorType = b.errorType[:0]
+	b.responseFlags = b.responseFlags[:0]
+	b.errShape = b.errShape[:0]
+	b.errCode = b.errCode[:0]
+	b.errMessage = b.errMessage[:0]
+	b.errDetails = b.errDetails[:0]
 	clear(b.errFieldNames)
 	clear(b.errFieldMessages)
 	b.errFieldNames = b.errFieldNames[:0]
 	b.errFieldMessages = b.errFieldMessages[:0]
 	b.errRetryAfter = b.errRetryAfter[:0]
 	b.errStatus = b.errStatus[:0]
-	b.errRaw = truncStrings(b.errRaw)
-	b.formatCol = truncStrings(b.formatCol)
-	b.sourceCol = truncStrings(b.sourceCol)
+	b.errRaw = b.errRaw[:0]
+	b.formatCol = b.formatCol[:0]
+	b.sourceCol = b.sourceCol[:0]
 	b.offset = b.offset[:0]
 }
 

@@ -209,14 +209,14 @@ func absentRecordForTest() accesslog.Record {
 
 func TestPickFill(t *testing.T) {
 	src := []string{"a", "b", "c"}
-	if got := pick(src, nil); &got[0] != &src[0] {
-		t.Error("pick(src, nil) copied")
+	if got := pick(src, nil, 1, 3); &got[0] != &src[1] || len(got) != 2 {
+		t.Error("pick(src, nil, 1, 3) copied, or is not src[1:3]")
 	}
-	if got := pick(src, []int{2, 0}); !reflect.DeepEqual(got, []string{"c", "a"}) {
+	if got := pick(src, []int{2, 0, 1}, 0, 2); !reflect.DeepEqual(got, []string{"c", "a"}) {
 		t.Errorf("pick = %v", got)
 	}
-	if got := pick(src, []int{}); len(got) != 0 {
-		t.Errorf("pick(src, []) = %v", got)
+	if got := pick(src, []int{}, 0, 0); len(got) != 0 {
+		t.Errorf("pick(src, [], 0, 0) = %v", got)
 	}
 	s := fill([]int{9, 9, 9, 9}, 2, 7)
 	if !reflect.DeepEqual(s, []int{7, 7}) {
@@ -239,9 +239,10 @@ func TestResetKeepsNothing(t *testing.T) {
 	}
 	r.RequestID = []byte("b")
 	b.Append(&r, KindErrorBody, nil, Meta{Source: "t"})
-	if b.Len() != 1 || b.requestID[0] != "b" || b.kind[0] != 2 || b.sourceCol[0] != "t" || b.errCode[0] != "" ||
-		b.errFieldNames[0] != nil || b.errRetryAfter[0] != -1 || b.formatCol[0] != "" {
-		t.Fatalf("row after Reset carries old values: id %q kind %d source %q code %q fields %v", b.requestID[0], b.kind[0], b.sourceCol[0], b.errCode[0], b.errFieldNames[0])
+	str := func(col []span) string { return b.text.str(col[0]) }
+	if b.Len() != 1 || str(b.requestID) != "b" || b.kind[0] != 2 || str(b.sourceCol) != "t" || str(b.errCode) != "" ||
+		b.errFieldNames[0] != nil || b.errRetryAfter[0] != -1 || str(b.formatCol) != "" {
+		t.Fatalf("row after Reset carries old values: id %q kind %d source %q code %q fields %v", str(b.requestID), b.kind[0], str(b.sourceCol), str(b.errCode), b.errFieldNames[0])
 	}
 	rb := NewRejectBatch(1)
 	rb.Append(Meta{Source: "s"}, 5, "r", []byte("x"))
@@ -329,4 +330,44 @@ func FuzzTruncateUTF8(f *testing.F) {
 			t.Fatalf("truncateUTF8(%q, %d) = %q: cut more than a character", p, n, got)
 		}
 	})
+}
+
+// TestArenaSpans: text added as spans reads back the same, across many
+// chunks, mixed with copied strings, and a string made from a span stays
+// unchanged after a reset and more text.
+func TestArenaSpans(t *testing.T) {
+	var a arena
+	var spans []span
+	var want []string
+	for i := range 3 * minArenaChunk / 50 {
+		s := strings.Repeat(string(rune('a'+i%26)), 1+i%97)
+		if i%5 == 0 {
+			_ = a.copyString(s) // a copied string between spans
+		}
+		spans = append(spans, a.addString(s))
+		want = append(want, s)
+	}
+	if a.add(nil) != 0 || a.str(0) != "" {
+		t.Fatal("the empty text is not the zero span")
+	}
+	big := bytes.Repeat([]byte("z"), 2*maxChunk/3)
+	bigSpan := a.add(big)
+	spans, want = append(spans, bigSpan), append(want, string(big))
+	for i, sp := range spans {
+		if got := a.str(sp); got != want[i] {
+			t.Fatalf("span %d reads %d bytes %.10q…, want %d bytes %.10q…", i, len(got), got, len(want[i]), want[i])
+		}
+	}
+	kept := a.str(spans[7])
+	a.reset()
+	for range 1000 {
+		a.addString("overwrite?")
+	}
+	if kept != want[7] {
+		t.Fatalf("a string made from a span changed after reset: %q", kept)
+	}
+	got := a.strings(nil, []span{a.addString("x"), 0, a.addString("yz")}, []int{2, 0}, 0, 2)
+	if !reflect.DeepEqual(got, []string{"yz", "x"}) {
+		t.Fatalf("strings by rows = %q", got)
+	}
 }

@@ -24,45 +24,54 @@ const (
 )
 
 // requestColumns maps the requests table's columns to a batch's slices, in
-// the order of the INSERT's column list. rows selects a subset (nil = all).
+// the order of the INSERT's column list: values gives one block of a
+// column, the batch's rows lo to hi (of rows[lo:hi] when rows is not nil).
+// A text column's block is made from its spans into the batch's scratch,
+// which the driver copies before the next column is asked for.
 var requestColumns = [...]struct {
 	name   string
-	values func(b *RequestBatch, rows []int) any
+	values func(b *RequestBatch, rows []int, lo, hi int) any
 }{
-	{"time", func(b *RequestBatch, rows []int) any { return pick(b.times, rows) }},
-	{"time_ms", func(b *RequestBatch, rows []int) any { return pick(b.timesMs, rows) }},
-	{"request_id", func(b *RequestBatch, rows []int) any { return pick(b.requestID, rows) }},
-	{"kind", func(b *RequestBatch, rows []int) any { return pick(b.kind, rows) }},
-	{"synthetic", func(b *RequestBatch, rows []int) any { return pick(b.synthetic, rows) }},
-	{"method", func(b *RequestBatch, rows []int) any { return pick(b.method, rows) }},
-	{"path", func(b *RequestBatch, rows []int) any { return pick(b.path, rows) }},
-	{"route", func(b *RequestBatch, rows []int) any { return pick(b.route, rows) }},
-	{"status", func(b *RequestBatch, rows []int) any { return pick(b.status, rows) }},
-	{"partner", func(b *RequestBatch, rows []int) any { return pick(b.partner, rows) }},
-	{"client_ip", func(b *RequestBatch, rows []int) any { return pick(b.clientIP, rows) }},
-	{"latency_ms", func(b *RequestBatch, rows []int) any { return pick(b.latencyMs, rows) }},
-	{"bytes_sent", func(b *RequestBatch, rows []int) any { return pick(b.bytesSent, rows) }},
-	{"user_agent", func(b *RequestBatch, rows []int) any { return pick(b.userAgent, rows) }},
-	{"idempotency_key", func(b *RequestBatch, rows []int) any { return pick(b.idempotencyKey, rows) }},
-	{"retry_after", func(b *RequestBatch, rows []int) any { return pick(b.retryAfter, rows) }},
-	{"rl_limit", func(b *RequestBatch, rows []int) any { return pick(b.rlLimit, rows) }},
-	{"rl_remaining", func(b *RequestBatch, rows []int) any { return pick(b.rlRemaining, rows) }},
-	{"rl_reset", func(b *RequestBatch, rows []int) any { return pick(b.rlReset, rows) }},
-	{"error_type", func(b *RequestBatch, rows []int) any { return pick(b.errorType, rows) }},
-	{"response_flags", func(b *RequestBatch, rows []int) any { return pick(b.responseFlags, rows) }},
-	{"err_shape", func(b *RequestBatch, rows []int) any { return pick(b.errShape, rows) }},
-	{"err_code", func(b *RequestBatch, rows []int) any { return pick(b.errCode, rows) }},
-	{"err_message", func(b *RequestBatch, rows []int) any { return pick(b.errMessage, rows) }},
-	{"err_details", func(b *RequestBatch, rows []int) any { return pick(b.errDetails, rows) }},
-	{"err_field_names", func(b *RequestBatch, rows []int) any { return pick(b.errFieldNames, rows) }},
-	{"err_field_messages", func(b *RequestBatch, rows []int) any { return pick(b.errFieldMessages, rows) }},
-	{"err_retry_after", func(b *RequestBatch, rows []int) any { return pick(b.errRetryAfter, rows) }},
-	{"err_status", func(b *RequestBatch, rows []int) any { return pick(b.errStatus, rows) }},
-	{"err_raw", func(b *RequestBatch, rows []int) any { return pick(b.errRaw, rows) }},
-	{"format", func(b *RequestBatch, rows []int) any { return pick(b.formatCol, rows) }},
-	{"source", func(b *RequestBatch, rows []int) any { return pick(b.sourceCol, rows) }},
-	{"offset", func(b *RequestBatch, rows []int) any { return pick(b.offset, rows) }},
-	{"ingested_at", func(b *RequestBatch, rows []int) any { return pick(b.ingested, rows) }},
+	{"time", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.times, rows, lo, hi) }},
+	{"time_ms", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.timesMs, rows, lo, hi) }},
+	{"request_id", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.requestID, rows, lo, hi) }},
+	{"kind", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.kind, rows, lo, hi) }},
+	{"synthetic", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.synthetic, rows, lo, hi) }},
+	{"method", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.method, rows, lo, hi) }},
+	{"path", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.path, rows, lo, hi) }},
+	{"route", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.route, rows, lo, hi) }},
+	{"status", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.status, rows, lo, hi) }},
+	{"partner", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.partner, rows, lo, hi) }},
+	{"client_ip", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.clientIP, rows, lo, hi) }},
+	{"latency_ms", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.latencyMs, rows, lo, hi) }},
+	{"bytes_sent", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.bytesSent, rows, lo, hi) }},
+	{"user_agent", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.userAgent, rows, lo, hi) }},
+	{"idempotency_key", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.idempotencyKey, rows, lo, hi) }},
+	{"retry_after", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.retryAfter, rows, lo, hi) }},
+	{"rl_limit", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.rlLimit, rows, lo, hi) }},
+	{"rl_remaining", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.rlRemaining, rows, lo, hi) }},
+	{"rl_reset", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.rlReset, rows, lo, hi) }},
+	{"error_type", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.errorType, rows, lo, hi) }},
+	{"response_flags", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.responseFlags, rows, lo, hi) }},
+	{"err_shape", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.errShape, rows, lo, hi) }},
+	{"err_code", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.errCode, rows, lo, hi) }},
+	{"err_message", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.errMessage, rows, lo, hi) }},
+	{"err_details", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.errDetails, rows, lo, hi) }},
+	{"err_field_names", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.errFieldNames, rows, lo, hi) }},
+	{"err_field_messages", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.errFieldMessages, rows, lo, hi) }},
+	{"err_retry_after", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.errRetryAfter, rows, lo, hi) }},
+	{"err_status", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.errStatus, rows, lo, hi) }},
+	{"err_raw", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.errRaw, rows, lo, hi) }},
+	{"format", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.formatCol, rows, lo, hi) }},
+	{"source", func(b *RequestBatch, rows []int, lo, hi int) any { return b.texts(b.sourceCol, rows, lo, hi) }},
+	{"offset", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.offset, rows, lo, hi) }},
+	{"ingested_at", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.ingested, rows, lo, hi) }},
+}
+
+// texts makes the strings of one block of a text column into b.scratch.
+func (b *RequestBatch) texts(col []span, rows []int, lo, hi int) []string {
+	b.scratch = b.text.strings(b.scratch, col, rows, lo, hi)
+	return b.scratch
 }
 
 // rejectColumns maps the rejected table's columns to a batch's slices.
@@ -103,12 +112,14 @@ func (db *DB) InsertRequests(ctx context.Context, b *RequestBatch, ingestedAt ti
 	if groups == nil {
 		groups = [][]int{nil} // one insert of every row
 	}
-	values := make([]any, len(requestColumns))
+	defer func() { clear(b.scratch) }() // hold no text after the insert
 	for _, rows := range groups {
-		for i, c := range requestColumns {
-			values[i] = c.values(b, rows)
+		n := b.Len()
+		if rows != nil {
+			n = len(rows)
 		}
-		if err := db.insertColumns(ctx, "requests", names, values); err != nil {
+		column := func(i, lo, hi int) any { return requestColumns[i].values(b, rows, lo, hi) }
+		if err := db.insertBlocks(ctx, "requests", names, n, column); err != nil {
 			return fmt.Errorf("insert requests: %w", err)
 		}
 	}
@@ -139,7 +150,8 @@ func (db *DB) InsertRejects(ctx context.Context, b *RejectBatch, ingestedAt time
 	for i, c := range rejectColumns {
 		names[i], values[i] = c.name, c.values(b)
 	}
-	if err := db.insertColumns(ctx, "rejected", names, values); err != nil {
+	column := func(i, lo, hi int) any { return reflect.ValueOf(values[i]).Slice(lo, hi).Interface() }
+	if err := db.insertBlocks(ctx, "rejected", names, n, column); err != nil {
 		return fmt.Errorf("insert rejects: %w", err)
 	}
 	return nil
@@ -182,9 +194,11 @@ func checkDateTime(t time.Time) error {
 // parts (min_insert_block_size_rows), so this does not add parts.
 const insertBlockRows = 16 << 10
 
-// insertColumns runs one INSERT of whole columns, names[i] taking values[i]
-// (slices of equal length), sent in blocks of insertBlockRows rows.
-func (db *DB) insertColumns(ctx context.Context, table string, names []string, values []any) error {
+// insertBlocks runs one INSERT of n rows into the columns names, sent in
+// blocks of insertBlockRows rows: column(i, lo, hi) gives column i's rows
+// lo to hi, which the driver copies at once (so column may reuse its
+// memory from one call to the next).
+func (db *DB) insertBlocks(ctx context.Context, table string, names []string, n int, column func(i, lo, hi int) any) error {
 	batch, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table(table)+" ("+strings.Join(names, ", ")+")")
 	if err != nil {
 		return err
@@ -194,14 +208,10 @@ func (db *DB) insertColumns(ctx context.Context, table string, names []string, v
 			_ = batch.Abort()
 		}
 	}()
-	n := reflect.ValueOf(values[0]).Len()
 	for lo := 0; lo < n; lo += insertBlockRows {
 		hi := min(lo+insertBlockRows, n)
-		for i, v := range values {
-			if lo > 0 || hi < n {
-				v = reflect.ValueOf(v).Slice(lo, hi).Interface()
-			}
-			if err := appendColumn(batch.Column(i), v); err != nil {
+		for i := range names {
+			if err := appendColumn(batch.Column(i), column(i, lo, hi)); err != nil {
 				return fmt.Errorf("column %s: %w", names[i], err)
 			}
 		}
@@ -259,13 +269,14 @@ func groupByDay(days []uint32, maxDays int) [][]int {
 	return groups
 }
 
-// pick returns the elements of src at rows, or src itself when rows is nil.
-func pick[T any](src []T, rows []int) []T {
+// pick returns src's rows lo to hi — a subslice, not a copy — or, when
+// rows is not nil, a copy of the elements of src at rows[lo:hi].
+func pick[T any](src []T, rows []int, lo, hi int) []T {
 	if rows == nil {
-		return src
+		return src[lo:hi]
 	}
-	out := make([]T, len(rows))
-	for i, r := range rows {
+	out := make([]T, hi-lo)
+	for i, r := range rows[lo:hi] {
 		out[i] = src[r]
 	}
 	return out

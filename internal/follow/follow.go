@@ -60,7 +60,7 @@ type Config struct {
 	Routes       *route.Templates   // configured route templates; nil: derive only
 	Mapping      *accesslog.Mapping // keys of a custom JSON log; nil: the vocabulary only
 
-	FlushRows     int           // hand a batch to the inserter at this many rows; default 100,000
+	FlushRows     int           // hand a batch to the inserter at this many rows; default DefaultFlushRows
 	FlushInterval time.Duration // … or when its first line is this old; default 1s
 	MaxBufferRows int           // rows read and not yet stored, at most; default 2×FlushRows
 
@@ -88,7 +88,10 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultFlushRows     = 100_000
+	// DefaultFlushRows keeps the daemon small (it runs beside the
+	// gateway): with the buffer at twice it, about 40 MiB of rows at
+	// most; still well above ClickHouse's 10,000 rows per insert.
+	DefaultFlushRows     = 25_000
 	DefaultFlushInterval = time.Second
 )
 
@@ -145,17 +148,15 @@ type Daemon struct {
 	// Owned by the reader goroutine.
 	patterns      []string
 	files         map[tail.FileID]*file
-	order         []*file                // files, in FileID order
-	skipped       map[tail.FileID]string // compressed or undetectable files: why
-	openErrs      map[string]string      // path → the open error last logged for it
-	fd            fdState                // running out of file descriptors
-	cur           *batch
-	curSince      time.Time // when the first line went into cur (zero: none)
-	handed        []*file   // scratch of handoff
+	order         []*file                    // files, in FileID order
+	skipped       map[tail.FileID]string     // compressed or undetectable files: why
+	openErrs      map[string]string          // path → the open error last logged for it
+	fd            fdState                    // running out of file descriptors
+	ex            *ingest.Exchange[position] // the batch being filled (ex.Cur) and the one being stored
+	curSince      time.Time                  // when the first line went into cur (zero: none)
+	handed        []*file                    // scratch of handoff
 	nextReconcile time.Time
 
-	toInsert chan *batch
-	free     chan *batch
 	progMu   sync.Mutex
 	prog     progress     // for the periodic progress line (progress.go)
 	buffered atomic.Int64 // rows read and not yet stored or given up
@@ -202,15 +203,11 @@ func New(cfg Config) (*Daemon, error) {
 		files:     map[tail.FileID]*file{},
 		skipped:   map[tail.FileID]string{},
 		openErrs:  map[string]string{},
-		toInsert:  make(chan *batch),
-		free:      make(chan *batch, 2),
+		ex:        ingest.NewExchange[position](cfg.FlushRows, ingest.SmallBatchRows),
 		connected: make(chan struct{}),
 	}
 	d.core.SetRoutes(cfg.Routes)
 	d.core.SetMapping(cfg.Mapping)
-	// Two batches: one filling while the other is inserted.
-	d.cur = newBatch(cfg.FlushRows)
-	d.free <- newBatch(cfg.FlushRows)
 	d.m.BufferMaxRows.Set(float64(cfg.MaxBufferRows))
 	return d, nil
 }
@@ -281,10 +278,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if fatal == nil {
 		d.log.Info("stopping: storing what was read", "rows", d.buffered.Load())
 		if !d.handoff(insertCtx, d.cfg.ShutdownTimeout+time.Second) {
-			d.lost.Add(int64(d.cur.rows()))
+			d.lost.Add(int64(d.ex.Cur.Rows()))
 		}
 	}
-	close(d.toInsert)
+	d.ex.Close()
 	<-insertDone
 	cancelInsert()
 	wg.Wait()

@@ -9,40 +9,19 @@ import (
 
 	"github.com/ratescope/ratescope/internal/checkpoint"
 	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/ingest"
 )
 
-// batch is what one insert round stores: request rows, dead letters, and
-// the positions in each file that the rows bring the checkpoint to. It
-// follows chstore's batch contract: filled by the reader, then owned by the
-// inserter until stored or given up, then reset and filled again.
-type batch struct {
-	reqs      *chstore.RequestBatch
-	rejs      *chstore.RejectBatch
-	positions []position
-	reqsDone  bool // the request rows are stored; only the dead letters remain
-}
+// batch is what one insert round stores (ingest.Exchange's batch, shared
+// with the one-shot load), with the positions in each file that its rows
+// bring the checkpoint to.
+type batch = ingest.Batch[position]
 
 // position is a file's checkpoint entry after the rows of a batch.
 type position struct {
 	entry checkpoint.Entry
 	final bool  // the file was read to its end and closed: forget it
 	file  *file // for its committed offset
-}
-
-func newBatch(rows int) *batch {
-	return &batch{reqs: chstore.NewRequestBatch(rows), rejs: chstore.NewRejectBatch(1024)}
-}
-
-func (b *batch) rows() int { return b.reqs.Len() + b.rejs.Len() }
-
-func (b *batch) empty() bool { return b.rows() == 0 && len(b.positions) == 0 }
-
-func (b *batch) reset() {
-	b.reqs.Reset()
-	b.rejs.Reset()
-	clear(b.positions)
-	b.positions = b.positions[:0]
-	b.reqsDone = false
 }
 
 // connect opens ClickHouse and migrates the schema, retrying until it
@@ -92,7 +71,7 @@ func (d *Daemon) connect(ctx context.Context, stop context.CancelCauseFunc) {
 // the end of shutdown), when its rows are counted as lost: they are after
 // the checkpoint, so the next start reads them again.
 func (d *Daemon) insertLoop(ctx context.Context) {
-	for b := range d.toInsert {
+	for b := range d.ex.Batches() {
 		err := d.waitConnected(ctx)
 		if err == nil {
 			err = d.insert(ctx, b)
@@ -100,17 +79,12 @@ func (d *Daemon) insertLoop(ctx context.Context) {
 		if err == nil {
 			d.commit(b)
 		} else {
-			d.lost.Add(int64(b.rows()))
+			d.lost.Add(int64(b.Rows()))
 		}
-		rows := b.rows()
-		if rows > 2*d.cfg.FlushRows {
-			b = newBatch(d.cfg.FlushRows) // give back what an outage's big batch took
-		} else {
-			b.reset()
-		}
+		rows := b.Rows()
+		d.ex.Release(b) // an outage's big batch is given back, not kept
 		d.buffered.Add(-int64(rows))
 		d.m.BufferRows.Set(float64(d.buffered.Load()))
-		d.free <- b
 	}
 }
 
@@ -130,7 +104,7 @@ func (d *Daemon) insert(ctx context.Context, b *batch) error {
 		err := d.insertOnce(ctx, b)
 		if err == nil {
 			if attempt > 0 {
-				d.log.Info("insert succeeded again; ClickHouse recovered", "rows", b.rows(), "attempts", attempt+1,
+				d.log.Info("insert succeeded again; ClickHouse recovered", "rows", b.Rows(), "attempts", attempt+1,
 					"failing_for", time.Since(failedSince).Round(time.Millisecond))
 			}
 			return nil
@@ -149,7 +123,7 @@ func (d *Daemon) insert(ctx context.Context, b *batch) error {
 			}
 		}
 		wait := d.back.delay(attempt)
-		d.log.Warn("insert failed; retrying", "rows", b.rows(), "attempt", attempt+1, "retry_in", wait.Round(time.Millisecond), "err", err)
+		d.log.Warn("insert failed; retrying", "rows", b.Rows(), "attempt", attempt+1, "retry_in", wait.Round(time.Millisecond), "err", err)
 		if !sleep(ctx, wait) {
 			return err
 		}
@@ -159,24 +133,7 @@ func (d *Daemon) insert(ctx context.Context, b *batch) error {
 
 // insertOnce inserts what of b is not stored yet.
 func (d *Daemon) insertOnce(ctx context.Context, b *batch) error {
-	s := d.getStore()
-	now := d.cfg.Now()
-	if !b.reqsDone && b.reqs.Len() > 0 {
-		if err := d.timed(ctx, "requests", b.reqs.Len(), func(ctx context.Context) error {
-			return s.InsertRequests(ctx, b.reqs, now)
-		}); err != nil {
-			return err
-		}
-	}
-	b.reqsDone = true
-	if b.rejs.Len() > 0 {
-		if err := d.timed(ctx, "rejected", b.rejs.Len(), func(ctx context.Context) error {
-			return s.InsertRejects(ctx, b.rejs, now)
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return b.Store(ctx, d.getStore(), d.cfg.Now(), d.timed)
 }
 
 // timed runs one insert into table under InsertTimeout and records it.
@@ -208,8 +165,8 @@ func (d *Daemon) timed(ctx context.Context, table string, rows int, insert func(
 // commit advances the checkpoints to the positions b's rows bring them to:
 // only now, after ClickHouse took the rows.
 func (d *Daemon) commit(b *batch) {
-	d.noteCommit(b.rows())
-	for _, p := range b.positions {
+	d.noteCommit(b.Rows())
+	for _, p := range b.Positions {
 		if p.final {
 			d.ckpt.Delete(p.entry.Key)
 		} else {

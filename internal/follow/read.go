@@ -15,8 +15,6 @@ const (
 	// linesPerTurn bounds the lines read from one file before the next
 	// file (and the handoff check) gets a turn.
 	linesPerTurn = 16 << 10
-	// detectSampleLines is how many lines format detection wants.
-	detectSampleLines = 20
 )
 
 // readLoop reads the files until ctx is done. It is the only goroutine
@@ -105,7 +103,7 @@ func (d *Daemon) detect(f *file, now time.Time) bool {
 		f.src.Format, f.detected = d.cfg.Format, true
 		return true
 	}
-	sample, full, err := f.t.Sample(detectSampleLines)
+	format, sampled, full, err := ingest.DetectFormat(f.t)
 	switch {
 	case errors.Is(err, tail.ErrCompressed):
 		d.skip(f, eventCompressed, "gzip-compressed (a rotated copy)")
@@ -114,12 +112,12 @@ func (d *Daemon) detect(f *file, now time.Time) bool {
 		d.log.Warn("cannot read file", "path", f.path, "err", err)
 		return false
 	}
-	if format := accesslog.Detect(sample); format != accesslog.FormatAuto {
+	if format != accesslog.FormatAuto {
 		f.src.Format, f.detected = format, true
 		d.log.Info("detected log format", "path", f.path, "format", format.String())
 		return true
 	}
-	if full || (f.draining && now.Sub(f.idleSince) >= d.cfg.RotateWait && len(sample) > 0) {
+	if full || (f.draining && now.Sub(f.idleSince) >= d.cfg.RotateWait && sampled > 0) {
 		f.src.Format, f.detected = accesslog.FormatMixed, true
 		d.m.FileEvents.WithLabelValues(eventUndetected).Inc()
 		d.log.Warn("no log format fits the first lines; reading the file line by line", "path", f.path, "format", f.src.Format.String())
@@ -134,7 +132,7 @@ func (d *Daemon) detect(f *file, now time.Time) bool {
 // batch, within its turn and the buffer's room; it returns the lines read.
 func (d *Daemon) readFile(f *file, now time.Time) int {
 	room := d.room()
-	rowsBefore := d.cur.rows()
+	rowsBefore := d.ex.Cur.Rows()
 	n := 0
 	for n < linesPerTurn && room > 0 {
 		l, ok, err := f.t.Next()
@@ -158,7 +156,7 @@ func (d *Daemon) readFile(f *file, now time.Time) int {
 	if n > 0 {
 		f.dirty, f.idleSince = true, now
 		d.markConsumed(now)
-		d.m.BufferRows.Set(float64(d.buffered.Add(int64(d.cur.rows() - rowsBefore))))
+		d.m.BufferRows.Set(float64(d.buffered.Add(int64(d.ex.Cur.Rows() - rowsBefore))))
 		d.flushCounts(f)
 	}
 	return n
@@ -167,7 +165,7 @@ func (d *Daemon) readFile(f *file, now time.Time) int {
 // line processes one line of f; it reports whether a row was added.
 func (d *Daemon) line(f *file, l tail.Line) bool {
 	f.read++
-	out, reason := d.core.Line(&f.src, ingest.Line{Bytes: l.Bytes, Offset: l.Offset, Number: l.Number, TooLong: l.TooLong}, d.cur.reqs, d.cur.rejs)
+	out, reason := d.core.Line(&f.src, l, d.ex.Cur.Reqs, d.ex.Cur.Rejs)
 	switch out {
 	case ingest.OutcomeBlank:
 		return false
@@ -206,14 +204,14 @@ func (d *Daemon) flushCounts(f *file) {
 // is closed once its final position is handed off.
 func (d *Daemon) finish(f *file) {
 	if l, ok := f.t.Rest(); ok && f.detected {
-		rows := d.cur.rows()
+		rows := d.ex.Cur.Rows()
 		d.line(f, l)
-		d.buffered.Add(int64(d.cur.rows() - rows))
+		d.buffered.Add(int64(d.ex.Cur.Rows() - rows))
 		d.flushCounts(f)
 	}
 	// The parts of a container-split line whose last part never came.
-	rows := d.cur.rows()
-	if out, reason := d.core.Flush(&f.src, d.cur.reqs, d.cur.rejs); out != ingest.OutcomeBlank {
+	rows := d.ex.Cur.Rows()
+	if out, reason := d.core.Flush(&f.src, d.ex.Cur.Reqs, d.ex.Cur.Rejs); out != ingest.OutcomeBlank {
 		f.read++
 		if out == ingest.OutcomeRejected {
 			if f.rejected == nil {
@@ -223,7 +221,7 @@ func (d *Daemon) finish(f *file) {
 		} else {
 			f.parsed++
 		}
-		d.buffered.Add(int64(d.cur.rows() - rows))
+		d.buffered.Add(int64(d.ex.Cur.Rows() - rows))
 		d.flushCounts(f)
 	}
 	f.finished, f.dirty = true, true
@@ -247,7 +245,7 @@ func (d *Daemon) maybeHandoff(ctx context.Context, now time.Time) (waited bool) 
 		return false
 	}
 	full := d.room() <= 0
-	if full || d.cur.rows() >= d.cfg.FlushRows || now.Sub(d.curSince) >= d.cfg.FlushInterval {
+	if full || d.ex.Cur.Rows() >= d.cfg.FlushRows || now.Sub(d.curSince) >= d.cfg.FlushInterval {
 		wait := time.Duration(0)
 		if full {
 			wait = d.cfg.PollInterval
@@ -261,41 +259,23 @@ func (d *Daemon) maybeHandoff(ctx context.Context, now time.Time) (waited bool) 
 // file to, to the inserter, waiting up to wait for it (at most until ctx
 // is done). It reports whether the batch was handed off.
 func (d *Daemon) handoff(ctx context.Context, wait time.Duration) bool {
-	b := d.cur
+	b := d.ex.Cur
 	d.snapshot(b)
-	if b.empty() {
+	if b.Empty() {
 		d.curSince = time.Time{}
 		return true
 	}
-	// The files to let go once b is handed off: after the send, b belongs
-	// to the inserter.
+	// The files to let go once b is handed off: after the handoff, b
+	// belongs to the inserter.
 	d.handed = d.handed[:0]
-	for _, p := range b.positions {
+	for _, p := range b.Positions {
 		d.handed = append(d.handed, p.file)
 	}
-	sent := false
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case d.toInsert <- b:
-			sent = true
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
-	} else {
-		select {
-		case d.toInsert <- b:
-			sent = true
-		default:
-		}
-	}
-	if !sent {
-		clear(b.positions)
-		b.positions = b.positions[:0]
+	if !d.ex.Handoff(ctx, wait) {
+		clear(b.Positions)
+		b.Positions = b.Positions[:0]
 		return false
 	}
-	d.cur = <-d.free // the inserter returned its previous batch before taking b
 	d.curSince = time.Time{}
 	closed := false
 	for _, f := range d.handed {
@@ -316,7 +296,7 @@ func (d *Daemon) handoff(ctx context.Context, wait time.Duration) bool {
 // snapshot records in b the position of every file read since the last
 // handoff.
 func (d *Daemon) snapshot(b *batch) {
-	b.positions = b.positions[:0]
+	b.Positions = b.Positions[:0]
 	for _, f := range d.order {
 		if !f.dirty {
 			continue
@@ -326,7 +306,7 @@ func (d *Daemon) snapshot(b *batch) {
 			d.log.Warn("cannot fingerprint file; its checkpoint waits", "path", f.path, "err", err)
 			continue
 		}
-		b.positions = append(b.positions, position{
+		b.Positions = append(b.Positions, position{
 			entry: checkpoint.Entry{
 				Key:         key(f.id),
 				Fingerprint: checkpoint.Fingerprint(pos.Fingerprint),

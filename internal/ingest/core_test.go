@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/benchlines"
 	"github.com/ratescope/ratescope/internal/chstore"
 )
 
@@ -90,30 +91,74 @@ func TestCoreLine(t *testing.T) {
 	}
 }
 
-// BenchmarkCoreLine measures the per-line core (parse, normalise, append)
-// on nginx-json lines of about 300 bytes.
-func BenchmarkCoreLine(b *testing.B) {
-	lines := make([][]byte, 1024)
+// benchFormats maps the benchmark line formats to the parsers' formats.
+var benchFormats = map[string]accesslog.Format{
+	"nginx-json": accesslog.FormatNginxJSON, "apigw": accesslog.FormatAPIGW,
+	"envoy": accesslog.FormatEnvoy, "combined": accesslog.FormatNginx,
+}
+
+// benchLines returns n lines of format (internal/benchlines) and their
+// mean length.
+func benchLines(b *testing.B, format string, n int) ([][]byte, int) {
+	lines := make([][]byte, n)
 	total := 0
 	for i := range lines {
-		lines[i] = fmt.Appendf(nil, `{"time_iso8601":"2026-11-20T10:%02d:%02d+00:00","request_id":"%032x","remote_addr":"203.0.113.%d","request_method":"GET","request_uri":"/v1/bookings/%d?page=2","status":"%d","body_bytes_sent":"%d","request_time":"0.0%02d","http_user_agent":"partner-sdk/2.1","api_key_id":"k-acme0%d"}`,
-			i/60%60, i%60, i*7919, i%250, 1000+i, []int{200, 200, 201, 404, 429}[i%5], 100+i, i%100, i%3)
-		total += len(lines[i])
+		l, err := benchlines.Line(nil, format, i)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines[i] = l
+		total += len(l)
 	}
-	core := NewCore([]byte("k"))
-	reqs, rejs := chstore.NewRequestBatch(len(lines)), chstore.NewRejectBatch(16)
-	src := &Source{Name: "/logs/bench.log", Format: accesslog.FormatNginxJSON}
-	b.SetBytes(int64(total / len(lines)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		j := i % len(lines)
-		if j == 0 {
-			reqs.Reset()
-			rejs.Reset()
-		}
-		if o, reason := core.Line(src, Line{Bytes: lines[j], Offset: int64(i), Number: uint64(i)}, reqs, rejs); o != OutcomeAccess {
-			b.Fatalf("line %d: outcome %d %s", j, o, reason)
-		}
+	return lines, total / n
+}
+
+// BenchmarkParse measures parsing alone, per format (one op is one line).
+func BenchmarkParse(b *testing.B) {
+	for _, format := range benchlines.Formats {
+		b.Run(format, func(b *testing.B) {
+			lines, size := benchLines(b, format, 1024)
+			p := accesslog.NewParser(benchFormats[format])
+			var r accesslog.Record
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if err := p.Parse(lines[i%len(lines)], &r); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}
+
+// BenchmarkCoreLine measures the per-line core (parse, normalise, append
+// to the columnar batch) per format: what one core does per line before
+// the insert (one op is one line).
+func BenchmarkCoreLine(b *testing.B) {
+	for _, format := range benchlines.Formats {
+		b.Run(format, func(b *testing.B) {
+			lines, size := benchLines(b, format, 1024)
+			core := NewCore([]byte("k"))
+			reqs, rejs := chstore.NewRequestBatch(len(lines)), chstore.NewRejectBatch(16)
+			src := &Source{Name: "/logs/bench.log", Format: benchFormats[format]}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				j := i % len(lines)
+				if j == 0 {
+					reqs.Reset()
+					rejs.Reset()
+				}
+				if o, reason := core.Line(src, Line{Bytes: lines[j], Offset: int64(i), Number: uint64(i)}, reqs, rejs); o != OutcomeAccess {
+					b.Fatalf("line %d: outcome %d %s", j, o, reason)
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+		})
 	}
 }

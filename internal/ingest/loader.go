@@ -2,9 +2,14 @@
 // source → detect → parse → normalise → batch → store. Parsing runs on the
 // caller's goroutine while the previous batch is being inserted.
 //
-// The per-line part (parse → normalise → batch) is Core, shared with the
-// follow daemon (internal/follow); the state it carries from one line of a
-// file to the next is a Source, which the daemon checkpoints.
+// The pipeline is one for the one-shot load and the follow daemon
+// (internal/follow): both read lines through tail.Tailer (over a stream
+// here, over a growing file there), detect a file's format with
+// DetectFormat, run each line through Core (parse → normalise → append to
+// the columnar batch) and hand batches to their inserter through an
+// Exchange of two batches, whose Batch.Store inserts what is not stored yet.
+// The state Core carries from one line of a file to the next is a Source,
+// which the daemon checkpoints.
 package ingest
 
 import (
@@ -20,6 +25,7 @@ import (
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/route"
+	"github.com/ratescope/ratescope/internal/tail"
 )
 
 // Sink stores batches; *chstore.DB is one.
@@ -31,7 +37,7 @@ type Sink interface {
 // Config tunes a load. Zero values take the defaults.
 type Config struct {
 	Format       accesslog.Format   // FormatAuto: detect per file
-	BatchRows    int                // rows per insert; default 100,000
+	BatchRows    int                // rows per insert; default DefaultBatchRows
 	MaxLineBytes int                // longer lines are rejected; default 1 MiB
 	HashKey      []byte             // key for hashing credentials into caller ids
 	Now          func() time.Time   // default time.Now
@@ -45,9 +51,12 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultBatchRows    = 100_000
+	// DefaultBatchRows is chosen by measurement (make bench, issue 12):
+	// at 50,000 rows a load spends about the CPU it does at 100,000 and
+	// holds half the memory (two batches are held: one filling, one
+	// being inserted); below ~30,000 the per-insert cost shows.
+	DefaultBatchRows    = 50_000
 	DefaultMaxLineBytes = 1 << 20
-	detectSampleLines   = 20
 )
 
 func (c *Config) fill() {
@@ -148,12 +157,6 @@ func (s *Stats) add(f FileStats) {
 	}
 }
 
-// batchPair is what one insert round stores.
-type batchPair struct {
-	reqs *chstore.RequestBatch
-	rejs *chstore.RejectBatch
-}
-
 // Load reads every path ("-" = Config.Stdin) and stores its lines through
 // sink. Files that cannot be read are reported in the returned error after
 // the others are loaded; a file whose format cannot be detected is read as
@@ -192,7 +195,7 @@ func Load(ctx context.Context, sink Sink, paths []string, cfg Config) (Stats, er
 	if ctx.Err() == nil {
 		l.flush(ctx)
 	}
-	close(l.full)
+	l.ex.Close()
 	insertErr := <-done
 	if insertErr != nil {
 		return stats, insertErr
@@ -208,23 +211,11 @@ type loader struct {
 	cfg  Config
 	sink Sink
 	core *Core
-	cur  batchPair
-	full chan batchPair // filled batches, to the insert loop
-	free chan batchPair // inserted batches, back for reuse
+	ex   *Exchange[struct{}]
 }
 
 func newLoader(sink Sink, cfg Config) *loader {
-	l := &loader{
-		cfg:  cfg,
-		sink: sink,
-		core: newCoreWith(cfg),
-		full: make(chan batchPair, 1),
-		free: make(chan batchPair, 2),
-	}
-	// Two batches: one filling while the other is inserted.
-	l.cur = batchPair{chstore.NewRequestBatch(cfg.BatchRows), chstore.NewRejectBatch(1024)}
-	l.free <- batchPair{chstore.NewRequestBatch(cfg.BatchRows), chstore.NewRejectBatch(1024)}
-	return l
+	return &loader{cfg: cfg, sink: sink, core: newCoreWith(cfg), ex: NewExchange[struct{}](cfg.BatchRows, cfg.BatchRows)}
 }
 
 func newCoreWith(cfg Config) *Core {
@@ -234,43 +225,32 @@ func newCoreWith(cfg Config) *Core {
 	return c
 }
 
-// insertLoop stores filled batches until l.full is closed. On failure it
-// cancels the load and drains the channel.
+// insertLoop stores the batches handed off until the exchange is closed.
+// On failure it cancels the load and drains the rest.
 func (l *loader) insertLoop(ctx context.Context, cancel context.CancelCauseFunc) error {
 	var firstErr error
-	for b := range l.full {
+	for b := range l.ex.Batches() {
 		if firstErr == nil {
-			now := l.cfg.Now()
-			err := l.sink.InsertRequests(ctx, b.reqs, now)
-			if err == nil && b.rejs.Len() > 0 {
-				err = l.sink.InsertRejects(ctx, b.rejs, now)
-			}
-			if err != nil {
+			if err := b.Store(ctx, l.sink, l.cfg.Now(), runInsert); err != nil {
 				firstErr = err
 				cancel(err)
 			}
 		}
-		b.reqs.Reset()
-		b.rejs.Reset()
-		l.free <- b
+		l.ex.Release(b)
 	}
 	return firstErr
 }
 
-// flush hands the current batches to the insert loop and takes the next
-// free pair, waiting while both are in use.
+// runInsert runs an insert as it is.
+func runInsert(ctx context.Context, _ string, _ int, insert func(context.Context) error) error {
+	return insert(ctx)
+}
+
+// flush hands the current batches to the insert loop, waiting while it
+// stores the previous ones.
 func (l *loader) flush(ctx context.Context) {
-	if l.cur.reqs.Len() == 0 && l.cur.rejs.Len() == 0 {
-		return
-	}
-	select {
-	case l.full <- l.cur:
-	case <-ctx.Done():
-		return
-	}
-	select {
-	case l.cur = <-l.free:
-	case <-ctx.Done():
+	if l.ex.Cur.Rows() > 0 {
+		l.ex.Handoff(ctx, -1)
 	}
 }
 
@@ -289,39 +269,58 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 	if path == "-" {
 		fs.Given = src.name
 	}
-	if isEmpty(src) {
+	tl := tail.NewStream(src.r, src.name, tail.Options{MaxLineBytes: l.cfg.MaxLineBytes, BufferBytes: readBufSize})
+	format, sampled, _, err := DetectFormat(tl)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fs, context.Cause(ctx)
+		}
+		return fs, fmt.Errorf("read %s: %w", src.name, err)
+	}
+	if sampled == 0 && tl.Ended() {
+		// Nothing but white space (a file just rotated, a touched
+		// placeholder).
 		fs.Skipped = "empty"
 		return fs, nil
 	}
 	if fs.Format == accesslog.FormatAuto {
 		// No format fits the first lines (a banner, comments, a mix):
 		// read the file line by line rather than refuse it whole.
-		if fs.Format = detect(src); fs.Format == accesslog.FormatAuto {
+		if fs.Format = format; fs.Format == accesslog.FormatAuto {
 			fs.Format = accesslog.FormatMixed
 		}
 	}
 	state := Source{Name: src.name, Format: fs.Format}
-	lr := NewLineReader(src.r, l.cfg.MaxLineBytes)
 	var samples [][]byte
 	for {
-		line, err := lr.Next()
-		var outcome Outcome
-		var reason string
-		switch {
-		case errors.Is(err, io.EOF):
-			// A split line whose last part never came is a line too.
-			outcome, reason = l.core.Flush(&state, l.cur.reqs, l.cur.rejs)
-		case err != nil:
+		line, ok, err := tl.Next()
+		if err != nil {
 			if ctx.Err() != nil {
 				return fs, context.Cause(ctx)
 			}
 			return fs, fmt.Errorf("read %s: %w", src.name, err)
-		default:
-			fs.Bytes = lr.Offset() // not the line's length: an over-long line keeps only its head
-			outcome, reason = l.core.Line(&state, line, l.cur.reqs, l.cur.rejs)
+		}
+		end := !ok
+		if end {
+			line, ok = tl.Rest() // a final line without a '\n'
+		}
+		var outcome Outcome
+		var reason string
+		cur := l.ex.Cur
+		if ok {
+			fs.Bytes = tl.Offset() // not the line's length: an over-long line keeps only its head
+			outcome, reason = l.core.Line(&state, line, cur.Reqs, cur.Rejs)
+		} else {
+			// A split line whose last part never came is a line too.
+			outcome, reason = l.core.Flush(&state, cur.Reqs, cur.Rejs)
+		}
+		if end && ok {
+			// The last line was processed; the parts of a split line
+			// after it, if any, come next round.
+			end = false
 		}
 		if outcome == OutcomeBlank || outcome == OutcomePartial {
-			if errors.Is(err, io.EOF) {
+			if end {
 				break
 			}
 			continue
@@ -356,25 +355,19 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 				fs.LastMs = max(fs.LastMs, t)
 			}
 		}
-		if l.cur.reqs.Len()+l.cur.rejs.Len() >= l.cfg.BatchRows {
+		if cur.Rows() >= l.cfg.BatchRows {
 			l.flush(ctx)
 		}
-		if errors.Is(err, io.EOF) {
+		if end {
 			break
 		}
 	}
+	fs.Bytes = tl.Offset()
 	l.done += fs.Bytes
 	if fs.mostlyRejected() {
 		fs.UnknownKeys = unknownKeys(samples, l.cfg.Mapping)
 	}
 	return fs, nil
-}
-
-// isEmpty reports whether src holds nothing but white space within its
-// first buffer (a file just rotated, a touched placeholder).
-func isEmpty(src *source) bool {
-	buf, err := src.r.Peek(readBufSize)
-	return len(bytes.TrimSpace(buf)) == 0 && err != nil
 }
 
 // unknownKeys lists, in first-seen order, the top-level keys of the sampled
@@ -389,22 +382,4 @@ func unknownKeys(samples [][]byte, m *accesslog.Mapping) []string {
 		}
 	}
 	return out
-}
-
-// detect guesses a source's format from its first lines without consuming them.
-func detect(src *source) accesslog.Format {
-	buf, _ := src.r.Peek(readBufSize)
-	sample := make([][]byte, 0, detectSampleLines)
-	for len(buf) > 0 && len(sample) < detectSampleLines {
-		line := buf
-		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-			line, buf = buf[:i], buf[i+1:]
-		} else {
-			buf = nil
-		}
-		if len(bytes.TrimSpace(line)) > 0 {
-			sample = append(sample, trimEOL(line))
-		}
-	}
-	return accesslog.Detect(sample)
 }

@@ -26,7 +26,7 @@
 //
 //   - sustained (token bucket): highest count in any 60 s ÷ (60 × rate);
 //   - burst (token bucket): 1 − lowest level ÷ burst of a simulated bucket
-//     (Bucket: full at the first request, refilled continuously at rate
+//     (Bucket: full at the first request of the warm-up, refilled continuously at rate
 //     per second up to burst — rate ÷ 1000 per millisecond, as API
 //     Gateway refills — a token per request, throttled requests take
 //     none; one millisecond's requests are taken together, and a bucket
@@ -39,6 +39,12 @@
 //   - headers: where the logs carry X-RateLimit-Limit and -Remaining, the
 //     highest (limit − remaining) ÷ limit among the limit's requests (token
 //     buckets and windows).
+//
+// The buckets and windows start before the window: each limit replays its
+// warm-up (Limit.WarmUp: its longest look-back, 60 s to 1 h) before the
+// window's start and measures only the window, so a bucket drained just
+// before the window is still drained in it, and a minute's figures do not
+// depend on where the window starts.
 //
 // A row's utilization is the highest of its limit's measures, rounded to
 // 6 decimal places; a rate-0 limit's is the number of requests it saw.

@@ -12,7 +12,8 @@ import (
 // ipState measures one client IP against one per-IP limit.
 type ipState struct {
 	win       *Window
-	requests  uint64
+	begin     int64  // the offset its replay starts at (computation.warmFrom)
+	requests  uint64 // in the window, warm-up excluded
 	throttled uint64
 	minutes   minuteTrack
 }
@@ -22,7 +23,9 @@ type ipState struct {
 // matches they satisfy, and whether they were rejected), IP after IP:
 // grouped by a 64-bit hash of the IP and one UInt64 packing the millisecond's
 // offset from the window's start with the class (the keys ClickHouse
-// groups fastest by), so only one IP's state is held at a time. Requests
+// groups fastest by), so only one IP's state is held at a time. The
+// series starts at the warm-up's start (origin): an IP's requests before
+// the window's start are replayed, not measured (Limit.WarmUp). Requests
 // are counted by distinct request id within each group: the copies of a
 // request loaded twice share its IP, millisecond and class. A request counts as
 // rejected when the WAF blocked it (chquery.RateLimitIPs): a 429 on the
@@ -37,7 +40,7 @@ func (c *computation) ips(ctx context.Context) ([]Row, error) {
 	for i := range lims {
 		ms[i] = lims[i].Match.chMatch()
 	}
-	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitIPs(ms, c.from, c.to))
+	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitIPs(ms, c.origin, c.to))
 	if err != nil {
 		return nil, fmt.Errorf("query per-IP series: %w", err)
 	}
@@ -50,7 +53,7 @@ func (c *computation) ips(ctx context.Context) ([]Row, error) {
 		dest          = []any{&h, &k, &ip, &n}
 	)
 	for i := range states {
-		states[i].win = NewWindow(lims[i].Per)
+		states[i].win, states[i].begin = NewWindow(lims[i].Per), c.warmFrom(&lims[i])
 	}
 	out := make([]Row, 0, len(lims))
 	busiest := make([]*Row, len(lims)) // the busiest IP of each limit that is ok
@@ -99,6 +102,13 @@ func (c *computation) ips(ctx context.Context) ([]Row, error) {
 				continue
 			}
 			s := &states[i]
+			if at < s.begin {
+				continue
+			}
+			if at < c.warm { // warm-up: history, not measured
+				s.win.Warm(at, n)
+				continue
+			}
 			if c.minutes {
 				s.minutes.at(c.minuteOf(at), nil, s.win)
 				s.minutes.requests += n

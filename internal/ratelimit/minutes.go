@@ -38,8 +38,9 @@ type MinuteRow struct {
 	// Peak is the highest 60 s (token bucket) or window count reached at
 	// a millisecond of the minute.
 	Peak uint64 `json:"peak"`
-	// From and To are the window of the computation the minute comes from:
-	// its simulations started at From (a full bucket, empty windows).
+	// From and To are the window of the computation the minute comes from
+	// (its simulations replayed the limit's warm-up before From: see
+	// Limit.WarmUp, so a minute's figures do not depend on the window).
 	From time.Time `json:"window_from"`
 	To   time.Time `json:"window_to"`
 }
@@ -181,9 +182,15 @@ func (m *minuteTrack) take() []minuteFig {
 }
 
 // minuteOf returns the minute (Unix ms ÷ 60,000) of a millisecond offset
-// from the window's start.
+// from the series' origin.
 func (c *computation) minuteOf(ms int64) int64 {
-	return (c.from.UnixMilli() + ms) / 60_000
+	return (c.origin.UnixMilli() + ms) / 60_000
+}
+
+// warmFrom returns the offset from the series' origin at which limit l's
+// replay starts: its own warm-up before the window's start.
+func (c *computation) warmFrom(l *Limit) int64 {
+	return c.warm - l.WarmUp().Milliseconds()
 }
 
 // minuteRow completes a minute row of a subject against limit l.

@@ -67,7 +67,8 @@ type limitState struct {
 	set      classSet // the same, as classes
 	bucket   *Bucket
 	win      *Window // a token bucket's 60 s window, or the limit's window
-	requests uint64
+	begin    int64   // the offset its replay starts at (computation.warmFrom)
+	requests uint64  // in the window, warm-up excluded
 	minutes  minuteTrack
 }
 
@@ -83,7 +84,7 @@ func (c *computation) newPartnerState(p *Partner) *partnerState {
 	ps := &partnerState{limits: make([]limitState, len(plan.Limits))}
 	for i := range plan.Limits {
 		l := &plan.Limits[i]
-		s := limitState{lim: l, sel: selIDs[i], set: c.sels.sets[selIDs[i]]}
+		s := limitState{lim: l, sel: selIDs[i], set: c.sels.sets[selIDs[i]], begin: c.warmFrom(l)}
 		switch l.Kind {
 		case KindTokenBucket:
 			s.bucket = NewBucket(l.Rate, l.Burst)
@@ -130,24 +131,25 @@ func (c *computation) partners(ctx context.Context) ([]Row, error) {
 // soon as its last millisecond is read. Only one partner's state is held at a
 // time.
 //
-// Requests are the access records in the window, counted by distinct
-// request id (chquery's dedup). ClickHouse only counts per (partner,
+// Requests are the access records from the warm-up's start (origin) to the
+// window's end, counted by distinct request id (chquery's dedup); those
+// before the window's start are replayed as warm-up (Limit.WarmUp). ClickHouse only counts per (partner,
 // millisecond, class), grouped by one UInt64 (partner index, millisecond offset from
-// the window's start and class, packed high to low: the key it groups and
+// the origin and class, packed high to low: the key it groups and
 // sorts fastest by); which limits count which class is decided here.
 func (c *computation) partnerSeries(ctx context.Context, finish func(int, *partnerState)) error {
 	m := uint(len(c.sels.matchers))
 	if bits.Len(uint(len(c.plans.Partners)))+int(m) > 64-chquery.MsBits {
 		return fmt.Errorf("%s: too many partners (%d) for %d distinct matches", c.plans.File, len(c.plans.Partners), m)
 	}
-	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitSeries(c.partnerIndex(), c.sels.chMatchers(), c.from, c.to))
+	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitSeries(c.partnerIndex(), c.sels.chMatchers(), c.origin, c.to))
 	if err != nil {
 		return fmt.Errorf("query rate-limit series: %w", err)
 	}
 	defer rows.Close()
 	var k, n uint64
 	dest := []any{&k, &n}
-	monthOff := c.monthStart.UnixMilli() - c.from.UnixMilli()
+	monthOff := max(c.monthStart.UnixMilli()-c.origin.UnixMilli(), c.warm) // monthBefore counts the rest
 	cur := -1
 	var ps *partnerState
 	for rows.Next() {
@@ -168,7 +170,16 @@ func (c *computation) partnerSeries(ctx context.Context, finish func(int, *partn
 		}
 		for i := range ps.limits {
 			s := &ps.limits[i]
-			if !s.set.has(cls) {
+			if !s.set.has(cls) || ms < s.begin {
+				continue
+			}
+			if ms < c.warm { // warm-up: history, not measured
+				if s.bucket != nil {
+					s.bucket.Warm(ms, n)
+				}
+				if s.win != nil {
+					s.win.Warm(ms, n)
+				}
 				continue
 			}
 			if c.minutes {

@@ -142,6 +142,8 @@ func compute(ctx context.Context, rd *chquery.Reader, plans *Plans, q Query, emi
 		return nil, fmt.Errorf("rate limits: empty window %s to %s", c.from.Format(time.RFC3339), c.to.Format(time.RFC3339))
 	}
 	c.monthStart = MonthStart(c.to.Add(-time.Nanosecond))
+	c.warm = plans.warmUp().Milliseconds()
+	c.origin = c.from.Add(-time.Duration(c.warm) * time.Millisecond)
 	var rows []Row
 	if len(plans.Partners) > 0 {
 		pr, err := c.partners(ctx)
@@ -191,14 +193,20 @@ type computation struct {
 	plans      *Plans
 	from, to   time.Time
 	monthStart time.Time
-	warn       float64
-	sels       *selections
-	coverage   time.Time               // when the data starts (Query.Coverage)
-	minutes    bool                    // break the rows down by minute
-	emit       func([]MinuteRow) error // where the minutes go, in batches
-	mins       []MinuteRow             // queued for emit
-	err        error                   // emit's first error
-	batch      int                     // minute rows per emit
+	// The series are read from origin, the longest warm-up (Limit.WarmUp)
+	// before from, and their milliseconds are offsets from it: a limit
+	// replays those at or after warm − its own warm-up, and measures
+	// those at or after warm (from).
+	origin   time.Time
+	warm     int64
+	warn     float64
+	sels     *selections
+	coverage time.Time               // when the data starts (Query.Coverage)
+	minutes  bool                    // break the rows down by minute
+	emit     func([]MinuteRow) error // where the minutes go, in batches
+	mins     []MinuteRow             // queued for emit
+	err      error                   // emit's first error
+	batch    int                     // minute rows per emit
 }
 
 // verdict turns a measured limit into a row: utilization rounded, state

@@ -8,8 +8,8 @@ import (
 // The simulations below consume a subject's traffic as per-millisecond
 // counts — the precision the logs carry (time_ms) — in increasing order of
 // the millisecond, and never hold more than one window of it.
-// Milliseconds are any monotonic clock (offsets from the report window's
-// start).
+// Milliseconds are any monotonic clock (offsets from the start of the
+// warm-up before the report window: see WarmUp).
 
 // Bucket simulates a token bucket as API Gateway runs one: it holds up to
 // Burst tokens, refills continuously at Rate tokens per second, and each
@@ -20,18 +20,21 @@ import (
 // for every millisecond that passed since the previous requests, then the
 // millisecond's requests are taken together. The bucket's level just after
 // a millisecond's requests (negative when some found no token) is tracked;
-// its lowest value gives the burst utilization.
+// its lowest value gives the burst utilization. Requests counted by Warm
+// (the warm-up before a report window) take tokens but are not measured.
 type Bucket struct {
 	Rate  float64
 	Burst float64
 
-	started bool
-	ms      int64  // the millisecond being counted
-	pending uint64 // its requests so far
-	level   float64
-	low     float64 // lowest level after a millisecond's requests, may be < 0
-	plow    float64 // the same since the period began (EndPeriod)
-	inPer   bool    // plow holds a level
+	started  bool    // a request was counted (warm-up or not): level is tracked
+	measured bool    // a request was counted by Add: low holds a level
+	ms       int64   // the millisecond being counted
+	pending  uint64  // its requests so far
+	pendWarm bool    // they are all warm-up requests (Warm)
+	level    float64 // tokens before the pending millisecond's requests
+	low      float64 // lowest level after a measured millisecond's requests, may be < 0
+	plow     float64 // the same since the period began (EndPeriod)
+	inPer    bool    // plow holds a level
 }
 
 // NewBucket returns a full bucket.
@@ -42,7 +45,16 @@ func NewBucket(rate float64, burst int64) *Bucket {
 // Add counts n requests at millisecond ms. Milliseconds should not
 // decrease (an earlier one counts as the latest seen: time never refills
 // backwards); several calls for one millisecond add up.
-func (b *Bucket) Add(ms int64, n uint64) {
+func (b *Bucket) Add(ms int64, n uint64) { b.add(ms, n, false) }
+
+// Warm counts n requests at millisecond ms as Add does, but as warm-up:
+// they take tokens (so the level the measured requests find carries the
+// history before a report window) without being measured — Utilization
+// and EndPeriod see only the levels after Add's requests. Warm-up
+// requests come before the measured ones.
+func (b *Bucket) Warm(ms int64, n uint64) { b.add(ms, n, true) }
+
+func (b *Bucket) add(ms int64, n uint64, warm bool) {
 	if n == 0 {
 		return
 	}
@@ -51,10 +63,16 @@ func (b *Bucket) Add(ms int64, n uint64) {
 	}
 	switch {
 	case !b.started:
-		b.started, b.level, b.low = true, b.Burst, b.Burst
+		b.started, b.level, b.pendWarm = true, b.Burst, true
 	case ms != b.ms:
 		b.flush()
 		b.level = math.Min(b.Burst, b.level+b.Rate*float64(ms-b.ms)/1000)
+	}
+	if !warm {
+		if !b.measured {
+			b.measured, b.low = true, math.Inf(1)
+		}
+		b.pendWarm = false
 	}
 	b.ms = ms
 	b.pending += n
@@ -66,12 +84,14 @@ func (b *Bucket) flush() {
 		return
 	}
 	after := b.level - float64(b.pending)
-	b.low = math.Min(b.low, after)
-	if !b.inPer || after < b.plow {
-		b.plow, b.inPer = after, true
+	if !b.pendWarm {
+		b.low = math.Min(b.low, after)
+		if !b.inPer || after < b.plow {
+			b.plow, b.inPer = after, true
+		}
 	}
 	b.level = math.Max(after, 0)
-	b.pending = 0
+	b.pending, b.pendWarm = 0, true
 }
 
 // Utilization is 1 − lowest level ÷ burst, computed as (burst − lowest) ÷
@@ -79,10 +99,13 @@ func (b *Bucket) flush() {
 // requests, 1 when the bucket ran dry, above 1 when requests found no
 // token. A bucket of size 0 returns 0 (see Limit.Blocks).
 func (b *Bucket) Utilization() float64 {
-	if !b.started || b.Burst <= 0 {
+	if !b.measured || b.Burst <= 0 {
 		return 0
 	}
-	low := math.Min(b.low, b.level-float64(b.pending))
+	low := b.low
+	if b.pending > 0 && !b.pendWarm {
+		low = math.Min(low, b.level-float64(b.pending))
+	}
 	return (b.Burst - low) / b.Burst
 }
 
@@ -121,8 +144,22 @@ func NewWindow(per time.Duration) *Window {
 
 // Add counts n requests at millisecond ms (ms must not decrease).
 func (w *Window) Add(ms int64, n uint64) {
+	if w.add(ms, n) {
+		w.peak = max(w.peak, w.sum)
+		w.ppeak = max(w.ppeak, w.sum)
+	}
+}
+
+// Warm counts n requests at millisecond ms as warm-up: they fill the
+// window (the counts measured after them include them while they are
+// within Per) but reach no peak themselves. Warm-up requests come before
+// the measured ones.
+func (w *Window) Warm(ms int64, n uint64) { w.add(ms, n) }
+
+// add counts n requests at ms; false when n is 0.
+func (w *Window) add(ms int64, n uint64) bool {
 	if n == 0 {
-		return
+		return false
 	}
 	for w.head < len(w.mss) && w.mss[w.head] <= ms-w.Per {
 		w.sum -= w.counts[w.head]
@@ -140,8 +177,7 @@ func (w *Window) Add(ms int64, n uint64) {
 		w.counts = append(w.counts, n)
 	}
 	w.sum += n
-	w.peak = max(w.peak, w.sum)
-	w.ppeak = max(w.ppeak, w.sum)
+	return true
 }
 
 // EndPeriod returns the highest count reached by an Add since the previous

@@ -21,9 +21,80 @@ var (
 	vendorRE = regexp.MustCompile(`\b(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{6,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9\-]{10,}|glpat-[A-Za-z0-9_\-]{20,})`)
 )
 
-// mayHaveShape is the cheap pre-check for redactShapes.
+// mayHaveShape is the cheap pre-check for redactShapes: false means no
+// rule can match s. It runs on every field of every line, so it looks at
+// each byte once, comparing only where a rule's first byte stands (the
+// rules' own pre-checks, below, look again when it says true).
 func mayHaveShape(s []byte) bool {
-	return hasScheme(s) || bytes.Contains(s, []byte("eyJ")) || hasUserinfo(s) || hasVendor(s)
+	at, slashes := false, false
+	for i := 0; i < len(s); i++ {
+		rest := s[i:]
+		switch s[i] {
+		case 'b', 'B':
+			if hasFoldPrefix(rest[1:], "earer") || hasFoldPrefix(rest[1:], "asic") {
+				return true
+			}
+		case 'd', 'D':
+			if hasFoldPrefix(rest[1:], "igest") {
+				return true
+			}
+		case 't', 'T':
+			if hasFoldPrefix(rest[1:], "oken") {
+				return true
+			}
+		case 'e':
+			if bytes.HasPrefix(rest, []byte("eyJ")) {
+				return true
+			}
+		case '_':
+			if bytes.HasPrefix(rest, []byte("_live_")) || bytes.HasPrefix(rest, []byte("_test_")) {
+				return true
+			}
+		case 'A':
+			if bytes.HasPrefix(rest, []byte("AKIA")) {
+				return true
+			}
+		case 'g':
+			// gh[pousr]_ (GitHub), glpat- (GitLab)
+			if len(rest) >= 4 && rest[1] == 'h' && bytes.IndexByte([]byte("pousr"), rest[2]) >= 0 && rest[3] == '_' ||
+				bytes.HasPrefix(rest, []byte("glpat-")) {
+				return true
+			}
+		case 'x':
+			if bytes.HasPrefix(rest, []byte("xox")) {
+				return true
+			}
+		case '@':
+			at = true
+		case '/':
+			slashes = slashes || len(rest) > 1 && rest[1] == '/'
+		case '%':
+			at = at || hasFoldPrefix(rest, "%40")
+			slashes = slashes || hasFoldPrefix(rest, "%2f%2f")
+		}
+		if at && slashes {
+			return true // user:password@ in a URI
+		}
+	}
+	return false
+}
+
+// hasFoldPrefix reports whether s starts with the lower-case ASCII word w
+// in any case.
+func hasFoldPrefix(s []byte, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for j := 0; j < len(w); j++ {
+		c := s[j]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[j] {
+			return false
+		}
+	}
+	return true
 }
 
 func hasScheme(s []byte) bool {

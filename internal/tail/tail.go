@@ -73,12 +73,15 @@ const (
 	defaultBufferBytes  = 128 << 10
 )
 
-// Tailer reads the lines of one open file. It is not safe for concurrent use.
+// Tailer reads the lines of one open file, or of a stream (NewStream). It
+// is not safe for concurrent use.
 type Tailer struct {
-	f    *os.File
-	path string
-	id   FileID
-	max  int
+	f      *os.File
+	stream io.Reader // a stream's reader (NewStream); nil for a file
+	eof    bool      // the stream ended
+	path   string
+	id     FileID
+	max    int
 
 	buf        []byte
 	start, end int   // buf[start:end] is read and not yet returned
@@ -123,6 +126,28 @@ func Open(path string, opts Options) (*Tailer, error) {
 	return &Tailer{f: f, path: path, id: id, max: opts.MaxLineBytes, buf: make([]byte, opts.BufferBytes), size: fi.Size()}, nil
 }
 
+// NewStream reads the lines of r, a stream read once from its start to
+// its end — a pipe, standard input, a decompressed file — with the same
+// line splitting, line limit and over-long line handling as a file's
+// Tailer: the one-shot load and the daemon share it. Next reports ok ==
+// false only at the stream's end (or when Read returns nothing), where
+// Rest gives the last line if it has no '\n'. A stream has no identity, no
+// position to resume and no fingerprint: ID, Resume, Position and Check
+// are for files. A stream is never refused as gzip (the caller decides).
+func NewStream(r io.Reader, name string, opts Options) *Tailer {
+	if opts.MaxLineBytes <= 0 {
+		opts.MaxLineBytes = defaultMaxLineBytes
+	}
+	if opts.BufferBytes <= 0 {
+		opts.BufferBytes = defaultBufferBytes
+	}
+	return &Tailer{stream: r, path: name, max: opts.MaxLineBytes, buf: make([]byte, opts.BufferBytes), magicOK: true}
+}
+
+// Offset is the offset of the next line's first byte: the bytes returned
+// in lines so far, over-long lines counted whole.
+func (t *Tailer) Offset() int64 { return t.consumed() }
+
 // ID returns the open file's identity.
 func (t *Tailer) ID() FileID { return t.id }
 
@@ -132,8 +157,13 @@ func (t *Tailer) Path() string { return t.path }
 // Size returns the file's size as of the last Check (or Open, Resume).
 func (t *Tailer) Size() int64 { return t.size }
 
-// Close closes the file.
-func (t *Tailer) Close() error { return t.f.Close() }
+// Close closes the file (a stream is closed by whoever opened it).
+func (t *Tailer) Close() error {
+	if t.f == nil {
+		return nil
+	}
+	return t.f.Close()
+}
 
 // Resume moves to pos if it still describes the open file: pos.Offset is
 // within the file and the file's first pos.Fingerprint.Len bytes hash to
@@ -177,7 +207,7 @@ func (t *Tailer) reset(off int64) {
 // fingerprint hashes the file's first n bytes; a file shorter than n gives
 // a fingerprint that matches no saved one.
 func (t *Tailer) fingerprint(n int64) (Fingerprint, error) {
-	if n == 0 {
+	if n == 0 || t.f == nil {
 		return Fingerprint{}, nil
 	}
 	b := make([]byte, n)
@@ -265,6 +295,9 @@ func (t *Tailer) line(raw []byte, off int64) Line {
 // a rewritten file from a grown one. The bytes were just read, so they are
 // the ones the returned lines came from.
 func (t *Tailer) updateFingerprint() {
+	if t.f == nil {
+		return // a stream has no fingerprint
+	}
 	if want := min(t.consumed(), FingerprintSize); t.fp.Len < want {
 		if fp, err := t.fingerprint(want); err == nil && fp.Len == want {
 			t.fp = fp
@@ -305,8 +338,13 @@ func (t *Tailer) skipOrCompact() {
 
 // fill reads more of the file after what the buffer holds.
 func (t *Tailer) fill() (int, error) {
-	readOff := t.bufOff + int64(t.end-t.start)
-	n, err := t.f.ReadAt(t.buf[t.end:], readOff)
+	var n int
+	var err error
+	if t.stream != nil {
+		n, err = t.readStream()
+	} else {
+		n, err = t.f.ReadAt(t.buf[t.end:], t.bufOff+int64(t.end-t.start))
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return 0, fmt.Errorf("read %s: %w", t.path, err)
 	}
@@ -324,6 +362,24 @@ func (t *Tailer) fill() (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// readStream reads more of a stream; it retries a read that returns
+// nothing without an error, as io.Reader allows, a few times.
+func (t *Tailer) readStream() (int, error) {
+	if t.eof {
+		return 0, io.EOF
+	}
+	for range 100 {
+		n, err := t.stream.Read(t.buf[t.end:])
+		if errors.Is(err, io.EOF) {
+			t.eof = true
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, io.ErrNoProgress
 }
 
 // Rest returns the unterminated last line, once the file is known to be
@@ -349,8 +405,9 @@ func (t *Tailer) Rest() (Line, bool) {
 
 // Sample returns up to n complete, non-blank lines from the start of what
 // is unread, without consuming them, for format detection. full reports
-// whether no more lines can come into the sample: n were found, or the
-// buffer is full. The lines are valid until the next call of another method.
+// whether no more lines can come into the sample: n were found, the buffer
+// is full, or a stream ended (its last line counts then, '\n' or not).
+// The lines are valid until the next call of another method.
 func (t *Tailer) Sample(n int) (lines [][]byte, full bool, err error) {
 	for {
 		lines = lines[:0]
@@ -365,6 +422,12 @@ func (t *Tailer) Sample(n int) (lines [][]byte, full bool, err error) {
 			}
 			rest = rest[i+1:]
 		}
+		if t.eof {
+			if l := trimCR(rest); len(lines) < n && len(bytes.TrimSpace(l)) > 0 {
+				lines = append(lines, l)
+			}
+			return lines, true, nil
+		}
 		if len(lines) == n || (t.start == 0 && t.end == len(t.buf)) || t.skipping {
 			return lines, true, nil
 		}
@@ -373,11 +436,22 @@ func (t *Tailer) Sample(n int) (lines [][]byte, full bool, err error) {
 			t.start, t.end = 0, t.end-t.start
 		}
 		got, err := t.fill()
-		if err != nil || got == 0 {
+		if err != nil {
 			return lines, false, err
+		}
+		if got == 0 && !t.eof {
+			return lines, false, nil
 		}
 	}
 }
+
+// Ended reports whether a stream's end was read.
+func (t *Tailer) Ended() bool { return t.eof }
+
+// Buffered returns what is read and not yet returned in a line (valid
+// until the next call of another method): after a Sample that found no
+// line, whether a stream holds anything at all.
+func (t *Tailer) Buffered() []byte { return t.buf[t.start:t.end] }
 
 // Change is what Check found.
 type Change struct {

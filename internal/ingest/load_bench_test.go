@@ -1,0 +1,73 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/benchlines"
+	"github.com/ratescope/ratescope/internal/chtest"
+)
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkLoad loads a file of 200,000 nginx-json lines end to end into
+// ClickHouse: read, parse, normalise, batch, insert. One op is one load.
+// lines/cpu-s counts this process's CPU (the ingester's share; the
+// server's is not in it).
+func BenchmarkLoad(b *testing.B) {
+	const lines = 200_000
+	path := filepath.Join(b.TempDir(), "bench.log")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	var line []byte
+	size := 0
+	for i := range lines {
+		if line, err = benchlines.Line(line[:0], "nginx-json", i); err != nil {
+			b.Fatal(err)
+		}
+		line = append(line, '\n')
+		size += len(line)
+		_, _ = w.Write(line)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	_ = f.Close()
+	db := chtest.MigratedDB(b)
+	for _, rows := range []int{DefaultBatchRows} {
+		b.Run(fmt.Sprintf("batch=%d", rows), func(b *testing.B) {
+			cfg := Config{Format: accesslog.FormatNginxJSON, HashKey: []byte("k"), BatchRows: rows}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			cpu0 := cpuTime(b)
+			b.ResetTimer()
+			for range b.N {
+				st, err := Load(context.Background(), db, []string{path}, cfg)
+				if err != nil || st.Total.Access != lines {
+					b.Fatalf("load: %v, %d stored", err, st.Total.Access)
+				}
+			}
+			b.StopTimer()
+			cpu := cpuTime(b) - cpu0
+			b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "lines/s")
+			b.ReportMetric(float64(b.N*lines)/cpu.Seconds(), "lines/cpu-s")
+		})
+	}
+}
