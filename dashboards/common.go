@@ -32,8 +32,10 @@ const (
 	tagValue = "ratescope"
 )
 
-// tables is where the panels read: the database variable's database.
-var tables = chquery.Tables{Database: dbRef}
+// tables is where the panels read: the database variable's database, on
+// a single node or a cluster alike (one JSON for both: GLOBAL IN, which a
+// single node runs as IN).
+var tables = chquery.Tables{Database: dbRef, Global: true}
 
 // sqlOf writes a panel statement's text (its arguments as literals).
 func sqlOf(s chquery.Statement) string {

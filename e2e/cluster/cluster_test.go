@@ -281,6 +281,8 @@ func open(t *testing.T, dbURL string) *chstore.DB {
 var keptTables = map[string]string{
 	"requests_1h":    "SELECT concat(toString(hour), '|', partner, '|', route, '|', method, '|', toString(status), '|', code, '|', error_type, '|', toString(requests), '|', toString(finalizeAggregation(latency))) AS r FROM %s.requests_1h ORDER BY r",
 	"storm_findings": "SELECT concat(toString(start_ms), '|', toString(end_ms), '|', partner, '|', client_ip, '|', method, '|', route, '|', idempotency_key, '|', toString(attempts), '|', toString(retries), '|', toString(median_gap_ms), '|', arrayStringConcat(violations, ','), '|', first_request_id) AS r FROM %s.storm_findings FINAL ORDER BY r",
+	// Each minute as its latest pass wrote it, as the readers take it.
+	"limit_minutes":  "SELECT concat(toString(minute), '|', subject, '|', partner, '|', ip, '|', limit_name, '|', kind, '|', measure, '|', toString(utilization), '|', toString(throttled), '|', state, '|', toString(peak), '|', toString(window_from), '|', toString(window_to)) AS r FROM %[1]s.limit_minutes FINAL WHERE (minute, computed_ms) IN (SELECT minute, max(computed_ms) FROM %[1]s.limit_minutes GROUP BY minute) ORDER BY r",
 	"limit_findings": "SELECT concat(toString(window_from), '|', toString(window_to), '|', partner, '|', limit_name, '|', kind, '|', measure, '|', toString(utilization), '|', toString(throttled), '|', state, '|', toString(peak)) AS r FROM %s.limit_findings FINAL ORDER BY r",
 }
 

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -28,68 +27,15 @@ import (
 )
 
 // panelTarget is one ClickHouse target of a committed dashboard.
-type panelTarget struct {
-	Dashboard, Panel, Type string
-	Format                 int
-	SQL                    string
-	Field                  string // a stat panel's field (reduceOptions.fields)
-}
+type panelTarget = chmacro.Target
 
 // committedTargets reads every ClickHouse panel target and query
 // variable of the committed dashboards (deploy/grafana/dashboards).
 func committedTargets(t *testing.T) []panelTarget {
 	t.Helper()
-	dir := filepath.Join(chtest.RepoRoot(t), "deploy", "grafana", "dashboards")
-	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no dashboards in %s (run make dashboards): %v", dir, err)
-	}
-	var out []panelTarget
-	for _, p := range paths {
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var d struct {
-			Title  string
-			Panels []struct {
-				Title   string
-				Type    string
-				Options struct {
-					ReduceOptions struct{ Fields string }
-				}
-				Targets []struct {
-					Datasource struct{ Type string }
-					Format     int
-					RawSql     string
-				}
-			}
-			Templating struct {
-				List []struct {
-					Name       string
-					Type       string
-					Query      any
-					Datasource struct{ Type string }
-				}
-			}
-		}
-		if err := json.Unmarshal(raw, &d); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		for _, pn := range d.Panels {
-			for _, tg := range pn.Targets {
-				if tg.Datasource.Type != "grafana-clickhouse-datasource" {
-					continue
-				}
-				field := strings.TrimSuffix(strings.TrimPrefix(pn.Options.ReduceOptions.Fields, "/^"), "$/")
-				out = append(out, panelTarget{Dashboard: d.Title, Panel: pn.Title, Type: pn.Type, Format: tg.Format, SQL: tg.RawSql, Field: field})
-			}
-		}
-		for _, v := range d.Templating.List {
-			if q, ok := v.Query.(string); ok && v.Type == "query" && v.Datasource.Type == "grafana-clickhouse-datasource" {
-				out = append(out, panelTarget{Dashboard: d.Title, Panel: "variable " + v.Name, Type: "variable", Format: 1, SQL: q})
-			}
-		}
+	out, err := chmacro.ReadTargets(filepath.Join(chtest.RepoRoot(t), "deploy", "grafana", "dashboards"))
+	if err != nil {
+		t.Fatalf("%v (run make dashboards)", err)
 	}
 	return out
 }

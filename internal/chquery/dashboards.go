@@ -232,11 +232,14 @@ func (t Tables) PanelLatency() Statement {
 // request_id, partner, route, status, message; latest first.
 func (t Tables) PanelCodeRequests() Statement {
 	var b Builder
-	b.SQL("SELECT min(time) AS t, request_id, any(", t.Partner(), ") AS partner_name, any(route) AS route_name, max(status) AS status_code, max(err_message) AS message\nFROM ", t.Requests(),
-		"\nWHERE ")
+	// The partner is named outside the query of the requests table: on a
+	// cluster, where that table is Distributed, 18.16 fails on the partner
+	// map's scalar subqueries in what it sends to the shards.
+	b.SQL("SELECT t, request_id, ", t.PartnerOf("lp"), " AS partner_name, route_name, status_code, message\nFROM\n(\n    SELECT min(time) AS t, request_id, any(partner) AS lp, any(route) AS route_name, max(status) AS status_code, max(err_message) AS message\n    FROM ", t.Requests(),
+		"\n    WHERE ")
 	macroWindow(&b, "time").SQL(" AND ${", CodeVar, ":singlequote} != '' AND (err_code = ${", CodeVar, ":singlequote} OR error_type = ${", CodeVar, ":singlequote} OR response_flags = ${", CodeVar, ":singlequote}) AND ")
 	varFilter(&b, t.Partner(), PartnerVar)
-	return b.SQL("\nGROUP BY request_id\nORDER BY t DESC, request_id\nLIMIT 100").Statement("panel.code_requests")
+	return b.SQL("\n    GROUP BY request_id\n    ORDER BY t DESC, request_id\n    LIMIT 100\n)\nORDER BY t DESC, request_id").Statement("panel.code_requests")
 }
 
 // retries appends the subquery of the window's retries: one row per
@@ -253,7 +256,13 @@ func (t Tables) PanelCodeRequests() Statement {
 // Only the access records in the same or the next minute as a failure of
 // their sequence are read (as StormRows reads them, with its argument):
 // a retry and the failure before it both are, and so is anything between
-// them, so no pair that matters is lost and none is made up.
+// them, so no pair that matters is lost and none is made up. The records
+// are picked by the sequence without its partner (sequenceHashUnmapped):
+// a few more are read (those of another partner's sequence of the same
+// client IP, method, route and key), which changes no pair — a record
+// read only so lies in no minute of a failure of its own sequence, so it
+// neither follows a failure within 60 s nor falls between a failure and
+// its retry.
 func (t Tables) retries(b *Builder) *Builder {
 	b.SQL(`SELECT tupleElement(cur, 1) AS t_ms, p AS partner_name, r AS route, m AS method, k AS idempotency_key, tupleElement(prev, 3) AS prev_status
     FROM
@@ -268,9 +277,9 @@ func (t Tables) retries(b *Builder) *Builder {
             WHERE kind = 1 AND `)
 	macroWindow(b, "time")
 	b.SQL(`
-                AND cityHash64(`, t.sequenceHash(), `, `, minuteSQL, `) `, t.In(), `
+                AND cityHash64(`, sequenceHashUnmapped, `, `, minuteSQL, `) `, t.In(), `
                     (SELECT arrayJoin([cityHash64(f_seq, f_minute), cityHash64(f_seq, toUInt32(f_minute + 1))])
-                     FROM (SELECT `, t.sequenceHash(), ` AS f_seq, `, minuteSQL, ` AS f_minute FROM `, t.Requests(), `
+                     FROM (SELECT `, sequenceHashUnmapped, ` AS f_seq, `, minuteSQL, ` AS f_minute FROM `, t.Requests(), `
                            WHERE kind = 1 AND `)
 	macroWindow(b, "time")
 	return b.SQL(` AND `, FailureSQL, `))
@@ -282,6 +291,14 @@ func (t Tables) retries(b *Builder) *Builder {
     WHERE (tupleElement(prev, 3) >= 400 OR tupleElement(prev, 3) = 0 OR tupleElement(prev, 4) != '')
         AND tupleElement(cur, 1) - tupleElement(prev, 1) <= 60000`)
 }
+
+// sequenceHashUnmapped is the hash of a retry sequence without its
+// partner, for the retries' choice of records: the partner's name needs
+// the partner map's scalar subqueries, which 18.16 fails on in a
+// non-aggregated query of a Distributed table (the requests table on a
+// cluster), and the dashboards' SQL is one for a single node and a
+// cluster. The partner is named after the records are folded.
+const sequenceHashUnmapped = "cityHash64(client_ip, method, route, idempotency_key)"
 
 // retryFilter appends the variables' filters over the retries subquery.
 func retryFilter(b *Builder) *Builder {

@@ -25,6 +25,11 @@ type Tables struct {
 	// (chstore.DB.LatestPartners: on a cluster, where 18.16 fails on
 	// those).
 	Partners *PartnerArrays
+	// Global makes In and NotIn GLOBAL whatever Cluster says: for
+	// statements that must run unchanged on a single node (which runs
+	// GLOBAL IN as IN) and on a cluster, where the schema and its cluster
+	// are not known when they are written (the dashboards).
+	Global bool
 }
 
 // PartnerArrays is a partner map as parallel arrays: ids[i] names
@@ -47,7 +52,7 @@ func (t Tables) table(name string) string { return "`" + t.Database + "`." + nam
 // and its result goes to every shard (a plain IN would be refused by
 // ClickHouse's distributed_product_mode 'deny').
 func (t Tables) In() string {
-	if t.Cluster != "" {
+	if t.Cluster != "" || t.Global {
 		return "GLOBAL IN"
 	}
 	return "IN"
@@ -76,7 +81,7 @@ func (t Tables) StoredName(table string) string {
 // NotIn is the negation of In (GLOBAL NOT IN on a cluster: ClickHouse
 // has no NOT GLOBAL IN).
 func (t Tables) NotIn() string {
-	if t.Cluster != "" {
+	if t.Cluster != "" || t.Global {
 		return "GLOBAL NOT IN"
 	}
 	return "NOT IN"

@@ -36,6 +36,11 @@ func TestTablesOnACluster(t *testing.T) {
 	if !strings.Contains(single.Partner(), "(SELECT ids FROM `rs`.partner_map ORDER BY version DESC LIMIT 1)") {
 		t.Errorf("single-node partner does not read the map: %s", single.Partner())
 	}
+	// Global: GLOBAL whatever the cluster (the dashboards' one SQL for both).
+	global := Tables{Database: "rs", Global: true}
+	if global.In() != "GLOBAL IN" || global.NotIn() != "GLOBAL NOT IN" || global.Parts() != "system.parts" || global.StoredName("requests") != "requests" {
+		t.Errorf("Global tables: %q, %q, %q, %q", global.In(), global.NotIn(), global.Parts(), global.StoredName("requests"))
+	}
 	// Every read statement of a cluster names its subqueries GLOBAL.
 	s := cluster.RollupLinked([]uint32{20261120}, time.Unix(0, 0))
 	if !strings.Contains(s.SQL, "rid GLOBAL IN (SELECT rid FROM `rs`.requests") {
