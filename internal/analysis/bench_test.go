@@ -51,36 +51,54 @@ partners:
 // cost: recomputing the findings of one day, and the daemon's pass after
 // a minute of traffic at 1,000 requests/s. The scale is
 // RATESCOPE_BENCH_REQUESTS=10000000.
-func BenchmarkKept(b *testing.B) {
-	n := envInt(b, "RATESCOPE_BENCH_REQUESTS", 300_000)
-	days := envInt(b, "RATESCOPE_BENCH_DAYS", 30)
+// benchLoad is what BenchmarkKept and BenchmarkPanels time against:
+// RATESCOPE_BENCH_REQUESTS requests (default 300,000) spread over
+// RATESCOPE_BENCH_DAYS days (default 30) ending at end, merged, with the
+// bench plans and the rollups and findings of one backfill pass.
+type benchLoad struct {
+	db         *chstore.DB
+	n, days    int
+	start, end time.Time
+	plans      *ratelimit.Plans
+	pass       analysis.Result
+}
+
+func loadBench(b *testing.B) benchLoad {
+	b.Helper()
+	l := benchLoad{n: envInt(b, "RATESCOPE_BENCH_REQUESTS", 300_000), days: envInt(b, "RATESCOPE_BENCH_DAYS", 30)}
 	ctx := context.Background()
-	db := chtest.Open(b)
-	if err := db.Migrate(ctx); err != nil {
+	l.db = chtest.Open(b)
+	if err := l.db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	end := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
-	start := end.AddDate(0, 0, -days)
+	l.end = time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+	l.start = l.end.AddDate(0, 0, -l.days)
 	t0 := time.Now()
-	loadSpread(b, db, n, start, end)
-	if err := db.Conn.Exec(ctx, "OPTIMIZE TABLE "+db.Table("requests")+" FINAL"); err != nil {
+	loadSpread(b, l.db, l.n, l.start, l.end)
+	if err := l.db.Conn.Exec(ctx, "OPTIMIZE TABLE "+l.db.Table("requests")+" FINAL"); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("loaded %d requests over %d days in %s", n, days, time.Since(t0).Round(time.Millisecond))
+	b.Logf("loaded %d requests over %d days in %s", l.n, l.days, time.Since(t0).Round(time.Millisecond))
 	pf := benchPlans
 	for p := range 50 {
 		pf += "  - {name: partner-" + strconv.Itoa(p) + ", plan: std}\n"
 	}
-	plans, err := ratelimit.ParsePlans("bench.yaml", []byte(pf))
-	if err != nil {
+	var err error
+	if l.plans, err = ratelimit.ParsePlans("bench.yaml", []byte(pf)); err != nil {
 		b.Fatal(err)
 	}
 	t0 = time.Now()
-	res, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans})
-	if err != nil {
+	if l.pass, err = analysis.Pass(ctx, l.db, analysis.Options{Plans: l.plans}); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("backfill pass: %s (%s)", res, time.Since(t0).Round(time.Millisecond))
+	b.Logf("backfill pass: %s (%s)", l.pass, time.Since(t0).Round(time.Millisecond))
+	return l
+}
+
+func BenchmarkKept(b *testing.B) {
+	l := loadBench(b)
+	ctx := context.Background()
+	db, n, days, start, end, plans, res := l.db, l.n, l.days, l.start, l.end, l.plans, l.pass
 	rd := chquery.New(db)
 	logMinuteCounts(b, db, rd, res.From, res.To)
 	day := [2]time.Time{end.Add(-24 * time.Hour).Add(17 * time.Second), end.Add(17 * time.Second)}
@@ -158,7 +176,7 @@ func BenchmarkKept(b *testing.B) {
 	})
 	// What a daemon pass writes over a 1 h horizon of this traffic (the
 	// passes above look at the wall clock's last hour, which holds none).
-	t0 = time.Now()
+	t0 := time.Now()
 	if fr, err := findings.Write(ctx, db, plans, time.Time{}, end.Add(-time.Hour), end, time.Now()); err == nil {
 		b.Logf("findings of the data's last hour, as a daemon pass writes them: %d storms, %d rate-limit rows, %d limit minute rows, in %s",
 			fr.Storms, fr.Limits, fr.Minutes, time.Since(t0).Round(time.Millisecond))

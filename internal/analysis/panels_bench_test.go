@@ -2,19 +2,15 @@ package analysis_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ratescope/ratescope/internal/analysis"
 	"github.com/ratescope/ratescope/internal/chmacro"
 	"github.com/ratescope/ratescope/internal/chquery"
 	"github.com/ratescope/ratescope/internal/chtest"
-	"github.com/ratescope/ratescope/internal/ratelimit"
 )
 
 // BenchmarkPanels times every ClickHouse query of the committed Grafana
@@ -25,68 +21,25 @@ import (
 // span at Grafana's interval for it (1 h), and over its last 24 hours
 // (2 min). The scale is RATESCOPE_BENCH_REQUESTS=10000000.
 func BenchmarkPanels(b *testing.B) {
-	n := envInt(b, "RATESCOPE_BENCH_REQUESTS", 300_000)
-	days := envInt(b, "RATESCOPE_BENCH_DAYS", 30)
+	l := loadBench(b)
 	ctx := context.Background()
-	db := chtest.Open(b)
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	end := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
-	start := end.AddDate(0, 0, -days)
-	t0 := time.Now()
-	loadSpread(b, db, n, start, end)
-	if err := db.Conn.Exec(ctx, "OPTIMIZE TABLE "+db.Table("requests")+" FINAL"); err != nil {
-		b.Fatal(err)
-	}
-	pf := benchPlans
-	for p := range 50 {
-		pf += "  - {name: partner-" + strconv.Itoa(p) + ", plan: std}\n"
-	}
-	plans, err := ratelimit.ParsePlans("bench.yaml", []byte(pf))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := analysis.Pass(ctx, db, analysis.Options{Plans: plans}); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("loaded %d requests over %d days with their rollups and findings in %s", n, days, time.Since(t0).Round(time.Millisecond))
+	db, n, days, start, end := l.db, l.n, l.days, l.start, l.end
 
 	type panel struct{ name, sql string }
 	var panels []panel
-	paths, err := filepath.Glob(filepath.Join(chtest.RepoRoot(b), "deploy", "grafana", "dashboards", "*.json"))
-	if err != nil || len(paths) == 0 {
-		b.Fatalf("no dashboards (run make dashboards): %v", err)
+	targets, err := chmacro.ReadTargets(filepath.Join(chtest.RepoRoot(b), "deploy", "grafana", "dashboards"))
+	if err != nil {
+		b.Fatalf("%v (run make dashboards)", err)
 	}
-	for _, p := range paths {
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			b.Fatal(err)
+	seen := map[string]bool{}
+	for _, tg := range targets {
+		if seen[tg.SQL] {
+			continue
 		}
-		var d struct {
-			UID    string
-			Panels []struct {
-				Title   string
-				Targets []struct {
-					Datasource struct{ Type string }
-					RawSql     string
-				}
-			}
-		}
-		if err := json.Unmarshal(raw, &d); err != nil {
-			b.Fatal(err)
-		}
-		seen := map[string]bool{}
-		for _, pn := range d.Panels {
-			for _, tg := range pn.Targets {
-				if tg.Datasource.Type != "grafana-clickhouse-datasource" || seen[tg.RawSql] {
-					continue
-				}
-				seen[tg.RawSql] = true // stats sharing one query run it once
-				name := strings.TrimPrefix(d.UID, "ratescope-") + "/" + strings.NewReplacer(" ", "_", "/", "", "×", "x").Replace(pn.Title)
-				panels = append(panels, panel{name, tg.RawSql})
-			}
-		}
+		seen[tg.SQL] = true // stats sharing one query run it once
+		clean := strings.NewReplacer(" ", "_", "/", "", "×", "x").Replace
+		name := clean(strings.TrimPrefix(tg.Dashboard, "ratescope · ")) + "/" + clean(tg.Panel)
+		panels = append(panels, panel{name, tg.SQL})
 	}
 	windows := []struct {
 		name     string
