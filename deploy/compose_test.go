@@ -123,16 +123,7 @@ func TestComposeFile(t *testing.T) {
 }
 
 func TestPrometheusScrapesTheIngester(t *testing.T) {
-	var p struct {
-		Global        map[string]string `yaml:"global"`
-		RuleFiles     []string          `yaml:"rule_files"`
-		ScrapeConfigs []struct {
-			JobName       string `yaml:"job_name"`
-			StaticConfigs []struct {
-				Targets []string `yaml:"targets"`
-			} `yaml:"static_configs"`
-		} `yaml:"scrape_configs"`
-	}
+	var p promConfig
 	readYAML(t, "prometheus.yml", &p)
 	var targets []string
 	for _, sc := range p.ScrapeConfigs {
@@ -213,4 +204,16 @@ func toStrings(v any) []string {
 		out = append(out, strings.TrimPrefix(s, "/usr/local/bin/"))
 	}
 	return out
+}
+
+// promConfig is the part of deploy/prometheus.yml the tests read.
+type promConfig struct {
+	Global        map[string]string `yaml:"global"`
+	RuleFiles     []string          `yaml:"rule_files"`
+	ScrapeConfigs []struct {
+		JobName       string `yaml:"job_name"`
+		StaticConfigs []struct {
+			Targets []string `yaml:"targets"`
+		} `yaml:"static_configs"`
+	} `yaml:"scrape_configs"`
 }

@@ -196,16 +196,7 @@ func TestStackAgrees(t *testing.T) {
 
 	// Prometheus scrapes the port the ingester serves, and loads the rules
 	// compose mounts.
-	var p struct {
-		Global        map[string]string `yaml:"global"`
-		RuleFiles     []string          `yaml:"rule_files"`
-		ScrapeConfigs []struct {
-			JobName       string `yaml:"job_name"`
-			StaticConfigs []struct {
-				Targets []string `yaml:"targets"`
-			} `yaml:"static_configs"`
-		} `yaml:"scrape_configs"`
-	}
+	var p promConfig
 	readYAML(t, "prometheus.yml", &p)
 	i := slices.Index(ing.Command, "--metrics-addr")
 	if i < 0 {

@@ -34,19 +34,7 @@ func jsonOf(t *testing.T, v any) string {
 func TestOneShotFindingsEqualReports(t *testing.T) {
 	ctx := context.Background()
 	db := chtest.MigratedDB(t)
-	dir := t.TempDir()
-	m, err := loggen.Generate(ctx, dir, loggen.Config{Seed: 3, End: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var paths []string
-	for _, f := range m.Files {
-		paths = append(paths, filepath.Join(dir, f.Name))
-	}
-	plans, err := ratelimit.LoadPlans(filepath.Join(dir, loggen.PlansName))
-	if err != nil {
-		t.Fatal(err)
-	}
+	paths, plans, m := sample(t, loggen.Config{Seed: 3, End: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
 	rd := chquery.New(db)
 	for round := range 2 {
 		if _, err := ingest.Load(ctx, db, paths, ingest.Config{HashKey: []byte("k")}); err != nil {
@@ -121,15 +109,7 @@ func TestUpgradeFromVersion4BackfillsMinutes(t *testing.T) {
 	if err := db.MigrateTo(ctx, 4); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	m, err := loggen.Generate(ctx, dir, loggen.Config{Seed: 5, End: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var paths []string
-	for _, f := range m.Files {
-		paths = append(paths, filepath.Join(dir, f.Name))
-	}
+	paths, plans, m := sample(t, loggen.Config{Seed: 5, End: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
 	if _, err := ingest.Load(ctx, db, paths, ingest.Config{HashKey: []byte("k")}); err != nil {
 		t.Fatal(err)
 	}
@@ -140,10 +120,6 @@ func TestUpgradeFromVersion4BackfillsMinutes(t *testing.T) {
 		t.Fatalf("upgrade from version 4: %v", err)
 	}
 	if err := db.CheckSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
-	plans, err := ratelimit.LoadPlans(filepath.Join(dir, loggen.PlansName))
-	if err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
@@ -177,4 +153,24 @@ func TestUpgradeFromVersion4BackfillsMinutes(t *testing.T) {
 	if !again.To.IsZero() {
 		t.Errorf("a second backfill recomputed %s–%s: the minutes are kept", again.From, again.To)
 	}
+}
+
+// sample writes loggen's sample for cfg into a temporary directory and
+// returns its files' paths, the plans written beside them and its manifest.
+func sample(t *testing.T, cfg loggen.Config) ([]string, *ratelimit.Plans, *loggen.Manifest) {
+	t.Helper()
+	dir := t.TempDir()
+	m, err := loggen.Generate(context.Background(), dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range m.Files {
+		paths = append(paths, filepath.Join(dir, f.Name))
+	}
+	plans, err := ratelimit.LoadPlans(filepath.Join(dir, loggen.PlansName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths, plans, m
 }

@@ -2,7 +2,6 @@ package analysis_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -26,20 +25,8 @@ import (
 func TestConcurrentPasses(t *testing.T) {
 	ctx := context.Background()
 	db := chtest.MigratedDB(t)
-	dir := t.TempDir()
 	end := time.Now().UTC().Truncate(time.Minute)
-	m, err := loggen.Generate(ctx, dir, loggen.Config{Seed: 11, End: end, Span: 36 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var paths []string
-	for _, f := range m.Files {
-		paths = append(paths, filepath.Join(dir, f.Name))
-	}
-	plans, err := ratelimit.LoadPlans(filepath.Join(dir, loggen.PlansName))
-	if err != nil {
-		t.Fatal(err)
-	}
+	paths, plans, m := sample(t, loggen.Config{Seed: 11, End: end, Span: 36 * time.Hour})
 	rd := chquery.New(db)
 	pairs := [][2]analysis.Options{
 		{{Plans: plans, Horizon: time.Hour}, {Plans: plans}},
