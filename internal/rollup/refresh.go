@@ -193,11 +193,13 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 	if err := db.Conn.QueryRow(ctx, "SELECT sum(requests) FROM "+scratch).Scan(&n); err != nil {
 		return 0, fmt.Errorf("rollup %d: count: %w", d, err)
 	}
+	// REPLACE from the scratch table also empties a day whose scratch
+	// partition is empty (every row of the day gone). Not DROP PARTITION:
+	// on a replicated rollup 18.16 sends a DROP to the leader replica, so a
+	// dead leader fails it until ZooKeeper elects another, while REPLACE
+	// runs on the replica the connection is on.
 	part := strconv.FormatUint(uint64(d), 10)
 	swap := "ALTER TABLE " + t.Rollup() + " REPLACE PARTITION " + part + " FROM " + scratch
-	if n == 0 {
-		swap = "ALTER TABLE " + t.Rollup() + " DROP PARTITION " + part
-	}
 	if err := db.Conn.Exec(ctx, swap); err != nil {
 		return 0, fmt.Errorf("rollup %d: swap in: %w", d, err)
 	}
