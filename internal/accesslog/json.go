@@ -4,29 +4,28 @@ import (
 	"bytes"
 	"math"
 	"strconv"
-
-	"github.com/valyala/fastjson"
 )
 
 // The JSON parser serves FormatAPIGW, FormatNginxJSON and FormatJSONL: one
 // vocabulary (json_vocab.go) covers all three.
 //
-// A line is parsed once by a reused fastjson.Parser. Its top-level members
-// are matched against the vocabulary; nested objects are walked (down to
-// maxJSONDepth objects below the top) and their keys matched by their last
-// path component, at a lower rank than top-level keys, except for the exact
+// A line is read in one pass that also validates it (json_lex.go) and
+// builds no tree: its top-level members are matched against the vocabulary
+// as they come; nested objects are walked (down to maxJSONDepth objects
+// below the top) and their keys matched by their last path component, at a lower rank than top-level keys, except for the exact
 // dotted paths error.responseType, consumer.username, consumer.id and
 // latencies.request. A top-level key written with dots ("error.responseType")
 // is treated as that path. Arrays and objects never fill scalar fields. A
 // body field's value (top-level, or a nested object under a body key) is
 // not walked: it is the error body, opaque here.
 //
-// Strings and numbers that fill Record fields are copied into p.scratch,
-// which parseJSON first grows to hold the whole line: every such value is
-// at most as long as its raw text and none is copied twice, so the copies
-// never outgrow that reservation and stay in one backing array. A
-// JSON-object body, and a bare envelope's whole line, are sub-slices of the
-// line itself. Copies of fields scrubbed of a credential live in
+// Only the values that fill Record fields are decoded. Strings without a
+// backslash and numbers are sub-slices of the line; a string with escapes
+// is unescaped into p.scratch, which parseJSON first grows to hold the
+// whole line: a decoded string is at most as long as its raw text and none
+// is decoded twice, so they never outgrow that reservation and stay in one
+// backing array. A JSON-object body, and a bare envelope's whole line, are
+// sub-slices of the line too. Copies of fields scrubbed of a credential live in
 // jsonState.redacted. Nothing is allocated per line once these buffers have
 // grown, except a *ParseError for a rejected line.
 //
@@ -69,9 +68,9 @@ const maxJSONDepth = 8
 
 // jsonState is the JSON parser's reusable state, kept in the Parser.
 type jsonState struct {
-	fj       fastjson.Parser
-	num      []byte // text of the JSON number being read
 	redacted []byte // backing store for fields scrubbed of a credential
+	topKey   []byte // the current top-level key, unescaped
+	keys     []byte // nested keys being visited, unescaped (a stack)
 
 	// Per line.
 	err       *ParseError
@@ -79,10 +78,11 @@ type jsonState struct {
 	rank      [numSlots]int8 // rank of the key that filled each slot; 0 = unfilled
 	filled    bool           // some field other than Secret was set
 	marks     uint16         // envelope marks seen at top level
-	bodyIndex int            // index of the top-level member holding an object/array body; -1 = none
-	retryDate int64          // Retry-After given as an HTTP-date (epoch ms); 0 = none
-	envoy     bool           // a key only Envoy writes was seen: "duration" is in ms
-	durationS bool           // the latency came from "duration", read as seconds
+	bodyStart int            // the raw text of a top-level object or array body: line[bodyStart:bodyEnd]; -1 = none
+	bodyEnd   int
+	retryDate int64 // Retry-After given as an HTTP-date (epoch ms); 0 = none
+	envoy     bool  // a key only Envoy writes was seen: "duration" is in ms
+	durationS bool  // the latency came from "duration", read as seconds
 }
 
 // parseJSON parses one JSON object line into r (which Parse has reset).
@@ -95,29 +95,22 @@ func (p *Parser) parseJSON(line []byte, r *Record) error {
 	if line[0] != '{' {
 		return &ParseError{Reason: "bad_json", Detail: "not a JSON object at byte 0: " + quoteExcerpt(line, 0)}
 	}
-	root, err := st.fj.ParseBytes(line)
-	if err != nil {
-		return jsonSyntaxError(line)
-	}
-	obj, err := root.Object()
-	if err != nil { // cannot happen for a line starting with '{'
-		return &ParseError{Reason: "bad_json", Detail: "not a JSON object"}
-	}
-
 	st.reset(line)
 	p.reserveScratch(len(line))
 
-	i := 0
-	obj.Visit(func(k []byte, v *fastjson.Value) {
-		p.jsonTop(r, k, v, i)
-		i++
-	})
+	members, ok := p.jsonScanTop(r)
+	if !ok {
+		// A syntax error anywhere rejects the line whole, whatever the
+		// members before it filled.
+		r.Reset()
+		return jsonSyntaxError(line)
+	}
 	if st.err != nil {
 		return st.err
 	}
 	p.jsonFinish(r)
 	if !st.filled {
-		return &ParseError{Reason: "no_fields", Detail: "no known field in a JSON object of " + strconv.Itoa(i) + " keys"}
+		return &ParseError{Reason: "no_fields", Detail: "no known field in a JSON object of " + strconv.Itoa(members) + " keys"}
 	}
 	return nil
 }
@@ -125,19 +118,20 @@ func (p *Parser) parseJSON(line []byte, r *Record) error {
 // reset prepares the state for a new line.
 func (st *jsonState) reset(line []byte) {
 	st.redacted = st.redacted[:0]
+	st.keys = st.keys[:0]
 	st.err = nil
 	st.line = line
 	st.rank = [numSlots]int8{}
 	st.filled = false
 	st.marks = 0
-	st.bodyIndex = -1
+	st.bodyStart, st.bodyEnd = -1, -1
 	st.retryDate = 0
 	st.envoy, st.durationS = false, false
 }
 
 // reserveScratch makes room for n more bytes in p.scratch. parseJSON calls
-// it before copying anything of the line, with the line's length, so that
-// the line's copies never move each other.
+// it before decoding anything of the line, with the line's length, so that
+// the line's decoded strings never move each other.
 func (p *Parser) reserveScratch(n int) {
 	if cap(p.scratch)-len(p.scratch) >= n {
 		return
@@ -147,75 +141,137 @@ func (p *Parser) reserveScratch(n int) {
 	p.scratch = grown
 }
 
-// keep copies b into the scratch buffer and returns the copy, capped so that
-// appending to it cannot overwrite what follows.
-func (p *Parser) keep(b []byte) []byte {
-	n := len(p.scratch)
-	p.scratch = append(p.scratch, b...)
-	return p.scratch[n:len(p.scratch):len(p.scratch)]
+// pin caps b so that appending to it cannot overwrite what follows.
+func pin(b []byte) []byte { return b[:len(b):len(b)] }
+
+// valueText returns the text of a string or number value: a string's
+// content, unescaped into p.scratch when it has escapes (once: the result
+// is cached in v), or a number's literal; both alias the line otherwise.
+func (p *Parser) valueText(v *jsonValue) []byte {
+	if v.decoded {
+		return v.text
+	}
+	v.decoded = true
+	switch {
+	case v.kind == jsonNumber:
+		v.text = pin(p.js.line[v.start:v.end])
+	case v.kind != jsonString:
+	case v.esc:
+		n := len(p.scratch)
+		p.scratch = appendUnescaped(p.scratch, p.js.line[v.start+1:v.end-1])
+		v.text = p.scratch[n:len(p.scratch):len(p.scratch)]
+	default:
+		v.text = pin(p.js.line[v.start+1 : v.end-1])
+	}
+	return v.text
 }
 
-// jsonTop handles the i-th top-level member.
-func (p *Parser) jsonTop(r *Record, k []byte, v *fastjson.Value, i int) {
+// jsonScanTop reads the line's top-level object member by member, in one
+// pass that also validates it, and returns the number of members; ok is
+// false on a syntax error.
+func (p *Parser) jsonScanTop(r *Record) (members int, ok bool) {
 	st := &p.js
-	if st.err != nil {
-		return
+	b := st.line
+	i := skipSpaceAt(b, 1)
+	if i < len(b) && b[i] == '}' {
+		i++
+	} else {
+		for more := true; more; members++ {
+			raw, esc, at := memberKeyAt(b, i)
+			if at < 0 {
+				return members, false
+			}
+			k := raw
+			if esc {
+				st.topKey = appendUnescaped(st.topKey[:0], raw)
+				k = st.topKey
+			}
+			if i = p.jsonTop(r, k, at, members); i < 0 {
+				return members, false
+			}
+			if i, more, ok = afterMember(b, i); !ok {
+				return members, false
+			}
+		}
+	}
+	return members, skipSpaceAt(b, i) == len(b)
+}
+
+// jsonTop handles the top-level member with key k whose value starts at
+// line[at], the i-th member of the line; it returns the index just after
+// the value, or -1 on a syntax error.
+func (p *Parser) jsonTop(r *Record, k []byte, at, i int) int {
+	st := &p.js
+	b := st.line
+	const depth = 2 // a top-level member's value
+	if st.err != nil || at >= len(b) {
+		return jsonValueEnd(b, at, depth)
 	}
 	key := jsonVocab(k)
 	if mk, ok := p.mapped(k); ok {
 		key = mk
 	}
-	t := v.Type()
 	st.envoy = st.envoy || key.envoy
-	if key.mark != 0 && (t == fastjson.TypeObject || t == fastjson.TypeArray || t == fastjson.TypeNumber || t == fastjson.TypeString && !isAbsentText(v)) {
+	if c := b[at]; c == '{' || c == '[' {
+		st.marks |= key.mark
+		if key.slot == slotStatus || key.slot == slotTime || key.slot == slotBody {
+			end := jsonValueEnd(b, at, depth)
+			if end < 0 {
+				return -1
+			}
+			if key.slot == slotBody {
+				p.claimBodyMember(at, end)
+			} else {
+				// [] or {} where a status or time belongs: not absent
+				// (as null is) but wrong, like "abc".
+				st.fail(strictReason(key.slot), fieldDetail(k, appendCompactJSON(nil, b[at:end])))
+			}
+			return end
+		}
+		var buf [maxFoldedKey]byte
+		f := foldKey(&buf, k)
+		switch {
+		case c == '{' && isSecretKey(f):
+			return jsonValueEnd(b, at, depth) // a credential object: neither walked nor stored
+		case c == '{':
+			return p.jsonWalk(r, at, k, isHeaderMap(f), 1)
+		case isSecretKey(f):
+			return p.takeSecretAt(r, at, depth)
+		}
+		return jsonValueEnd(b, at, depth)
+	}
+	v, ok := scalarAt(b, at, depth)
+	if !ok {
+		return -1
+	}
+	if key.mark != 0 && (v.kind == jsonNumber || v.kind == jsonString && !isAbsentText(p.valueText(&v))) {
 		st.marks |= key.mark
 	}
-	if (key.slot == slotStatus || key.slot == slotTime) && isNonScalar(t) {
-		// true, [] or {} where a status or time belongs: not absent (as
-		// null is) but wrong, like "abc".
-		reason := "bad_status"
-		if key.slot == slotTime {
-			reason = "bad_time"
-		}
-		st.fail(reason, fieldDetail(k, v.MarshalTo(nil)))
-		return
+	switch {
+	case (key.slot == slotStatus || key.slot == slotTime) && (v.kind == jsonTrue || v.kind == jsonFalse):
+		st.fail(strictReason(key.slot), fieldDetail(k, b[v.start:v.end]))
+	case !v.isText():
+	case key.slot != slotNone:
+		p.jsonApply(r, key.slot, key.unit, key.rank, &v, k)
+	case key.mark == 0:
+		p.jsonTopOther(r, k, &v)
 	}
-	var buf [maxFoldedKey]byte
-	switch t {
-	case fastjson.TypeObject:
-		if key.slot == slotBody {
-			p.claimBodyMember(i)
-			return
-		}
-		f := foldKey(&buf, k)
-		if isSecretKey(f) {
-			return // a credential object: neither walked nor stored
-		}
-		o, _ := v.Object()
-		p.jsonWalk(r, o, k, isHeaderMap(f), 1)
-	case fastjson.TypeArray:
-		if key.slot == slotBody {
-			p.claimBodyMember(i)
-			return
-		}
-		if isSecretKey(foldKey(&buf, k)) {
-			p.takeSecret(r, v)
-		}
-	case fastjson.TypeString, fastjson.TypeNumber:
-		switch {
-		case key.slot != slotNone:
-			p.jsonApply(r, key.slot, key.unit, key.rank, v, k)
-		case key.mark == 0:
-			p.jsonTopOther(r, k, v)
-		}
-	}
+	return v.end
 }
 
-// jsonTopOther handles a top-level scalar whose key is not in the
-// vocabulary: a credential, a flattened dotted path ("error.responseType",
-// "request.method") or a flattened header field ("http_x_request_id",
-// Traefik's "request_User-Agent").
-func (p *Parser) jsonTopOther(r *Record, k []byte, v *fastjson.Value) {
+// strictReason is the rejection reason for a bad top-level status or time.
+func strictReason(s jsonSlot) string {
+	if s == slotTime {
+		return "bad_time"
+	}
+	return "bad_status"
+}
+
+// jsonTopOther handles a top-level string or number whose key is not in
+// the vocabulary: a credential, a flattened dotted path
+// ("error.responseType", "request.method") or a flattened header field
+// ("http_x_request_id", Traefik's "request_User-Agent").
+func (p *Parser) jsonTopOther(r *Record, k []byte, v *jsonValue) {
 	leaf := k
 	if d := bytes.LastIndexByte(k, '.'); d >= 0 {
 		leaf = k[d+1:]
@@ -243,64 +299,177 @@ func (p *Parser) jsonTopOther(r *Record, k []byte, v *fastjson.Value) {
 	}
 }
 
-// jsonWalk visits the members of a nested object at the given depth (1 for a
-// child of the top level); parent is the object's own key.
-func (p *Parser) jsonWalk(r *Record, o *fastjson.Object, parent []byte, headers bool, depth int) {
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		p.jsonNested(r, parent, k, v, headers, depth)
-	})
+// jsonWalk reads the nested object opening at line[at] at the given depth
+// (1 for a child of the top level) and handles its members; parent is the
+// object's own key. It returns the index just after the object, or -1 on a
+// syntax error.
+func (p *Parser) jsonWalk(r *Record, at int, parent []byte, headers bool, depth int) int {
+	st := &p.js
+	b := st.line
+	i := skipSpaceAt(b, at+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for more := true; more; {
+		raw, esc, vat := memberKeyAt(b, i)
+		if vat < 0 {
+			return -1
+		}
+		k, mark := raw, len(st.keys)
+		if esc {
+			st.keys = appendUnescaped(st.keys, raw)
+			k = st.keys[mark:]
+		}
+		i = p.jsonNested(r, parent, k, vat, headers, depth)
+		st.keys = st.keys[:mark]
+		if i < 0 {
+			return -1
+		}
+		var ok bool
+		if i, more, ok = afterMember(b, i); !ok {
+			return -1
+		}
+	}
+	return i
 }
 
-// jsonNested handles one member of a nested object.
-func (p *Parser) jsonNested(r *Record, parent, k []byte, v *fastjson.Value, headers bool, depth int) {
-	if p.js.err != nil {
-		return
+// jsonNested handles one member of a nested object at the given depth: k
+// is its key, its value starts at line[at]. It returns the index just after
+// the value, or -1 on a syntax error.
+func (p *Parser) jsonNested(r *Record, parent, k []byte, at int, headers bool, depth int) int {
+	st := &p.js
+	b := st.line
+	vdepth := depth + 2 // the value's nesting level: the top-level object is 1
+	if st.err != nil || at >= len(b) {
+		return jsonValueEnd(b, at, vdepth)
 	}
+	c := b[at]
 	if depth == 1 {
 		if pk := jsonPath(parent, k); pk.slot != slotNone {
-			if t := v.Type(); t == fastjson.TypeString || t == fastjson.TypeNumber {
-				p.jsonApply(r, pk.slot, pk.unit, pk.rank, v, k)
+			if c == '{' || c == '[' {
+				return jsonValueEnd(b, at, vdepth)
 			}
-			return
+			v, ok := scalarAt(b, at, vdepth)
+			if !ok {
+				return -1
+			}
+			if v.isText() {
+				p.jsonApply(r, pk.slot, pk.unit, pk.rank, &v, k)
+			}
+			return v.end
 		}
 	}
 	var buf [maxFoldedKey]byte
 	f := foldKey(&buf, k)
 	if isSecretKey(f) {
-		p.takeSecret(r, v)
-		return
+		return p.takeSecretAt(r, at, vdepth)
 	}
-	switch v.Type() {
-	case fastjson.TypeObject:
+	switch c {
+	case '{':
 		// A nested body is opaque, as a top-level one is.
 		if depth < maxJSONDepth && jsonVocab(k).slot != slotBody {
-			o, _ := v.Object()
-			p.jsonWalk(r, o, k, isHeaderMap(f), depth+1)
+			return p.jsonWalk(r, at, k, isHeaderMap(f), depth+1)
 		}
-	case fastjson.TypeArray:
+		return jsonValueEnd(b, at, vdepth)
+	case '[':
 		if headers {
 			if s := headerSlot(f); s != slotNone {
-				if a, _ := v.Array(); len(a) > 0 {
-					if t := a[0].Type(); t == fastjson.TypeString || t == fastjson.TypeNumber {
-						p.jsonApply(r, s, unitMs, rankLeaf, a[0], nil)
-					}
+				first, end := p.firstOfArray(at, vdepth)
+				if end >= 0 && first.isText() {
+					p.jsonApply(r, s, unitMs, rankLeaf, &first, nil)
 				}
+				return end
 			}
 		}
-	case fastjson.TypeString, fastjson.TypeNumber:
-		if headers {
-			if s := headerSlot(f); s != slotNone {
-				p.jsonApply(r, s, unitMs, rankLeaf, v, nil)
-				return
-			}
-		}
-		p.jsonLeaf(r, k, v)
+		return jsonValueEnd(b, at, vdepth)
 	}
+	v, ok := scalarAt(b, at, vdepth)
+	if !ok {
+		return -1
+	}
+	if !v.isText() {
+		return v.end
+	}
+	if headers {
+		if s := headerSlot(f); s != slotNone {
+			p.jsonApply(r, s, unitMs, rankLeaf, &v, nil)
+			return v.end
+		}
+	}
+	p.jsonLeaf(r, k, &v)
+	return v.end
+}
+
+// firstOfArray validates the array opening at line[at] (nesting level
+// depth) and returns its first element when that is a scalar (kind
+// jsonNull otherwise), and the index just after the array (-1 on a syntax
+// error).
+func (p *Parser) firstOfArray(at, depth int) (first jsonValue, end int) {
+	b := p.js.line
+	if depth > maxJSONNesting {
+		return first, -1
+	}
+	i := skipSpaceAt(b, at+1)
+	if i >= len(b) {
+		return first, -1
+	}
+	if b[i] == ']' {
+		return first, i + 1
+	}
+	if c := b[i]; c != '{' && c != '[' {
+		v, ok := scalarAt(b, i, depth+1)
+		if !ok {
+			return first, -1
+		}
+		first = v
+		i = v.end
+	} else if i = jsonValueEnd(b, i, depth+1); i < 0 {
+		return first, -1
+	}
+	for {
+		if i = skipSpaceAt(b, i); i >= len(b) {
+			return first, -1
+		}
+		switch b[i] {
+		case ']':
+			return first, i + 1
+		case ',':
+			if i = jsonValueEnd(b, skipSpaceAt(b, i+1), depth+1); i < 0 {
+				return first, -1
+			}
+		default:
+			return first, -1
+		}
+	}
+}
+
+// takeSecretAt reads the value at line[at] (nesting level depth) as a
+// credential (see takeSecret) and returns the index just after it.
+func (p *Parser) takeSecretAt(r *Record, at, depth int) int {
+	b := p.js.line
+	switch b[at] {
+	case '{':
+		return jsonValueEnd(b, at, depth)
+	case '[':
+		first, end := p.firstOfArray(at, depth)
+		if end >= 0 && first.isText() {
+			p.takeSecret(r, &first)
+		}
+		return end
+	}
+	v, ok := scalarAt(b, at, depth)
+	if !ok {
+		return -1
+	}
+	if v.isText() {
+		p.takeSecret(r, &v)
+	}
+	return v.end
 }
 
 // jsonLeaf matches the last component of a nested key against the
 // vocabulary. Values that do not parse are ignored, not rejected.
-func (p *Parser) jsonLeaf(r *Record, leaf []byte, v *fastjson.Value) {
+func (p *Parser) jsonLeaf(r *Record, leaf []byte, v *jsonValue) {
 	key := jsonVocab(leaf)
 	if key.slot == slotNone || key.topOnly {
 		return
@@ -308,48 +477,33 @@ func (p *Parser) jsonLeaf(r *Record, leaf []byte, v *fastjson.Value) {
 	p.jsonApply(r, key.slot, key.unit, rankLeaf, v, nil)
 }
 
-// claimBodyMember records that the i-th top-level member is a JSON object or
-// array body; jsonFinish finds its raw text in the line.
-func (p *Parser) claimBodyMember(i int) {
+// claimBodyMember records that the top-level member whose value is
+// line[start:end] is a JSON object or array body.
+func (p *Parser) claimBodyMember(start, end int) {
 	st := &p.js
 	if st.rank[slotBody] >= rankExact {
 		return
 	}
 	st.rank[slotBody] = rankExact
-	st.bodyIndex = i
+	st.bodyStart, st.bodyEnd = start, end
 	st.filled = true
 }
 
-// isNonScalar reports whether a JSON type can never be a field's value:
-// a boolean, an array or an object.
-func isNonScalar(t fastjson.Type) bool {
-	switch t {
-	case fastjson.TypeTrue, fastjson.TypeFalse, fastjson.TypeArray, fastjson.TypeObject:
-		return true
-	}
-	return false
-}
+// isAbsentText reports whether a string's text is "" or "-" (and so absent).
+func isAbsentText(b []byte) bool { return len(b) == 0 || isDash(b) }
 
-// isAbsentText reports whether a string value is "", "-" (and so absent).
-func isAbsentText(v *fastjson.Value) bool {
-	b, _ := v.StringBytes()
-	return len(b) == 0 || isDash(b)
-}
-
-// scalarText returns the text of a string or number value: a string's
-// unescaped bytes (in fastjson's buffer) or a number's literal (in st.num).
-// Absent values ("", "-", null, booleans, objects, arrays) give ok=false.
-func (st *jsonState) scalarText(v *fastjson.Value) (text []byte, number, ok bool) {
-	switch v.Type() {
-	case fastjson.TypeString:
-		b, _ := v.StringBytes()
-		if len(b) == 0 || isDash(b) {
+// scalarText returns the text of a string or number value (see valueText).
+// Absent values ("", "-", null, booleans) give ok=false.
+func (p *Parser) scalarText(v *jsonValue) (text []byte, number, ok bool) {
+	switch v.kind {
+	case jsonString:
+		b := p.valueText(v)
+		if isAbsentText(b) {
 			return nil, false, false
 		}
 		return b, false, true
-	case fastjson.TypeNumber:
-		st.num = v.MarshalTo(st.num[:0])
-		return st.num, true, true
+	case jsonNumber:
+		return p.valueText(v), true, true
 	}
 	return nil, false, false
 }
@@ -369,9 +523,9 @@ func (st *jsonState) claim(s jsonSlot, rank int8) bool {
 // strictKey is the top-level key (or exact path) v came from: an unparsable
 // time or status then rejects the line, naming that key; otherwise it is
 // ignored.
-func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *fastjson.Value, strictKey []byte) {
+func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *jsonValue, strictKey []byte) {
 	st := &p.js
-	text, number, ok := st.scalarText(v)
+	text, number, ok := p.scalarText(v)
 	if !ok {
 		return
 	}
@@ -397,11 +551,11 @@ func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *f
 	case slotForwarded:
 		// Only an address: "unknown" or a host name leaves the other keys.
 		if first := firstListEntry(text); isIPAddr(first) && st.claim(slotClientIP, rank) {
-			r.ClientIP = p.keep(first)
+			r.ClientIP = pin(first)
 		}
 	case slotFlags:
 		if isResponseFlags(text) && st.claim(s, rank) {
-			r.ResponseFlags = p.keep(text)
+			r.ResponseFlags = pin(text)
 		}
 	case slotBytes:
 		if n, ok := fieldUint(text); ok && st.claim(s, rank) {
@@ -432,7 +586,7 @@ func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *f
 		if rankLine <= st.rank[slotMethod] && rankLine <= st.rank[slotPath] {
 			return
 		}
-		method, target, ok := splitRequest(p.keep(text))
+		method, target, ok := splitRequest(pin(text))
 		if !ok {
 			if strictKey != nil {
 				st.fail("bad_request_line", fieldDetail(strictKey, text))
@@ -449,12 +603,12 @@ func (p *Parser) jsonApply(r *Record, s jsonSlot, unit jsonUnit, rank int8, v *f
 		p.applyRoute(r, rank, text)
 	case slotBody:
 		if st.claim(s, rank) {
-			r.Body = p.keep(text)
-			st.bodyIndex = -1
+			r.Body = pin(text)
+			st.bodyStart, st.bodyEnd = -1, -1
 		}
 	default:
 		if dst := bytesField(r, s); dst != nil && st.claim(s, rank) {
-			*dst = p.keep(text)
+			*dst = pin(text)
 		}
 	}
 }
@@ -513,7 +667,7 @@ func (p *Parser) applyRoute(r *Record, rank int8, text []byte) {
 	if string(text) == "$default" || rank <= st.rank[slotRoute] {
 		return
 	}
-	text = p.keep(text)
+	text = pin(text)
 	if sp := bytes.IndexByte(text, ' '); sp > 0 && sp+1 < len(text) && text[sp+1] == '/' && isHTTPToken(text[:sp]) {
 		method := text[:sp]
 		text = text[sp+1:]
@@ -543,10 +697,8 @@ func (st *jsonState) fail(reason, detail string) {
 func (p *Parser) jsonFinish(r *Record) {
 	st := &p.js
 	line := st.line
-	if st.bodyIndex >= 0 {
-		if start, end, ok := memberValueSpan(line, st.bodyIndex); ok {
-			r.Body = line[start:end]
-		}
+	if st.bodyStart >= 0 {
+		r.Body = line[st.bodyStart:st.bodyEnd]
 	}
 	if r.Body == nil && !r.IsAccess() && st.isEnvelope() {
 		r.Body = line

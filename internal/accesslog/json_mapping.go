@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/valyala/fastjson"
 )
 
 // Mapping names the keys of a custom JSON access log: for each concept of
@@ -125,32 +123,47 @@ func (p *Parser) mapped(k []byte) (jsonKey, bool) {
 // to tell a user whose custom log format is not being read. A line that
 // is not a JSON object has none.
 func UnknownKeys(line []byte, m *Mapping) []string {
-	var p fastjson.Parser
-	v, err := p.ParseBytes(line)
-	if err != nil {
-		return nil
-	}
-	o, err := v.Object()
-	if err != nil {
+	i := skipSpaceAt(line, 0)
+	if i >= len(line) || line[i] != '{' {
 		return nil
 	}
 	var out []string
-	o.Visit(func(k []byte, _ *fastjson.Value) {
+	unknown := func(k []byte) bool {
 		if m != nil {
 			if _, ok := m.keys[string(k)]; ok {
-				return
+				return false
 			}
 		}
 		key := jsonVocab(k)
 		if key.slot != slotNone || key.mark != 0 {
-			return
+			return false
 		}
 		var buf [maxFoldedKey]byte
 		f := foldKey(&buf, k)
-		if isSecretKey(f) || headerSlot(headerFieldName(f)) != slotNone || isHeaderMap(f) {
-			return
+		return !isSecretKey(f) && headerSlot(headerFieldName(f)) == slotNone && !isHeaderMap(f)
+	}
+	if i = skipSpaceAt(line, i+1); i < len(line) && line[i] == '}' {
+		i++
+	} else {
+		for more := true; more; {
+			raw, esc, at := memberKeyAt(line, i)
+			if at < 0 {
+				return nil
+			}
+			if k := jsonTextKey(raw, esc); unknown([]byte(k)) {
+				out = append(out, k)
+			}
+			var ok bool
+			if i = jsonValueEnd(line, at, 2); i < 0 {
+				return nil
+			}
+			if i, more, ok = afterMember(line, i); !ok {
+				return nil
+			}
 		}
-		out = append(out, string(k))
-	})
+	}
+	if skipSpaceAt(line, i) != len(line) {
+		return nil
+	}
 	return out
 }

@@ -1,16 +1,11 @@
 package accesslog
 
-import (
-	"strconv"
+import "strconv"
 
-	"github.com/valyala/fastjson"
-)
-
-// Raw JSON scanning: the few things fastjson's parsed values cannot say —
-// where a value's text lies in the line, where a syntax error is — and the
-// redaction of credentials inside raw JSON text. The scanners work on
-// arbitrary bytes: on malformed input they stop at the end of the slice and
-// never index outside it.
+// Lenient raw JSON scanning: where a syntax error is, and the redaction of
+// credentials inside raw JSON text (an error body, which may be any text).
+// The scanners work on arbitrary bytes: on malformed input they stop at the
+// end of the slice and never index outside it.
 
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -84,7 +79,8 @@ func skipValueAt(b []byte, i int) int {
 }
 
 // memberValueSpan returns where the value of the n-th member (from 0) of
-// the JSON object in line starts and ends.
+// the JSON object in line starts and ends, leniently (the line need not be
+// valid JSON).
 func memberValueSpan(line []byte, n int) (start, end int, ok bool) {
 	i := skipSpaceAt(line, 0)
 	if i >= len(line) || line[i] != '{' {
@@ -202,7 +198,7 @@ func rawKeySensitive(raw []byte) bool {
 	return isSensitiveKey(buf[:n])
 }
 
-// jsonSyntaxError describes why fastjson rejected a line that starts like an
+// jsonSyntaxError describes why the scan (json_lex.go) rejected a line that starts like an
 // object, with the byte offset of the problem.
 func jsonSyntaxError(line []byte) *ParseError {
 	c := jsonChecker{b: line}
@@ -219,8 +215,8 @@ func jsonSyntaxError(line []byte) *ParseError {
 }
 
 // jsonChecker is a small recursive-descent JSON validator that stops where
-// the first error is (c.i). It is only run on lines fastjson rejected, to
-// say where the problem lies.
+// the first error is (c.i). It is only run on lines the scan rejected,
+// to say where the problem lies.
 type jsonChecker struct {
 	b []byte
 	i int
@@ -228,7 +224,7 @@ type jsonChecker struct {
 
 func (c *jsonChecker) value(depth int) bool {
 	c.i = skipSpaceAt(c.b, c.i)
-	if c.i >= len(c.b) || depth >= fastjson.MaxDepth {
+	if c.i >= len(c.b) || depth >= maxJSONNesting {
 		return false
 	}
 	switch c.b[c.i] {

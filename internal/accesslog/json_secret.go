@@ -1,10 +1,6 @@
 package accesslog
 
-import (
-	"bytes"
-
-	"github.com/valyala/fastjson"
-)
+import "bytes"
 
 // Credentials: a line's API key or bearer token goes to Record.Secret and
 // nowhere else (see the notes in json.go).
@@ -16,21 +12,15 @@ const minSecretLen = 4
 // redactedText replaces a credential wherever it would otherwise show.
 const redactedText = "REDACTED"
 
-// takeSecret stores the first credential of the line in r.Secret: a string,
-// or the first string of an array (Caddy logs headers as arrays). For an
-// Authorization value "Bearer X" or "Basic X", the credential is X.
-func (p *Parser) takeSecret(r *Record, v *fastjson.Value) {
+// takeSecret stores the first credential of the line in r.Secret: a
+// string or a number (takeSecretAt takes the first element of an array, as
+// Caddy logs headers). For an Authorization value "Bearer X" or "Basic X",
+// the credential is X.
+func (p *Parser) takeSecret(r *Record, v *jsonValue) {
 	if r.Secret != nil {
 		return
 	}
-	if v.Type() == fastjson.TypeArray {
-		a, _ := v.Array()
-		if len(a) == 0 {
-			return
-		}
-		v = a[0]
-	}
-	text, _, ok := p.js.scalarText(v)
+	text, _, ok := p.scalarText(v)
 	if !ok {
 		return
 	}
@@ -38,7 +28,7 @@ func (p *Parser) takeSecret(r *Record, v *fastjson.Value) {
 	if len(text) == 0 {
 		return
 	}
-	r.Secret = p.keep(text)
+	r.Secret = pin(text)
 }
 
 // stripAuthScheme drops a leading "Bearer " or "Basic " (any case).
