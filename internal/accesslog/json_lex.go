@@ -1,6 +1,9 @@
 package accesslog
 
-import "unicode/utf16"
+import (
+	"encoding/binary"
+	"unicode/utf16"
+)
 
 // The JSON lexer under the streaming field scan (json.go): it finds where
 // strings, numbers, literals and containers end, and validates while doing
@@ -51,18 +54,40 @@ func (v *jsonValue) isText() bool { return v.kind == jsonString || v.kind == jso
 
 // stringEnd returns the index just after the string whose opening quote is
 // at b[i], and whether it holds a backslash; end is -1 when the string is
-// not closed.
+// not closed. It looks at eight bytes at a time while they hold neither a
+// quote nor a backslash.
 func stringEnd(b []byte, i int) (end int, esc bool) {
-	for j := i + 1; j < len(b); j++ {
+	j := i + 1
+	for {
+		for j+8 <= len(b) && !hasQuoteOrBackslash(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
+		if j >= len(b) {
+			return -1, esc
+		}
 		switch b[j] {
 		case '"':
 			return j + 1, esc
 		case '\\':
 			esc = true
+			j += 2
+		default:
 			j++
 		}
 	}
-	return -1, esc
+}
+
+// hasQuoteOrBackslash reports whether any of the eight bytes in x is '"' or
+// '\\' (the bit trick finds a zero byte in x xor the repeated byte).
+func hasQuoteOrBackslash(x uint64) bool {
+	const (
+		lo  = 0x0101010101010101
+		hi  = 0x8080808080808080
+		quo = lo * '"'
+		bsl = lo * '\\'
+	)
+	q, s := x^quo, x^bsl
+	return ((q-lo)&^q|(s-lo)&^s)&hi != 0
 }
 
 // isNumberByte reports whether c may appear in a JSON number as read here.

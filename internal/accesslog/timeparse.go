@@ -1,9 +1,6 @@
 package accesslog
 
-import (
-	"math"
-	"time"
-)
+import "math"
 
 // ParseTime reads a timestamp in any form access logs use and returns it as
 // Unix epoch milliseconds with its precision (digits after the second):
@@ -255,8 +252,28 @@ func civil(year, mon, day, hh, mm, ss, nanos, off int) (int64, int8, bool) {
 	if mon < 1 || mon > 12 || day < 1 || day > daysIn(year, mon) || hh > 23 || mm > 59 || ss > 60 {
 		return 0, 0, false
 	}
-	t := time.Date(year, time.Month(mon), day, hh, mm, ss, nanos, time.UTC)
-	return t.UnixMilli() - int64(off)*1000, 0, true
+	secs := daysFromCivil(year, mon, day)*86400 + int64(hh*3600+mm*60+ss-off)
+	return secs*1000 + int64(nanos/1e6), 0, true
+}
+
+// daysFromCivil returns the number of days from 1970-01-01 to the given
+// date of the proleptic Gregorian calendar (as time.Date counts them),
+// without time.Date's normalisation work: eras of 400 years, years
+// starting in March so that the leap day comes last.
+func daysFromCivil(year, mon, day int) int64 {
+	y := int64(year)
+	if mon <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era-- // floor division
+	}
+	yoe := y - era*400 // [0, 399]
+	mp := int64(mon+9) % 12
+	doy := (153*mp+2)/5 + int64(day) - 1   // [0, 365]
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return era*146097 + doe - 719468
 }
 
 // daysIn returns the number of days of month mon (1–12) in year.
