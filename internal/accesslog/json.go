@@ -68,9 +68,10 @@ const maxJSONDepth = 8
 
 // jsonState is the JSON parser's reusable state, kept in the Parser.
 type jsonState struct {
-	redacted []byte // backing store for fields scrubbed of a credential
-	topKey   []byte // the current top-level key, unescaped
-	keys     []byte // nested keys being visited, unescaped (a stack)
+	redacted []byte                // backing store for fields scrubbed of a credential
+	topKey   []byte                // the current top-level key, unescaped
+	memo     [keyMemoSlots]keyMemo // meanings of the top-level keys of earlier lines (json_memo.go)
+	keys     []byte                // nested keys being visited, unescaped (a stack)
 
 	// Per line.
 	err       *ParseError
@@ -88,7 +89,9 @@ type jsonState struct {
 // parseJSON parses one JSON object line into r (which Parse has reset).
 func (p *Parser) parseJSON(line []byte, r *Record) error {
 	st := &p.js
-	line = bytes.TrimSpace(line)
+	if len(line) == 0 || line[0] != '{' || line[len(line)-1] != '}' {
+		line = bytes.TrimSpace(line)
+	}
 	if len(line) == 0 {
 		return &ParseError{Reason: "bad_json", Detail: "empty line"}
 	}
@@ -207,10 +210,7 @@ func (p *Parser) jsonTop(r *Record, k []byte, at, i int) int {
 	if st.err != nil || at >= len(b) {
 		return jsonValueEnd(b, at, depth)
 	}
-	key := jsonVocab(k)
-	if mk, ok := p.mapped(k); ok {
-		key = mk
-	}
+	key := p.topKey(k, i)
 	st.envoy = st.envoy || key.envoy
 	if c := b[at]; c == '{' || c == '[' {
 		st.marks |= key.mark
@@ -240,8 +240,8 @@ func (p *Parser) jsonTop(r *Record, k []byte, at, i int) int {
 		}
 		return jsonValueEnd(b, at, depth)
 	}
-	v, ok := scalarAt(b, at, depth)
-	if !ok {
+	var v jsonValue
+	if !scalarAt(b, at, depth, &v) {
 		return -1
 	}
 	if key.mark != 0 && (v.kind == jsonNumber || v.kind == jsonString && !isAbsentText(p.valueText(&v))) {
@@ -349,8 +349,8 @@ func (p *Parser) jsonNested(r *Record, parent, k []byte, at int, headers bool, d
 			if c == '{' || c == '[' {
 				return jsonValueEnd(b, at, vdepth)
 			}
-			v, ok := scalarAt(b, at, vdepth)
-			if !ok {
+			var v jsonValue
+			if !scalarAt(b, at, vdepth, &v) {
 				return -1
 			}
 			if v.isText() {
@@ -383,8 +383,8 @@ func (p *Parser) jsonNested(r *Record, parent, k []byte, at int, headers bool, d
 		}
 		return jsonValueEnd(b, at, vdepth)
 	}
-	v, ok := scalarAt(b, at, vdepth)
-	if !ok {
+	var v jsonValue
+	if !scalarAt(b, at, vdepth, &v) {
 		return -1
 	}
 	if !v.isText() {
@@ -417,12 +417,10 @@ func (p *Parser) firstOfArray(at, depth int) (first jsonValue, end int) {
 		return first, i + 1
 	}
 	if c := b[i]; c != '{' && c != '[' {
-		v, ok := scalarAt(b, i, depth+1)
-		if !ok {
-			return first, -1
+		if !scalarAt(b, i, depth+1, &first) {
+			return jsonValue{}, -1
 		}
-		first = v
-		i = v.end
+		i = first.end
 	} else if i = jsonValueEnd(b, i, depth+1); i < 0 {
 		return first, -1
 	}
@@ -457,8 +455,8 @@ func (p *Parser) takeSecretAt(r *Record, at, depth int) int {
 		}
 		return end
 	}
-	v, ok := scalarAt(b, at, depth)
-	if !ok {
+	var v jsonValue
+	if !scalarAt(b, at, depth, &v) {
 		return -1
 	}
 	if v.isText() {

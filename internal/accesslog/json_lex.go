@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 )
 
@@ -54,32 +55,39 @@ func (v *jsonValue) isText() bool { return v.kind == jsonString || v.kind == jso
 
 // stringEnd returns the index just after the string whose opening quote is
 // at b[i], and whether it holds a backslash; end is -1 when the string is
-// not closed. It looks at eight bytes at a time while they hold neither a
-// quote nor a backslash.
+// not closed. It looks at eight bytes at a time for a quote or a
+// backslash.
 func stringEnd(b []byte, i int) (end int, esc bool) {
 	j := i + 1
 	for {
-		for j+8 <= len(b) && !hasQuoteOrBackslash(binary.LittleEndian.Uint64(b[j:])) {
-			j += 8
+		if j+8 <= len(b) {
+			m := quoteOrBackslash(binary.LittleEndian.Uint64(b[j:]))
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+		} else {
+			for j < len(b) && b[j] != '"' && b[j] != '\\' {
+				j++
+			}
+			if j >= len(b) {
+				return -1, esc
+			}
 		}
-		if j >= len(b) {
-			return -1, esc
-		}
-		switch b[j] {
-		case '"':
+		if b[j] == '"' {
 			return j + 1, esc
-		case '\\':
-			esc = true
-			j += 2
-		default:
-			j++
 		}
+		esc = true
+		j += 2 // the escaped byte cannot end the string
 	}
 }
 
-// hasQuoteOrBackslash reports whether any of the eight bytes in x is '"' or
-// '\\' (the bit trick finds a zero byte in x xor the repeated byte).
-func hasQuoteOrBackslash(x uint64) bool {
+// quoteOrBackslash returns a mask of the bytes of x (little-endian) that
+// are '"' or '\\': the high bit of each such byte, and possibly of bytes
+// after it. Its lowest set bit is exact: it marks the first such byte. (A
+// byte of x xor the repeated character is zero where x holds it.)
+func quoteOrBackslash(x uint64) uint64 {
 	const (
 		lo  = 0x0101010101010101
 		hi  = 0x8080808080808080
@@ -87,7 +95,7 @@ func hasQuoteOrBackslash(x uint64) bool {
 		bsl = lo * '\\'
 	)
 	q, s := x^quo, x^bsl
-	return ((q-lo)&^q|(s-lo)&^s)&hi != 0
+	return ((q-lo)&^q | (s-lo)&^s) & hi
 }
 
 // isNumberByte reports whether c may appear in a JSON number as read here.
@@ -120,35 +128,36 @@ func foldEq3(b []byte, s string) bool {
 }
 
 // scalarAt reads the string, number or literal starting at b[i] (not an
-// object or array); depth is its nesting level.
-func scalarAt(b []byte, i, depth int) (v jsonValue, ok bool) {
+// object or array) into v; depth is its nesting level. (v is filled in
+// place: a struct returned by value and copied costs more than the scan.)
+func scalarAt(b []byte, i, depth int, v *jsonValue) bool {
+	*v = jsonValue{start: i}
 	if i >= len(b) || depth > maxJSONNesting {
-		return v, false
+		return false
 	}
-	v.start = i
 	switch b[i] {
 	case '"':
 		v.kind = jsonString
 		v.end, v.esc = stringEnd(b, i)
-		return v, v.end > 0
+		return v.end > 0
 	case 't':
 		v.kind, v.end = jsonTrue, i+4
-		return v, len(b)-i >= 4 && string(b[i:i+4]) == "true"
+		return len(b)-i >= 4 && string(b[i:i+4]) == "true"
 	case 'f':
 		v.kind, v.end = jsonFalse, i+5
-		return v, len(b)-i >= 5 && string(b[i:i+5]) == "false"
+		return len(b)-i >= 5 && string(b[i:i+5]) == "false"
 	case 'n':
 		if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
 			v.kind, v.end = jsonNull, i+4
-			return v, true
+			return true
 		}
 		v.kind, v.end = jsonNumber, i+3
-		return v, len(b)-i >= 3 && foldEq3(b[i:i+3], "nan")
+		return len(b)-i >= 3 && foldEq3(b[i:i+3], "nan")
 	case '{', '[':
-		return v, false
+		return false
 	}
 	v.kind, v.end = jsonNumber, numberEnd(b, i)
-	return v, v.end > 0
+	return v.end > 0
 }
 
 // jsonValueEnd validates the value starting at b[i], whose nesting level is
@@ -163,8 +172,8 @@ func jsonValueEnd(b []byte, i, depth int) int {
 	case '[':
 		return jsonContainerEnd(b, i, depth, ']')
 	}
-	v, ok := scalarAt(b, i, depth)
-	if !ok {
+	var v jsonValue
+	if !scalarAt(b, i, depth, &v) {
 		return -1
 	}
 	return v.end

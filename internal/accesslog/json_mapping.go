@@ -107,7 +107,10 @@ func NewMapping(fields map[string]FieldSpec) (*Mapping, error) {
 }
 
 // SetMapping makes p read the keys m names first; nil removes it.
-func (p *Parser) SetMapping(m *Mapping) { p.mapping = m }
+func (p *Parser) SetMapping(m *Mapping) {
+	p.mapping = m
+	p.js.memo = [keyMemoSlots]keyMemo{} // what keys meant under the old mapping
+}
 
 // mapped returns what the configured mapping says k is.
 func (p *Parser) mapped(k []byte) (jsonKey, bool) {
