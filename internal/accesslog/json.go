@@ -70,6 +70,7 @@ const maxJSONDepth = 8
 type jsonState struct {
 	redacted []byte                // backing store for fields scrubbed of a credential
 	topKey   []byte                // the current top-level key, unescaped
+	key      jsonKey               // the meaning of a top-level key the memo does not hold
 	memo     [keyMemoSlots]keyMemo // meanings of the top-level keys of earlier lines (json_memo.go)
 	keys     []byte                // nested keys being visited, unescaped (a stack)
 
@@ -180,16 +181,20 @@ func (p *Parser) jsonScanTop(r *Record) (members int, ok bool) {
 		i++
 	} else {
 		for more := true; more; members++ {
-			raw, esc, at := memberKeyAt(b, i)
-			if at < 0 {
-				return members, false
+			k, key, at := p.memoKeyAt(i, members)
+			if key == nil {
+				raw, esc, vat := memberKeyAt(b, i)
+				if vat < 0 {
+					return members, false
+				}
+				k, at = raw, vat
+				if esc {
+					st.topKey = appendUnescaped(st.topKey[:0], raw)
+					k = st.topKey
+				}
+				key = p.topKey(k, members)
 			}
-			k := raw
-			if esc {
-				st.topKey = appendUnescaped(st.topKey[:0], raw)
-				k = st.topKey
-			}
-			if i = p.jsonTop(r, k, at, members); i < 0 {
+			if i = p.jsonTop(r, k, key, at, members); i < 0 {
 				return members, false
 			}
 			if i, more, ok = afterMember(b, i); !ok {
@@ -200,17 +205,16 @@ func (p *Parser) jsonScanTop(r *Record) (members int, ok bool) {
 	return members, skipSpaceAt(b, i) == len(b)
 }
 
-// jsonTop handles the top-level member with key k whose value starts at
-// line[at], the i-th member of the line; it returns the index just after
-// the value, or -1 on a syntax error.
-func (p *Parser) jsonTop(r *Record, k []byte, at, i int) int {
+// jsonTop handles the top-level member with key k, meaning key, whose
+// value starts at line[at], the i-th member of the line; it returns the
+// index just after the value, or -1 on a syntax error.
+func (p *Parser) jsonTop(r *Record, k []byte, key *jsonKey, at, i int) int {
 	st := &p.js
 	b := st.line
 	const depth = 2 // a top-level member's value
 	if st.err != nil || at >= len(b) {
 		return jsonValueEnd(b, at, depth)
 	}
-	key := p.topKey(k, i)
 	st.envoy = st.envoy || key.envoy
 	if c := b[at]; c == '{' || c == '[' {
 		st.marks |= key.mark

@@ -1,6 +1,9 @@
 package accesslog
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // Lines of one log share their keys, mostly in the same order: the
 // parser remembers what the top-level key at each position meant on the
@@ -33,19 +36,58 @@ func keyWords(k []byte) (w0, w1 uint64) {
 }
 
 // topKey returns what the top-level key k, the i-th member of the line,
-// means: the mapping's entry, else the vocabulary's.
-func (p *Parser) topKey(k []byte, i int) jsonKey {
+// means: the mapping's entry, else the vocabulary's. The result lives in
+// the parser until the next call. (It is a pointer because a jsonKey
+// returned by value is taken apart into registers and put together again
+// in memory, a store-forwarding stall that cost more than the lookup.)
+func (p *Parser) topKey(k []byte, i int) *jsonKey {
+	st := &p.js
 	if i >= keyMemoSlots || len(k) > keyMemoLen || len(k) == 0 {
-		return p.lookupTopKey(k)
+		st.key = p.lookupTopKey(k)
+		return &st.key
+	}
+	if bytes.IndexByte(k, '"') >= 0 || bytes.IndexByte(k, '\\') >= 0 {
+		// Not the raw text of any key: memoKeyAt could not find it.
+		st.key = p.lookupTopKey(k)
+		return &st.key
 	}
 	w0, w1 := keyWords(k)
-	m := &p.js.memo[i]
-	if m.n == len(k) && m.w0 == w0 && m.w1 == w1 {
-		return m.key
+	m := &st.memo[i]
+	if m.n != len(k) || m.w0 != w0 || m.w1 != w1 {
+		*m = keyMemo{n: len(k), w0: w0, w1: w1, key: p.lookupTopKey(k)}
 	}
-	key := p.lookupTopKey(k)
-	*m = keyMemo{n: len(k), w0: w0, w1: w1, key: key}
-	return key
+	return &m.key
+}
+
+// memoKeyAt reads, at line[i], the key of the i-th top-level member when it
+// is the memo's key for that position, written without escapes, and the
+// ':' after it: the key, its meaning and where the value starts. When the
+// key is another one it returns a nil meaning; the caller then reads the
+// key in full (memberKeyAt). A memo key holds no quote and no backslash,
+// so the bytes after the opening quote that match it, followed by a quote,
+// are that whole key.
+func (p *Parser) memoKeyAt(i, member int) (k []byte, key *jsonKey, value int) {
+	b := p.js.line
+	if member >= keyMemoSlots {
+		return nil, nil, -1
+	}
+	m := &p.js.memo[member]
+	n := m.n
+	if n == 0 || i+n+2 > len(b) || b[i] != '"' || b[i+1+n] != '"' {
+		return nil, nil, -1
+	}
+	k = b[i+1 : i+1+n]
+	if w0, w1 := keyWords(k); w0 != m.w0 || w1 != m.w1 {
+		return nil, nil, -1
+	}
+	j := i + n + 2
+	if j < len(b) && b[j] == ':' { // the usual "key":value
+		return k, &m.key, skipSpaceAt(b, j+1)
+	}
+	if j = skipSpaceAt(b, j); j >= len(b) || b[j] != ':' {
+		return nil, nil, -1
+	}
+	return k, &m.key, skipSpaceAt(b, j+1)
 }
 
 // lookupTopKey looks a top-level key up in the mapping, then the

@@ -20,7 +20,7 @@ func TestKeyWords(t *testing.T) {
 	}
 	p := NewParser(FormatJSONL)
 	for _, k := range []string{"status", "path", "status", "statuz", "requestTimeEpoch", "requestTimeEpocj", "x", "ip", "time_iso8601"} {
-		if got, want := p.topKey([]byte(k), 0), jsonVocab([]byte(k)); got != want {
+		if got, want := *p.topKey([]byte(k), 0), jsonVocab([]byte(k)); got != want {
 			t.Errorf("topKey(%q) = %+v, want %+v", k, got, want)
 		}
 	}
