@@ -52,50 +52,73 @@ const (
 // [MinTimeMs, MaxTimeMs).
 func TimeInRange(ms int64) bool { return ms >= MinTimeMs && ms < MaxTimeMs }
 
+// months are the English month abbreviations CLF times use.
 var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
-func digits(b []byte) (int, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
 
 // parseCLF parses "02/Jan/2006:15:04:05 -0700".
 func parseCLF(b []byte) (int64, int8, bool) {
-	if len(b) < 26 || b[2] != '/' || b[6] != '/' || b[11] != ':' || b[14] != ':' || b[17] != ':' || b[20] != ' ' {
+	if len(b) != 26 || b[2] != '/' || b[6] != '/' || b[11] != ':' || b[14] != ':' || b[17] != ':' || b[20] != ' ' {
 		return 0, 0, false
 	}
-	day, ok1 := digits(b[0:2])
-	year, ok2 := digits(b[7:11])
-	hh, ok3 := digits(b[12:14])
-	mm, ok4 := digits(b[15:17])
-	ss, ok5 := digits(b[18:20])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5) {
-		return 0, 0, false
-	}
-	mon := 0
-	for i, m := range months {
-		if string(b[3:6]) == m {
-			mon = i + 1
-			break
-		}
-	}
-	if mon == 0 {
+	day, ok1 := num2(b, 0)
+	year, ok2 := num4(b, 7)
+	hh, ok3 := num2(b, 12)
+	mm, ok4 := num2(b, 15)
+	ss, ok5 := num2(b, 18)
+	mon := monthNumber(b[3], b[4], b[5])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5) || mon == 0 {
 		return 0, 0, false
 	}
 	off, ok := parseOffset(b[21:])
-	if !ok || len(b) != 26 {
+	if !ok {
 		return 0, 0, false
 	}
 	return civil(year, mon, day, hh, mm, ss, 0, off)
+}
+
+// monthNumber returns the number (1–12) of the English month abbreviation
+// "Jan" … "Dec" (exactly so capitalised), or 0.
+func monthNumber(a, b, c byte) int {
+	switch uint32(a)<<16 | uint32(b)<<8 | uint32(c) {
+	case 'J'<<16 | 'a'<<8 | 'n':
+		return 1
+	case 'F'<<16 | 'e'<<8 | 'b':
+		return 2
+	case 'M'<<16 | 'a'<<8 | 'r':
+		return 3
+	case 'A'<<16 | 'p'<<8 | 'r':
+		return 4
+	case 'M'<<16 | 'a'<<8 | 'y':
+		return 5
+	case 'J'<<16 | 'u'<<8 | 'n':
+		return 6
+	case 'J'<<16 | 'u'<<8 | 'l':
+		return 7
+	case 'A'<<16 | 'u'<<8 | 'g':
+		return 8
+	case 'S'<<16 | 'e'<<8 | 'p':
+		return 9
+	case 'O'<<16 | 'c'<<8 | 't':
+		return 10
+	case 'N'<<16 | 'o'<<8 | 'v':
+		return 11
+	case 'D'<<16 | 'e'<<8 | 'c':
+		return 12
+	}
+	return 0
+}
+
+// num2 reads the two decimal digits at b[i:i+2], which must exist.
+func num2(b []byte, i int) (int, bool) {
+	x, y := b[i]-'0', b[i+1]-'0' // a non-digit wraps above 9
+	return int(x)*10 + int(y), x <= 9 && y <= 9
+}
+
+// num4 reads the four decimal digits at b[i:i+4], which must exist.
+func num4(b []byte, i int) (int, bool) {
+	hi, ok1 := num2(b, i)
+	lo, ok2 := num2(b, i+2)
+	return hi*100 + lo, ok1 && ok2
 }
 
 // parseOffset parses "+0000", "-07:00" or "Z" into seconds east of UTC.
@@ -114,7 +137,7 @@ func parseOffset(b []byte) (int, bool) {
 	default:
 		return 0, false
 	}
-	h, ok1 := digits(b[1:3])
+	h, ok1 := num2(b, 1)
 	rest := b[3:]
 	if len(rest) == 3 {
 		if rest[0] != ':' {
@@ -122,7 +145,7 @@ func parseOffset(b []byte) (int, bool) {
 		}
 		rest = rest[1:]
 	}
-	m, ok2 := digits(rest)
+	m, ok2 := num2(rest, 0)
 	if !ok1 || !ok2 || h > 23 || m > 59 {
 		return 0, false
 	}
@@ -135,12 +158,12 @@ func parseRFC3339(b []byte) (int64, int8, bool) {
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
 		return 0, 0, false
 	}
-	year, ok1 := digits(b[0:4])
-	mon, ok2 := digits(b[5:7])
-	day, ok3 := digits(b[8:10])
-	hh, ok4 := digits(b[11:13])
-	mm, ok5 := digits(b[14:16])
-	ss, ok6 := digits(b[17:19])
+	year, ok1 := num4(b, 0)
+	mon, ok2 := num2(b, 5)
+	day, ok3 := num2(b, 8)
+	hh, ok4 := num2(b, 11)
+	mm, ok5 := num2(b, 14)
+	ss, ok6 := num2(b, 17)
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
 		return 0, 0, false
 	}

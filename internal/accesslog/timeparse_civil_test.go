@@ -31,3 +31,18 @@ func TestCivilMatchesTimeDate(t *testing.T) {
 		}
 	}
 }
+
+// TestMonthNumber checks the month switch against the abbreviations, and
+// that near misses are no month.
+func TestMonthNumber(t *testing.T) {
+	for i, m := range months {
+		if got := monthNumber(m[0], m[1], m[2]); got != i+1 {
+			t.Errorf("monthNumber(%q) = %d, want %d", m, got, i+1)
+		}
+	}
+	for _, m := range []string{"jan", "JAN", "Jam", "Spe", "\x00\x00\x00", "Dex"} {
+		if got := monthNumber(m[0], m[1], m[2]); got != 0 {
+			t.Errorf("monthNumber(%q) = %d, want 0", m, got)
+		}
+	}
+}
