@@ -1,6 +1,10 @@
 package accesslog
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // fieldKind says how a field of a text log line was delimited.
 type fieldKind uint8
@@ -44,14 +48,14 @@ func (s *fieldScanner) next() ([]byte, fieldKind) {
 		s.pos = len(line)
 		return body, fieldBroken
 	case '[':
-		if i := bytes.IndexByte(line[start+1:], ']'); i >= 0 {
+		if i := indexByteNear(line[start+1:], ']'); i >= 0 {
 			s.pos = start + 1 + i + 1
 			return line[start+1 : start+1+i], fieldBracket
 		}
 		s.pos = len(line)
 		return line[start+1:], fieldBroken
 	}
-	end := bytes.IndexByte(line[start:], ' ')
+	end := indexByteNear(line[start:], ' ')
 	if end < 0 {
 		end = len(line) - start
 	}
@@ -82,7 +86,7 @@ func (s *fieldScanner) nextWord() (word []byte, ok bool) {
 // backslash run is looked at once, so the work is linear in len(b).
 func closingQuote(b []byte) int {
 	for from := 0; ; {
-		i := bytes.IndexByte(b[from:], '"')
+		i := indexByteNear(b[from:], '"')
 		if i < 0 {
 			return -1
 		}
@@ -96,6 +100,31 @@ func closingQuote(b []byte) int {
 		}
 		from = i + 1
 	}
+}
+
+// indexByteNear is bytes.IndexByte for a byte that usually lies within a
+// few dozen bytes, as a field's end does: it looks at eight bytes at a
+// time inline, where bytes.IndexByte's vector setup costs more than the
+// search.
+func indexByteNear(b []byte, c byte) int {
+	const (
+		lo = 0x0101010101010101
+		hi = 0x8080808080808080
+	)
+	rep := lo * uint64(c)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ rep
+		if m := (x - lo) &^ x & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
 }
 
 // trimLineEnd drops trailing spaces, tabs and a carriage return (CRLF files).
@@ -202,7 +231,7 @@ func splitRequest(req []byte) (method, target []byte, ok bool) {
 // there are two or more spaces, starts after the last one; the target
 // between them must not be empty. "-" parts are absent.
 func splitRequestLine(req []byte) (method, target []byte, ok bool) {
-	sp := bytes.IndexByte(req, ' ')
+	sp := indexByteNear(req, ' ')
 	if sp <= 0 || !isMethod(req[:sp]) {
 		return nil, nil, false
 	}

@@ -152,20 +152,20 @@ func pin(b []byte) []byte { return b[:len(b):len(b)] }
 // content, unescaped into p.scratch when it has escapes (once: the result
 // is cached in v), or a number's literal; both alias the line otherwise.
 func (p *Parser) valueText(v *jsonValue) []byte {
-	if v.decoded {
-		return v.text
+	if v.esc {
+		return p.unescapedText(v)
 	}
-	v.decoded = true
-	switch {
-	case v.kind == jsonNumber:
-		v.text = pin(p.js.line[v.start:v.end])
-	case v.kind != jsonString:
-	case v.esc:
+	return p.js.line[v.ts:v.te:v.te]
+}
+
+// unescapedText returns the content of a string with escapes, unescaped
+// into p.scratch on the first call.
+func (p *Parser) unescapedText(v *jsonValue) []byte {
+	if !v.decoded {
+		v.decoded = true
 		n := len(p.scratch)
-		p.scratch = appendUnescaped(p.scratch, p.js.line[v.start+1:v.end-1])
+		p.scratch = appendUnescaped(p.scratch, p.js.line[v.ts:v.te])
 		v.text = p.scratch[n:len(p.scratch):len(p.scratch)]
-	default:
-		v.text = pin(p.js.line[v.start+1 : v.end-1])
 	}
 	return v.text
 }
@@ -497,17 +497,14 @@ func isAbsentText(b []byte) bool { return len(b) == 0 || isDash(b) }
 // scalarText returns the text of a string or number value (see valueText).
 // Absent values ("", "-", null, booleans) give ok=false.
 func (p *Parser) scalarText(v *jsonValue) (text []byte, number, ok bool) {
-	switch v.kind {
-	case jsonString:
-		b := p.valueText(v)
-		if isAbsentText(b) {
-			return nil, false, false
-		}
-		return b, false, true
-	case jsonNumber:
-		return p.valueText(v), true, true
+	if v.kind != jsonString && v.kind != jsonNumber {
+		return nil, false, false
 	}
-	return nil, false, false
+	text = p.valueText(v)
+	if v.kind == jsonString && (len(text) == 0 || len(text) == 1 && text[0] == '-') {
+		return nil, false, false
+	}
+	return text, v.kind == jsonNumber, true
 }
 
 // claim reports whether a value of the given rank may fill slot s, and if

@@ -46,6 +46,7 @@ type jsonValue struct {
 	esc        bool // a string with a backslash: its text must be unescaped
 	decoded    bool // text holds the decoded text
 	start, end int  // the raw text in the line; a string's span includes its quotes
+	ts, te     int  // a string's content (without quotes) or a number's text in the line
 	text       []byte
 }
 
@@ -139,6 +140,7 @@ func scalarAt(b []byte, i, depth int, v *jsonValue) bool {
 	case '"':
 		v.kind = jsonString
 		v.end, v.esc = stringEnd(b, i)
+		v.ts, v.te = i+1, v.end-1
 		return v.end > 0
 	case 't':
 		v.kind, v.end = jsonTrue, i+4
@@ -152,11 +154,13 @@ func scalarAt(b []byte, i, depth int, v *jsonValue) bool {
 			return true
 		}
 		v.kind, v.end = jsonNumber, i+3
+		v.ts, v.te = i, i+3
 		return len(b)-i >= 3 && foldEq3(b[i:i+3], "nan")
 	case '{', '[':
 		return false
 	}
 	v.kind, v.end = jsonNumber, numberEnd(b, i)
+	v.ts, v.te = i, v.end
 	return v.end > 0
 }
 
