@@ -245,7 +245,26 @@ func (p *Parser) jsonTop(r *Record, k []byte, key *jsonKey, at, i int) int {
 		return jsonValueEnd(b, at, depth)
 	}
 	var v jsonValue
-	if !scalarAt(b, at, depth, &v) {
+	if b[at] == '"' {
+		// The common case, inline: a string.
+		end, esc := stringEnd(b, at)
+		if end < 0 {
+			return -1
+		}
+		v = jsonValue{kind: jsonString, esc: esc, start: at, end: end, ts: at + 1, te: end - 1}
+		if !esc && key.mark == 0 && key.rank > st.rank[key.slot] {
+			if dst := bytesField(r, key.slot); dst != nil {
+				// A plain string for a byte field no earlier key filled:
+				// what jsonApply would do, without its dispatch.
+				if text := b[at+1 : end-1 : end-1]; !isAbsentText(text) {
+					st.rank[key.slot] = key.rank
+					st.filled = true
+					*dst = text
+				}
+				return end
+			}
+		}
+	} else if !scalarAt(b, at, depth, &v) {
 		return -1
 	}
 	if key.mark != 0 && (v.kind == jsonNumber || v.kind == jsonString && !isAbsentText(p.valueText(&v))) {
