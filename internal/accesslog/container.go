@@ -1,10 +1,6 @@
 package accesslog
 
-import (
-	"bytes"
-
-	"github.com/valyala/fastjson"
-)
+import "bytes"
 
 // Container runtimes wrap each line a container writes before it reaches
 // /var/log/containers/*.log:
@@ -31,10 +27,9 @@ const (
 	WrapDocker                // Docker json-file: {"log":"…","stream":…,"time":…}
 )
 
-// Unwrapper strips container-log wrappers. It keeps a JSON parser and a
-// buffer between calls; it is not safe for concurrent use.
+// Unwrapper strips container-log wrappers. It keeps a buffer between
+// calls; it is not safe for concurrent use.
 type Unwrapper struct {
-	p   fastjson.Parser
 	buf []byte
 }
 
@@ -54,23 +49,21 @@ func (u *Unwrapper) Unwrap(line []byte) (content []byte, partial bool, w Wrapper
 	if !bytes.HasPrefix(line, dockerPrefix) {
 		return line, false, WrapNone
 	}
-	v, err := u.p.ParseBytes(line)
-	if err != nil {
+	var d dockerEntry
+	if !d.read(line) {
 		return line, false, WrapNone
 	}
 	// Docker writes "log", "stream" and "time" (and, with some options,
 	// "attrs"): a JSON access line that merely starts with a "log" key is
 	// not a wrapper.
-	logV, stream, when := v.Get("log"), v.GetStringBytes("stream"), v.Get("time")
-	if logV == nil || logV.Type() != fastjson.TypeString || when == nil || when.Type() != fastjson.TypeString ||
-		(string(stream) != "stdout" && string(stream) != "stderr") {
+	logV, stream, when := d.get("log"), d.get("stream"), d.get("time")
+	if logV == nil || logV.kind != jsonString || when == nil || when.kind != jsonString || stream == nil || stream.kind != jsonString {
 		return line, false, WrapNone
 	}
-	if o, _ := v.Object(); o.Len() > 4 {
+	if s := d.text(stream); string(s) != "stdout" && string(s) != "stderr" {
 		return line, false, WrapNone
 	}
-	s, _ := logV.StringBytes()
-	u.buf = append(u.buf[:0], s...)
+	u.buf = appendUnescaped(u.buf[:0], line[logV.ts:logV.te])
 	c := u.buf
 	if n := len(c); n > 0 && c[n-1] == '\n' {
 		c = c[:n-1]
@@ -80,6 +73,87 @@ func (u *Unwrapper) Unwrap(line []byte) (content []byte, partial bool, w Wrapper
 		return c, false, WrapDocker
 	}
 	return c, true, WrapDocker
+}
+
+// dockerMembers bounds the members of a Docker json-file entry.
+const dockerMembers = 4
+
+// dockerEntry holds the top-level members of a line read as a Docker
+// json-file entry: a valid JSON object of at most dockerMembers members.
+type dockerEntry struct {
+	line      []byte
+	n         int
+	keys      [dockerMembers][]byte // as written
+	esc       [dockerMembers]bool   // the key has escapes
+	vals      [dockerMembers]jsonValue
+	unescaped bool // get has compared unescaped keys (see get)
+}
+
+// read validates line as one JSON object and keeps its members; it fails
+// on malformed JSON and on more than dockerMembers members.
+func (d *dockerEntry) read(line []byte) bool {
+	d.line = line
+	i := skipSpaceAt(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		return false
+	}
+	if i = skipSpaceAt(line, i+1); i < len(line) && line[i] == '}' {
+		i++
+	} else {
+		for more := true; more; {
+			raw, esc, at := memberKeyAt(line, i)
+			if at < 0 || d.n == dockerMembers {
+				return false
+			}
+			d.keys[d.n], d.esc[d.n] = raw, esc
+			v := &d.vals[d.n]
+			d.n++
+			if at < len(line) && (line[at] == '{' || line[at] == '[') {
+				*v = jsonValue{kind: jsonObject} // not a string: its kind is all get's callers ask
+				if i = jsonValueEnd(line, at, 2); i < 0 {
+					return false
+				}
+			} else {
+				if !scalarAt(line, at, 2, v) {
+					return false
+				}
+				i = v.end
+			}
+			var ok bool
+			if i, more, ok = afterMember(line, i); !ok {
+				return false
+			}
+		}
+	}
+	return skipSpaceAt(line, i) == len(line)
+}
+
+// get returns the value of the first member named name, as Unwrap has
+// always looked members up: by the keys as written until a name is not
+// found that way, by the unescaped keys from then on.
+func (d *dockerEntry) get(name string) *jsonValue {
+	if !d.unescaped {
+		for i := range d.n {
+			if string(d.keys[i]) == name {
+				return &d.vals[i]
+			}
+		}
+		d.unescaped = true
+	}
+	for i := range d.n {
+		if jsonTextKey(d.keys[i], d.esc[i]) == name {
+			return &d.vals[i]
+		}
+	}
+	return nil
+}
+
+// text returns a string value's unescaped content.
+func (d *dockerEntry) text(v *jsonValue) []byte {
+	if !v.esc {
+		return d.line[v.ts:v.te]
+	}
+	return appendUnescaped(nil, d.line[v.ts:v.te])
 }
 
 // unwrapCRI reads "<RFC 3339 time> <stdout|stderr> <F|P>[:tags] <content>".

@@ -231,6 +231,13 @@ var diffExtraSeeds = []string{
 	`gateway-1   | 2026-11-22T05:13:11.918273645Z [2026-11-22T05:13:11.900Z] "GET /z HTTP/1.1" 503 UF x{a,b} - "-" 0 24 1 - "-" "c" "i" "h" "u" extra - default`,
 	`2022-07-22T12:24:12.325744791Z stdout F 10.0.0.1 - - [22/Jul/2022:12:24:12 +0000] "GET / HTTP/1.1" 200 12`,
 	`{"log":"10.0.0.1 - - [22/Jul/2022:12:24:12 +0000] \"GET / HTTP/1.1\" 200 12\n","stream":"stdout","time":"2022-07-22T12:24:12.325744791Z"}`,
+	`{"log":"a\n","stream":"stdout","time":"t","log":"b\n"}`,
+	`{"l\u006fg":"x\r\n","stream":"stderr","time":"t"}`,
+	`{"log":"{\"status\":200}","stream":"std\u006fut","time":"t","attrs":{}}`,
+	`{"log":"x\n","stream":"stdout","time":"t","attrs":{},"extra":1}`,
+	`{"log":"x\n", "st\u0072eam":"stdout","time":"t","stream":"stderr"}`,
+	`{"log":"x\n","time":"t","stream":"stdout","l\u006fg":"y"} `,
+	`{"log":null,"stream":"stdout","time":"t"}`,
 	`https 2026-11-22T05:13:47.123456Z app/my-lb/50dc6c495c0c9188 203.0.113.9:2817 10.0.0.1:80 0.000 0.001 0.000 429 429 34 366 "GET https://api.example.com:443/v1/x?y=1 HTTP/1.1" "curl/8" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:1:targetgroup/t/1 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2026-11-22T05:13:47.000000Z "forward" "-" "-" "10.0.0.1:80" "429" "-" "-"`,
 }
 
