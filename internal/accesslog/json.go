@@ -251,7 +251,6 @@ func (p *Parser) jsonTop(r *Record, k []byte, key *jsonKey, at, i int) int {
 		if end < 0 {
 			return -1
 		}
-		v = jsonValue{kind: jsonString, esc: esc, start: at, end: end, ts: at + 1, te: end - 1}
 		if !esc && key.mark == 0 && key.rank > st.rank[key.slot] {
 			if dst := bytesField(r, key.slot); dst != nil {
 				// A plain string for a byte field no earlier key filled:
@@ -264,6 +263,10 @@ func (p *Parser) jsonTop(r *Record, k []byte, key *jsonKey, at, i int) int {
 				return end
 			}
 		}
+		// Field by field: a composite literal is built aside and copied
+		// in wide moves that stall on the narrow stores before them.
+		v.kind, v.esc = jsonString, esc
+		v.start, v.end, v.ts, v.te = at, end, at+1, end-1
 	} else if !scalarAt(b, at, depth, &v) {
 		return -1
 	}

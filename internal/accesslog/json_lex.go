@@ -132,7 +132,7 @@ func foldEq3(b []byte, s string) bool {
 // object or array) into v; depth is its nesting level. (v is filled in
 // place: a struct returned by value and copied costs more than the scan.)
 func scalarAt(b []byte, i, depth int, v *jsonValue) bool {
-	*v = jsonValue{start: i}
+	v.start, v.esc, v.decoded = i, false, false
 	if i >= len(b) || depth > maxJSONNesting {
 		return false
 	}
