@@ -77,7 +77,14 @@ func (p *Parser) memoKeyAt(i, member int) (k []byte, key *jsonKey, value int) {
 		return nil, nil, -1
 	}
 	k = b[i+1 : i+1+n]
-	if w0, w1 := keyWords(k); w0 != m.w0 || w1 != m.w1 {
+	var w0, w1 uint64
+	if n < 8 && i+9 <= len(b) {
+		// One load and a mask: the bytes after a short key are in the line.
+		w0 = binary.LittleEndian.Uint64(b[i+1:]) & (1<<(8*n) - 1)
+	} else {
+		w0, w1 = keyWords(k)
+	}
+	if w0 != m.w0 || w1 != m.w1 {
 		return nil, nil, -1
 	}
 	j := i + n + 2
