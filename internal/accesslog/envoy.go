@@ -58,18 +58,19 @@ func (p *Parser) parseEnvoy(line []byte, r *Record) error {
 // envoyRest reads from after the flags to the upstream host.
 func envoyRest(s *fieldScanner, r *Record) error {
 	var (
-		last [4][]byte // the most recent bare fields, oldest first
+		ring [4][]byte // the most recent bare fields: field n-1 is at (n-1)%4
 		n    int       // bare fields since the last quoted one
 	)
 	for {
 		f, kind := s.next()
 		switch kind {
 		case fieldBare:
-			copy(last[:], last[1:])
-			last[3] = f
+			ring[n%4] = f
 			n++
 			continue
 		case fieldQuoted:
+			// The last four bare fields, oldest first.
+			last := [4][]byte{ring[n%4], ring[(n+1)%4], ring[(n+2)%4], ring[(n+3)%4]}
 			if n < 4 || !envoyCounters(last, r) {
 				n = 0
 				continue

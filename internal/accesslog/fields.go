@@ -169,7 +169,7 @@ func fieldStatus(b []byte) (uint16, bool) {
 // nginx's $request_time ("0.202") and returns it in milliseconds.
 func fieldSecondsMs(b []byte) (float64, bool) {
 	whole, frac := b, []byte(nil)
-	if i := bytes.IndexByte(b, '.'); i >= 0 {
+	if i := indexByteNear(b, '.'); i >= 0 {
 		whole, frac = b[:i], b[i+1:]
 	}
 	w, ok := fieldUint(whole)
@@ -207,7 +207,7 @@ func dashToNil(b []byte) []byte {
 // such as an X-Forwarded-For value ("203.0.113.9, 10.0.0.1" → 203.0.113.9),
 // trimmed of spaces; "-" yields nil.
 func firstListEntry(b []byte) []byte {
-	if i := bytes.IndexByte(b, ','); i >= 0 {
+	if i := indexByteNear(b, ','); i >= 0 {
 		b = b[:i]
 	}
 	return dashToNil(bytes.TrimSpace(b))
@@ -220,10 +220,22 @@ func firstListEntry(b []byte) []byte {
 // a scanner's garbage, TLS bytes, a lone word — is not ok: the caller
 // rejects it as bad_request_line rather than store junk as a method.
 func splitRequest(req []byte) (method, target []byte, ok bool) {
-	if len(bytes.Trim(req, "- ")) == 0 {
+	if onlyDashesAndSpaces(req) {
 		return nil, nil, true
 	}
 	return splitRequestLine(req)
+}
+
+// onlyDashesAndSpaces reports whether b holds nothing but '-' and ' ' (as
+// bytes.Trim(b, "- ") would leave nothing of it), without building a
+// cutset each time.
+func onlyDashesAndSpaces(b []byte) bool {
+	for _, c := range b {
+		if c != '-' && c != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // splitRequestLine splits "METHOD TARGET [PROTOCOL]": the method ends at
@@ -277,13 +289,13 @@ func hostOnly(b []byte) []byte {
 		return b
 	}
 	if b[0] == '[' {
-		if end := bytes.IndexByte(b, ']'); end > 0 {
+		if end := indexByteNear(b, ']'); end > 0 {
 			return b[1:end]
 		}
 		return b
 	}
-	i := bytes.IndexByte(b, ':')
-	if i <= 0 || bytes.IndexByte(b[i+1:], ':') >= 0 { // no port, or IPv6
+	i := indexByteNear(b, ':')
+	if i <= 0 || indexByteNear(b[i+1:], ':') >= 0 { // no port, or IPv6
 		return b
 	}
 	if _, ok := fieldUint(b[i+1:]); !ok {
