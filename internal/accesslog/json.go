@@ -11,10 +11,13 @@ import (
 //
 // A line is read in one pass that also validates it (json_lex.go) and
 // builds no tree: its top-level members are matched against the vocabulary
-// as they come; nested objects are walked (down to maxJSONDepth objects
-// below the top) and their keys matched by their last path component, at a lower rank than top-level keys, except for the exact
-// dotted paths error.responseType, consumer.username, consumer.id and
-// latencies.request. A top-level key written with dots ("error.responseType")
+// as they come (a key seen at the same position on earlier lines is
+// matched in place, json_memo.go); nested objects are walked (down to
+// maxJSONDepth objects below the top) and their keys matched by their last
+// path component, at a lower rank than top-level keys, except for the
+// exact dotted paths error.responseType, consumer.username, consumer.id and
+// latencies.request. A syntax error anywhere rejects the line whole, as
+// bad_json with the offset jsonSyntaxError finds. A top-level key written with dots ("error.responseType")
 // is treated as that path. Arrays and objects never fill scalar fields. A
 // body field's value (top-level, or a nested object under a body key) is
 // not walked: it is the error body, opaque here.
@@ -25,8 +28,8 @@ import (
 // whole line: a decoded string is at most as long as its raw text and none
 // is decoded twice, so they never outgrow that reservation and stay in one
 // backing array. A JSON-object body, and a bare envelope's whole line, are
-// sub-slices of the line too. Copies of fields scrubbed of a credential live in
-// jsonState.redacted. Nothing is allocated per line once these buffers have
+// sub-slices of the line too. Copies of fields scrubbed of a credential
+// live in jsonState.redacted. Nothing is allocated per line once these buffers have
 // grown, except a *ParseError for a rejected line.
 //
 // Decisions worth knowing:
