@@ -153,6 +153,7 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		HashKey:            key,
 		Routes:             cfg.Routes,
 		Mapping:            cfg.Mapping,
+		Workers:            load.Workers,
 		FlushRows:          o.FlushRows,
 		FlushInterval:      o.FlushInterval,
 		MaxBufferRows:      o.MaxBufferRows,

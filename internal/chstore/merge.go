@@ -11,9 +11,15 @@ func (b *RequestBatch) AppendBatch(o *RequestBatch) {
 	}
 	base := span(len(b.text.chunks)) << (2 * spanBits)
 	b.text.chunks = append(b.text.chunks, o.text.chunks...)
-	// b's own current chunk is no longer the last listed: the next add
-	// starts a new one, so every span names its chunk right.
-	b.text.buf = nil
+	// b's own current chunk is no longer the last listed: its free tail
+	// becomes a chunk of its own, listed last, where the next add goes
+	// (the bytes before it are never written again).
+	if free := b.text.buf[len(b.text.buf):]; cap(free) > 0 {
+		b.text.buf = free[:0:cap(free)]
+		b.text.chunks = append(b.text.chunks, b.text.buf)
+	} else {
+		b.text.buf = nil
+	}
 	spans := func(dst, src []span) []span {
 		for _, sp := range src {
 			if sp != 0 {

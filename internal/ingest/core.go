@@ -224,7 +224,11 @@ func (c *Core) line(src *Source, line Line, meta *chstore.Meta, reqs *chstore.Re
 		}
 		return 0, pe.Reason
 	}
-	kind, env, synthetic, reason := c.norm.normalize(&c.rec, p.LineFormat(), line.Bytes, &src.Chain)
+	chain := &src.Chain
+	if c.spec != nil && c.spec.deferIDs {
+		chain = nil // the chain before the chunk is not known: ids come at merge
+	}
+	kind, env, synthetic, reason := c.norm.normalize(&c.rec, p.LineFormat(), line.Bytes, chain)
 	if reason != "" {
 		return 0, reason
 	}

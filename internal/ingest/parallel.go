@@ -234,10 +234,11 @@ func (p *Parallel) mergeChunk(ch *chunk) {
 	end := &ch.state
 	log := &ch.log
 	switch {
-	case ch.exact || src.Chain == (ChainState{}):
-		// The guess was right: the worker's ids stand.
+	case ch.exact:
+		// The worker's ids stand.
 		src.Chain = end.Chain
 	default:
+		// The worker left placeholders (specLog.deferIDs).
 		for _, s := range log.synth {
 			p.id = p.synth.appendID(p.id[:0], &src.Chain, log.synthBytes[s.start:s.end])
 			reqs.SetRequestID(reqBase+s.row, p.id)
@@ -306,6 +307,7 @@ func (ch *chunk) line(i int) Line {
 // run parses the chunk's lines with c, from the guessed state.
 func (ch *chunk) run(c *Core) {
 	c.spec = &ch.log
+	ch.log.deferIDs = !ch.exact
 	defer func() { c.spec = nil }()
 	for i := range ch.lines {
 		out, reason := c.Line(&ch.state, ch.line(i), ch.reqs, ch.rejs)
@@ -341,6 +343,9 @@ func (ch *chunk) reset() {
 // specLog is what a Core working from a guessed state notes of what
 // depends on the state before the lines (Core.spec).
 type specLog struct {
+	// deferIDs: the chain is not known, so synthetic ids are left as
+	// placeholders, made at merge (set by run for a chunk not exact).
+	deferIDs bool
 	// timeKnown: an access record was processed, so the source's
 	// LastTimeMs no longer depends on the state before.
 	timeKnown bool

@@ -157,7 +157,7 @@ func TestLoadWorkersStoreWhatOneStores(t *testing.T) {
 	path := filepath.Join(dir, "mixed.jsonl")
 	lines := mixedLines(20000, 2)
 	long := `{"time":"2026-11-20T10:00:00Z","path":"/` + strings.Repeat("x", 3000) + `"}`
-	lines[777], lines[12345] = long, long // over MaxLineBytes below
+	lines[777], lines[12345] = long, long                                                // over MaxLineBytes below
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil { // no final newline
 		t.Fatal(err)
 	}
