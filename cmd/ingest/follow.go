@@ -134,7 +134,7 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 	if buffer == 0 {
 		buffer = 2 * o.FlushRows
 	}
-	setMemoryLimit(buffer)
+	setMemoryLimit(daemonMemoryLimit(buffer))
 	d, err := follow.New(follow.Config{
 		Patterns: o.Patterns,
 		StateDir: o.StateDir,

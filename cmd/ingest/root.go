@@ -185,7 +185,7 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err := syncPartners(ctx, db, cfg); err != nil {
 		return err
 	}
-	setMemoryLimit(2 * opts.BatchRows) // one batch filling, one being inserted
+	setMemoryLimit(memoryLimit(2 * opts.BatchRows)) // one batch filling, one being inserted
 	start := time.Now()
 	bar := newProgress(f.IOStreams, opts.Paths, opts.Quiet || opts.Output == "json")
 	stats, err := ingest.Load(ctx, db, opts.Paths, ingest.Config{
