@@ -11,7 +11,8 @@
 #   scripts/bench.sh                   # 400,000 lines, results in bench/results.json
 #   BENCH_LINES=20000 scripts/bench.sh # CI's reduced run: no targets asserted
 #
-# Environment: BENCH_LINES (default 400000), BENCH_OUT (default
+# Environment: BENCH_LINES (default 400000), BENCH_DB (default
+# ratescope_bench: dropped and created again), BENCH_OUT (default
 # bench/results.json), RATESCOPE_BENCH_CLICKHOUSE (server URL without a
 # database; default $RATESCOPE_TEST_CLICKHOUSE, else clickhouse://127.0.0.1:9000). Needs a ClickHouse
 # server there (make demo starts one), clickhouse-client, /usr/bin/time;
@@ -29,7 +30,7 @@ hostport=${CH#clickhouse://}
 hostport=${hostport##*@}
 chhost=${hostport%%:*}
 chport=${hostport##*:}
-DB=ratescope_bench
+DB=${BENCH_DB:-ratescope_bench} # a database of its own: dropped and created again
 export RATESCOPE_HASH_KEY=${RATESCOPE_HASH_KEY:-ratescope-bench-key}
 export RATESCOPE_CONFIG=/dev/null
 

@@ -226,6 +226,7 @@ func New(cfg Config) (*Daemon, error) {
 // schema is newer than this binary. ClickHouse being down is never an
 // error: Run waits for it.
 func (d *Daemon) Run(ctx context.Context) (err error) {
+	defer d.par.Close() // the parsing workers, whichever way Run ends
 	defer func() {
 		if cerr := d.ckpt.Stop(); cerr != nil {
 			err = errors.Join(err, cerr)
@@ -270,7 +271,6 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	d.log.Info("following", "patterns", d.patterns, "state_dir", d.cfg.StateDir)
 	wg.Go(func() { d.progressLoop(readCtx, d.cfg.ProgressInterval) })
 	d.readLoop(readCtx)
-	d.par.Close()
 
 	fatal := context.Cause(readCtx)
 	if ctx.Err() != nil {

@@ -29,7 +29,8 @@ func mixedLines(n int, seed uint64) []string {
 	for i := 0; len(out) < n; i++ {
 		ts := t0.Add(time.Duration(i) * 137 * time.Millisecond).Format(time.RFC3339Nano)
 		old := t0.Add(-time.Duration(i) * time.Second).Format(time.RFC3339Nano)
-		access := fmt.Sprintf(`{"time":"%s","request_id":"r-%d","method":"GET","path":"/v1/x/%d","status":%d}`, ts, i, i%17, 200+i%5*100)
+		access := fmt.Sprintf(`{"time":"%s","request_id":"r-%d","method":"GET","path":"/v1/x/%d","status":%d,"client_ip":"10.0.0.%d","user_agent":"sdk/%d","latency":%d,"bytes":%d,"retry_after":%d,"ratelimit_limit":100,"ratelimit_remaining":%d}`,
+			ts, i, i%17, 200+i%5*100, i%250, i%7, i%900, i*13%5000, i%3, i%100)
 		switch k := r.IntN(100); {
 		case k < 40:
 			out = append(out, access)
@@ -42,7 +43,7 @@ func mixedLines(n int, seed uint64) []string {
 			if r.IntN(2) == 0 {
 				at = old
 			}
-			out = append(out, fmt.Sprintf(`{"time":"%s","request_id":"r-%d","body":{"error":{"code":"limit","message":"slow down"}}}`, at, i-1))
+			out = append(out, fmt.Sprintf(`{"time":"%s","request_id":"r-%d","body":{"error":{"code":"limit","message":"slow down","details":[{"field":"f%d","message":"bad"},{"field":"g","message":"worse"}]}}}`, at, i-1, i%3))
 		case k < 78:
 			out = append(out, `{"body":{"error":{"code":"x","message":"no id"}}}`)
 		case k < 82:
@@ -170,7 +171,10 @@ func TestLoadWorkersStoreWhatOneStores(t *testing.T) {
 		st := load(t, db, Config{Format: accesslog.FormatJSONL, Workers: workers, chunkLines: chunk, BatchRows: 10_000, MaxLineBytes: 2048}, path)
 		return result{st.Total, dumpTable(t, db, "requests", "source, offset, kind",
 			"request_id", "kind", "synthetic", "time_ms", "method", "path", "route", "status", "partner",
-			"err_code", "err_message", "err_raw", "format", "source", "offset"),
+			"client_ip", "latency_ms", "bytes_sent", "user_agent", "idempotency_key", "retry_after",
+			"rl_limit", "rl_remaining", "rl_reset", "error_type", "response_flags", "err_shape",
+			"err_code", "err_message", "err_details", "err_field_names", "err_field_messages",
+			"err_retry_after", "err_status", "err_raw", "format", "source", "offset"),
 			dumpTable(t, db, "rejected", "source, offset", "time", "source", "offset", "line", "format", "reason", "raw")}
 	}
 	want := run(1, 0)
