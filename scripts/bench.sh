@@ -4,12 +4,15 @@
 # of the same lines into a comparable table on the same server, GoAccess and
 # lnav on the same combined file, parse-only and parse+normalise per format,
 # the daemon's throughput and peak RSS, and the load's scaling with
-# GOMAXPROCS. Prints a table with ratios and writes it as JSON.
+# GOMAXPROCS — of the whole process (the load's own seconds, and the
+# process's wall and CPU, which add the end-of-load rollup refresh and
+# analysis) and of the parse stage alone on its workers (BenchmarkParallel). Prints a table with ratios and writes it as JSON.
 #
 #   scripts/bench.sh                   # 400,000 lines, results in bench/results.json
 #   BENCH_LINES=20000 scripts/bench.sh # CI's reduced run: no targets asserted
 #
-# Environment: BENCH_LINES (default 400000), BENCH_OUT (default
+# Environment: BENCH_LINES (default 400000), BENCH_DB (default
+# ratescope_bench: dropped and created again), BENCH_OUT (default
 # bench/results.json), RATESCOPE_BENCH_CLICKHOUSE (server URL without a
 # database; default $RATESCOPE_TEST_CLICKHOUSE, else clickhouse://127.0.0.1:9000). Needs a ClickHouse
 # server there (make demo starts one), clickhouse-client, /usr/bin/time;
@@ -27,7 +30,7 @@ hostport=${CH#clickhouse://}
 hostport=${hostport##*@}
 chhost=${hostport%%:*}
 chport=${hostport##*:}
-DB=ratescope_bench
+DB=${BENCH_DB:-ratescope_bench} # a database of its own: dropped and created again
 export RATESCOPE_HASH_KEY=${RATESCOPE_HASH_KEY:-ratescope-bench-key}
 export RATESCOPE_CONFIG=/dev/null
 
@@ -119,7 +122,7 @@ start=$(date +%s.%N)
 time_pid=$!
 # /usr/bin/time does not pass SIGTERM on: the daemon is its child.
 for _ in $(seq 50); do
-  daemon_pid=$(ps -o pid= --ppid "$time_pid" | tr -d ' ')
+  daemon_pid=$(ps -o pid= --ppid "$time_pid" | tr -d ' ' || true) # ps fails until the child exists
   [ -n "$daemon_pid" ] && break
   sleep 0.1
 done
@@ -141,6 +144,14 @@ daemon_rss=$((m / 1024))
 
 echo "== parse-only and parse+normalise per format (go test -bench, one core each)"
 go test -run '^$' -bench '^Benchmark(Parse|CoreLine)$' -benchtime 200000x -cpu 1 ./internal/ingest/ >"$work/gobench.txt"
+echo "== the parse stage on its workers (ingest.Parallel, no ClickHouse), GOMAXPROCS 1 and 2"
+go test -run '^$' -bench '^BenchmarkParallel$' -benchtime "${N}x" -cpu 1,2 ./internal/ingest/ >"$work/gopar.txt"
+# par FORMAT PROCS METRIC: a BenchmarkParallel figure.
+par() {
+  local name="BenchmarkParallel/$1"
+  [ "$2" = 1 ] || name="$name-$2"
+  awk -v n="$name" -v m="$3" '$1 == n { for (i = 1; i <= NF; i++) if ($i == m) printf "%.0f", $(i-1) }' "$work/gopar.txt"
+}
 
 # The table.
 rate() { calc "$1 / $2"; }
@@ -159,7 +170,9 @@ row() {
   printf '%-58s %12s %10.2f %9.2f %8s\n' "$1" "$lps" "$3" "$4" "$5"
 }
 row "ratescope load, nginx-json (GOMAXPROCS=2)" "$rs_lps" "$load_rs2" "$cpu_rs2" "$rss_rs2"
+row "  the whole ingest process (load, rollup refresh, analysis)" "$(rate "$N" "$wall_rs2")" "$wall_rs2" "$cpu_rs2" "$rss_rs2"
 row "ratescope load, nginx-json (GOMAXPROCS=1)" "$rs1_lps" "$load_rs1" "$cpu_rs1" "$rss_rs1"
+row "  the whole ingest process (load, rollup refresh, analysis)" "$(rate "$N" "$wall_rs1")" "$wall_rs1" "$cpu_rs1" "$rss_rs1"
 row "clickhouse-client INSERT FORMAT JSONEachRow (client only)" "$ch_lps" "$wall_chjson" "$cpu_chjson" "$rss_chjson"
 row "ratescope daemon (--follow), to all rows stored" "$daemon_lps" "$daemon_wall" "$daemon_cpu" "$daemon_rss"
 row "ratescope load, combined" "$(rate "$N" "$load_rscomb")" "$load_rscomb" "$cpu_rscomb" "$rss_rscomb"
@@ -176,6 +189,14 @@ printf '  scaling GOMAXPROCS 2 / 1, lines/s:                    %s\n' "$(ratio "
 printf '  one-shot peak RSS MiB:                                %s  [<= 150]\n' "$rss_rs2"
 printf '  daemon peak RSS MiB:                                  %s  [<= 64]\n' "$daemon_rss"
 printf '  daemon lines/s:                                       %.0f  [>= 500000]\n' "$daemon_lps"
+printf '  daemon lines per CPU-second:                          %.0f\n' "$(rate "$N" "$daemon_cpu")"
+echo
+echo "the parse stage alone on its workers (BenchmarkParallel: parse, normalise, batch; lines/s, lines per CPU-s)"
+for f in nginx-json combined; do
+  printf '  %-12s GOMAXPROCS=1 %9s %9s   GOMAXPROCS=2 %9s %9s   scaling %s\n' "$f" \
+    "$(par "$f" 1 lines/s)" "$(par "$f" 1 lines/cpu-s)" "$(par "$f" 2 lines/s)" "$(par "$f" 2 lines/cpu-s)" \
+    "$(ratio "$(par "$f" 2 lines/s)" "$(par "$f" 1 lines/s)")"
+done
 echo
 echo "parse-only and parse+normalise+batch, one core (lines/s)  [>= 1000000]"
 awk '/^Benchmark(Parse|CoreLine)\//{ n=$1; sub(/-[0-9]+$/, "", n); sub(/^Benchmark/, "", n);
@@ -186,6 +207,16 @@ mkdir -p "$(dirname "$OUT")"
   printf '{"lines": %s, "cores": %s, "nginx_json_bytes": %s,\n' "$N" "$(nproc)" "$bytes"
   printf ' "ratescope_load": {"gomaxprocs": 2, "seconds": %s, "cpu_seconds": %s, "rss_mib": %s, "lines_per_s": %.0f, "lines_per_cpu_s": %.0f},\n' "$load_rs2" "$cpu_rs2" "$rss_rs2" "$rs_lps" "$rs_lpc"
   printf ' "ratescope_load_1proc": {"gomaxprocs": 1, "seconds": %s, "cpu_seconds": %s, "rss_mib": %s, "lines_per_s": %.0f},\n' "$load_rs1" "$cpu_rs1" "$rss_rs1" "$rs1_lps"
+  printf ' "ratescope_process": {"wall_seconds_2proc": %s, "cpu_seconds_2proc": %s, "wall_seconds_1proc": %s, "cpu_seconds_1proc": %s},\n' "$wall_rs2" "$cpu_rs2" "$wall_rs1" "$cpu_rs1"
+  printf ' "parse_stage": {'
+  sep=
+  for f in nginx-json combined; do
+    printf '%s"%s": {"lines_per_s_1proc": %s, "lines_per_cpu_s_1proc": %s, "lines_per_s_2proc": %s, "lines_per_cpu_s_2proc": %s, "scaling_2_over_1": "%s"}' "$sep" "$f" \
+      "$(par "$f" 1 lines/s)" "$(par "$f" 1 lines/cpu-s)" "$(par "$f" 2 lines/s)" "$(par "$f" 2 lines/cpu-s)" "$(ratio "$(par "$f" 2 lines/s)" "$(par "$f" 1 lines/s)")"
+    sep=', '
+  done
+  printf '},\n'
+  printf ' "daemon_lines_per_cpu_s": %.0f,\n' "$(rate "$N" "$daemon_cpu")"
   printf ' "clickhouse_client_jsoneachrow": {"seconds": %s, "cpu_seconds": %s, "rss_mib": %s, "lines_per_s": %.0f},\n' "$wall_chjson" "$cpu_chjson" "$rss_chjson" "$ch_lps"
   printf ' "daemon": {"seconds": %s, "cpu_seconds": %s, "rss_mib": %s, "lines_per_s": %.0f},\n' "$daemon_wall" "$daemon_cpu" "$daemon_rss" "$daemon_lps"
   printf ' "ratescope_combined": {"load_seconds": %s, "cpu_seconds": %s, "rss_mib": %s, "report_errors_seconds": %s},\n' "$load_rscomb" "$cpu_rscomb" "$rss_rscomb" "$wall_rsreport"

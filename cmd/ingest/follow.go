@@ -134,7 +134,7 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 	if buffer == 0 {
 		buffer = 2 * o.FlushRows
 	}
-	setMemoryLimit(buffer)
+	setMemoryLimit(daemonMemoryLimit(buffer))
 	d, err := follow.New(follow.Config{
 		Patterns: o.Patterns,
 		StateDir: o.StateDir,
@@ -153,6 +153,7 @@ func runFollow(ctx context.Context, f *cli.Factory, load *loadOptions, o *follow
 		HashKey:            key,
 		Routes:             cfg.Routes,
 		Mapping:            cfg.Mapping,
+		Workers:            load.Workers,
 		FlushRows:          o.FlushRows,
 		FlushInterval:      o.FlushInterval,
 		MaxBufferRows:      o.MaxBufferRows,

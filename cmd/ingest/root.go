@@ -22,6 +22,7 @@ import (
 type loadOptions struct {
 	Format      string
 	BatchRows   int
+	Workers     int
 	HashKeyFile string
 	Quiet       bool
 	PlansFile   string
@@ -127,6 +128,7 @@ stderr.`,
 	cli.AddConfigFlag(cmd, f)
 	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto (detected per file; a file no format fits is read line by line), apigw, nginx, nginx-json, envoy, alb, jsonl or mixed")
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
+	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "goroutines parsing lines, in chunks put back in file order (0 = GOMAXPROCS, the cores Go may use)")
 	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE` for the rate-limit findings (default: the configuration's; retry storms are kept without any)")
 	cmd.Flags().StringVar(&opts.HashKeyFile, "hash-key-file", secret.DefaultKeyPath(), "key for hashing credentials into caller ids (created if missing; $"+secret.EnvKey+" overrides)")
 	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing on success")
@@ -143,6 +145,9 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	}
 	if opts.BatchRows <= 0 {
 		return cli.UsageErrorf("--batch-rows must be positive")
+	}
+	if opts.Workers < 0 {
+		return cli.UsageErrorf("--workers must not be negative")
 	}
 	if opts.Output != "text" && opts.Output != "json" {
 		return cli.UsageErrorf("--output %q: want text or json", opts.Output)
@@ -180,12 +185,13 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err := syncPartners(ctx, db, cfg); err != nil {
 		return err
 	}
-	setMemoryLimit(2 * opts.BatchRows) // one batch filling, one being inserted
+	setMemoryLimit(memoryLimit(2 * opts.BatchRows)) // one batch filling, one being inserted
 	start := time.Now()
 	bar := newProgress(f.IOStreams, opts.Paths, opts.Quiet || opts.Output == "json")
 	stats, err := ingest.Load(ctx, db, opts.Paths, ingest.Config{
 		Format:    format,
 		BatchRows: opts.BatchRows,
+		Workers:   opts.Workers,
 		HashKey:   key,
 		Stdin:     f.IOStreams.In,
 		Routes:    cfg.Routes,

@@ -4,7 +4,8 @@
 // A line's way: a periodic reconcile globs the patterns, opens new files
 // and marks vanished ones as rotated; one reader goroutine polls every open
 // file (tail.Tailer), runs each complete line through the shared per-line
-// core (ingest.Core: parse → normalise → batch) and hands full or old
+// core (ingest.Core: parse → normalise → batch) on Workers goroutines
+// (ingest.Parallel, rows kept in file order) and hands full or old
 // batches to one insert goroutine, which retries with capped exponential
 // backoff until ClickHouse takes them. Only then are the files' positions
 // in that batch written to the checkpoint store. Rows read and not yet
@@ -59,6 +60,7 @@ type Config struct {
 	MaxLineBytes int                // longer lines are rejected; default 1 MiB
 	Routes       *route.Templates   // configured route templates; nil: derive only
 	Mapping      *accesslog.Mapping // keys of a custom JSON log; nil: the vocabulary only
+	Workers      int                // goroutines parsing lines (ingest.Parallel); 0: GOMAXPROCS
 
 	FlushRows     int           // hand a batch to the inserter at this many rows; default DefaultFlushRows
 	FlushInterval time.Duration // … or when its first line is this old; default 1s
@@ -89,8 +91,10 @@ type Config struct {
 // Defaults.
 const (
 	// DefaultFlushRows keeps the daemon small (it runs beside the
-	// gateway): with the buffer at twice it, about 40 MiB of rows at
-	// most; still well above ClickHouse's 10,000 rows per insert.
+	// gateway): with the buffer at twice it, ~21 MB of rows at most on
+	// ~300-byte nginx-json lines (heap profile at full speed, issue 12:
+	// ~15 MB of columns and ~6 MB of text in the two batches, of ~32 MB
+	// live); still well above ClickHouse's 10,000 rows per insert.
 	DefaultFlushRows     = 25_000
 	DefaultFlushInterval = time.Second
 )
@@ -142,7 +146,7 @@ type Daemon struct {
 	log  *slog.Logger
 	m    *Metrics
 	ckpt *checkpoint.Store
-	core *ingest.Core
+	par  *ingest.Parallel
 	back backoff
 
 	// Owned by the reader goroutine.
@@ -197,7 +201,6 @@ func New(cfg Config) (*Daemon, error) {
 		log:       cfg.Logger,
 		m:         cfg.Metrics,
 		ckpt:      st,
-		core:      ingest.NewCore(cfg.HashKey),
 		back:      backoff{base: cfg.RetryBase, max: cfg.RetryMax},
 		patterns:  patterns,
 		files:     map[tail.FileID]*file{},
@@ -206,8 +209,12 @@ func New(cfg Config) (*Daemon, error) {
 		ex:        ingest.NewExchange[position](cfg.FlushRows, ingest.SmallBatchRows),
 		connected: make(chan struct{}),
 	}
-	d.core.SetRoutes(cfg.Routes)
-	d.core.SetMapping(cfg.Mapping)
+	d.par = ingest.NewParallel(cfg.Workers, func() *ingest.Core {
+		c := ingest.NewCore(cfg.HashKey)
+		c.SetRoutes(cfg.Routes)
+		c.SetMapping(cfg.Mapping)
+		return c
+	}, func() (*chstore.RequestBatch, *chstore.RejectBatch) { return d.ex.Cur.Reqs, d.ex.Cur.Rejs })
 	d.m.BufferMaxRows.Set(float64(cfg.MaxBufferRows))
 	return d, nil
 }
@@ -221,6 +228,7 @@ func New(cfg Config) (*Daemon, error) {
 // schema is newer than this binary. ClickHouse being down is never an
 // error: Run waits for it.
 func (d *Daemon) Run(ctx context.Context) (err error) {
+	defer d.par.Close() // the parsing workers, whichever way Run ends
 	defer func() {
 		if cerr := d.ckpt.Stop(); cerr != nil {
 			err = errors.Join(err, cerr)

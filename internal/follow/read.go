@@ -128,13 +128,17 @@ func (d *Daemon) detect(f *file, now time.Time) bool {
 	return false
 }
 
-// readFile runs f's complete lines through the core into the current
-// batch, within its turn and the buffer's room; it returns the lines read.
+// readFile runs f's complete lines through the workers into the current
+// batch, within its turn and the buffer's room (a line adds at most one
+// row); it returns the lines read. Every line read is in the batch when
+// it returns, so f's source state and tailer position agree for the
+// checkpoint.
 func (d *Daemon) readFile(f *file, now time.Time) int {
 	room := d.room()
 	rowsBefore := d.ex.Cur.Rows()
+	emit := func(r ingest.Result) { d.count(f, r) }
 	n := 0
-	for n < linesPerTurn && room > 0 {
+	for n < linesPerTurn && int64(n) < room {
 		l, ok, err := f.t.Next()
 		if errors.Is(err, tail.ErrCompressed) {
 			d.skip(f, eventCompressed, "gzip-compressed (a rotated copy)")
@@ -148,11 +152,10 @@ func (d *Daemon) readFile(f *file, now time.Time) int {
 			break
 		}
 		n++
-		if d.line(f, l) {
-			room--
-		}
+		d.par.Add(&f.src, l, emit)
 	}
-	f.atEOF = n < linesPerTurn && room > 0
+	d.par.Drain()
+	f.atEOF = n < linesPerTurn && int64(n) < room
 	if n > 0 {
 		f.dirty, f.idleSince = true, now
 		d.markConsumed(now)
@@ -162,25 +165,23 @@ func (d *Daemon) readFile(f *file, now time.Time) int {
 	return n
 }
 
-// line processes one line of f; it reports whether a row was added.
-func (d *Daemon) line(f *file, l tail.Line) bool {
-	f.read++
-	out, reason := d.core.Line(&f.src, l, d.ex.Cur.Reqs, d.ex.Cur.Rejs)
-	switch out {
+// count adds what became of one line of f to f's counts.
+func (d *Daemon) count(f *file, r ingest.Result) {
+	switch r.Outcome {
 	case ingest.OutcomeBlank:
-		return false
+		f.read++
 	case ingest.OutcomePartial:
-		f.read-- // a part of a line a container runtime split: counted with its last part
-		return false
+		// A part of a line a container runtime split: counted with its last part.
 	case ingest.OutcomeRejected:
+		f.read++
 		if f.rejected == nil {
 			f.rejected = map[string]uint64{}
 		}
-		f.rejected[reason]++
+		f.rejected[r.Reason]++
 	default:
+		f.read++
 		f.parsed++
 	}
-	return true
 }
 
 // flushCounts adds f's line counts to the metrics.
@@ -200,30 +201,18 @@ func (d *Daemon) flushCounts(f *file) {
 }
 
 // finish ends a rotated or deleted file that has been quiet for
-// RotateWait: its unterminated last line, if any, is a line too. The file
-// is closed once its final position is handed off.
+// RotateWait: its unterminated last line, if any, is a line too, and so
+// are the parts of a container-split line whose last part never came.
+// The file is closed once its final position is handed off.
 func (d *Daemon) finish(f *file) {
-	if l, ok := f.t.Rest(); ok && f.detected {
-		rows := d.ex.Cur.Rows()
-		d.line(f, l)
-		d.buffered.Add(int64(d.ex.Cur.Rows() - rows))
-		d.flushCounts(f)
-	}
-	// The parts of a container-split line whose last part never came.
 	rows := d.ex.Cur.Rows()
-	if out, reason := d.core.Flush(&f.src, d.ex.Cur.Reqs, d.ex.Cur.Rejs); out != ingest.OutcomeBlank {
-		f.read++
-		if out == ingest.OutcomeRejected {
-			if f.rejected == nil {
-				f.rejected = map[string]uint64{}
-			}
-			f.rejected[reason]++
-		} else {
-			f.parsed++
-		}
-		d.buffered.Add(int64(d.ex.Cur.Rows() - rows))
-		d.flushCounts(f)
+	emit := func(r ingest.Result) { d.count(f, r) }
+	if l, ok := f.t.Rest(); ok && f.detected {
+		d.par.Add(&f.src, l, emit)
 	}
+	d.par.Flush(&f.src, emit)
+	d.buffered.Add(int64(d.ex.Cur.Rows() - rows))
+	d.flushCounts(f)
 	f.finished, f.dirty = true, true
 	d.markConsumed(time.Now())
 	d.m.FileEvents.WithLabelValues(eventFinished).Inc()

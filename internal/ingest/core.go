@@ -77,6 +77,10 @@ type Core struct {
 	mapping *accesslog.Mapping
 	unwrap  accesslog.Unwrapper
 	joined  []byte // a line joined from parts, being processed
+	// spec, when set, notes what of the lines processed depends on the
+	// state their source had before them (see Parallel): Core is then
+	// working from a guessed start state, on a chunk of lines.
+	spec *specLog
 }
 
 // formatSlots bounds the Format values Core keeps a parser for.
@@ -150,6 +154,10 @@ func (c *Core) process(src *Source, line Line, reqs *chstore.RequestBatch, rejs 
 	kind, reason := c.line(src, line, &meta, reqs)
 	switch {
 	case reason != "":
+		if c.spec != nil && !c.spec.timeKnown {
+			// Filed under a time from before the chunk: fixed at merge.
+			c.spec.early = append(c.spec.early, src.LastTimeMs)
+		}
 		rejs.Append(meta, src.LastTimeMs, reason, secret.RedactText(line.Bytes))
 		return OutcomeRejected, reason
 	case kind == chstore.KindErrorBody:
@@ -157,6 +165,9 @@ func (c *Core) process(src *Source, line Line, reqs *chstore.RequestBatch, rejs 
 		return OutcomeErrorBody, ""
 	default:
 		src.LastTimeMs = c.rec.TimeMs
+		if c.spec != nil {
+			c.spec.timeKnown = true
+		}
 		return OutcomeAccess, ""
 	}
 }
@@ -213,11 +224,19 @@ func (c *Core) line(src *Source, line Line, meta *chstore.Meta, reqs *chstore.Re
 		}
 		return 0, pe.Reason
 	}
-	kind, env, synthetic, reason := c.norm.normalize(&c.rec, p.LineFormat(), line.Bytes, &src.Chain)
+	chain := &src.Chain
+	if c.spec != nil && c.spec.deferIDs {
+		chain = nil // the chain before the chunk is not known: ids come at merge
+	}
+	kind, env, synthetic, reason := c.norm.normalize(&c.rec, p.LineFormat(), line.Bytes, chain)
 	if reason != "" {
 		return 0, reason
 	}
 	meta.Synthetic = synthetic
+	if synthetic && c.spec != nil {
+		// The id hangs on the chain before the chunk: recomputed at merge.
+		c.spec.noteSynthetic(reqs.Len(), line.Bytes)
+	}
 	reqs.Append(&c.rec, kind, env, *meta)
 	return kind, ""
 }

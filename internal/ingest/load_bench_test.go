@@ -12,6 +12,7 @@ import (
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/benchlines"
+	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 )
 
@@ -68,6 +69,42 @@ func BenchmarkLoad(b *testing.B) {
 			cpu := cpuTime(b) - cpu0
 			b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "lines/s")
 			b.ReportMetric(float64(b.N*lines)/cpu.Seconds(), "lines/cpu-s")
+		})
+	}
+}
+
+// BenchmarkParallel measures the parse → normalise → batch stage alone
+// (Parallel, no ClickHouse) per format, with GOMAXPROCS workers: run it
+// with -cpu 1,2 to see parsing spread over cores. One op is one line;
+// the batch is emptied every DefaultBatchRows rows, as an insert would.
+func BenchmarkParallel(b *testing.B) {
+	for _, format := range []string{"nginx-json", "combined"} {
+		b.Run(format, func(b *testing.B) {
+			lines, size := benchLines(b, format, 4096)
+			reqs, rejs := chstore.NewRequestBatch(DefaultBatchRows), chstore.NewRejectBatch(256)
+			p := NewParallel(0, func() *Core { return NewCore([]byte("k")) }, func() (*chstore.RequestBatch, *chstore.RejectBatch) { return reqs, rejs })
+			defer p.Close()
+			src := &Source{Name: "bench.log", Format: benchFormats[format]}
+			emit := func(Result) {}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			cpu0 := cpuTime(b)
+			b.ResetTimer()
+			var off int64
+			for i := range b.N {
+				l := lines[i%len(lines)]
+				p.Add(src, Line{Bytes: l, Offset: off, Number: uint64(i + 1)}, emit)
+				off += int64(len(l) + 1)
+				if reqs.Len() >= DefaultBatchRows {
+					reqs.Reset()
+					rejs.Reset()
+				}
+			}
+			p.Drain()
+			b.StopTimer()
+			cpu := cpuTime(b) - cpu0
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+			b.ReportMetric(float64(b.N)/cpu.Seconds(), "lines/cpu-s")
 		})
 	}
 }

@@ -1,12 +1,13 @@
 // Package ingest loads access logs and error-body logs into ClickHouse:
-// source → detect → parse → normalise → batch → store. Parsing runs on the
-// caller's goroutine while the previous batch is being inserted.
+// source → detect → parse → normalise → batch → store. Lines are parsed
+// on Config.Workers goroutines (Parallel), in chunks put back in file
+// order, while the previous batch is being inserted.
 //
 // The pipeline is one for the one-shot load and the follow daemon
 // (internal/follow): both read lines through tail.Tailer (over a stream
 // here, over a growing file there), detect a file's format with
 // DetectFormat, run each line through Core (parse → normalise → append to
-// the columnar batch) and hand batches to their inserter through an
+// the columnar batch) on the workers of a Parallel and hand batches to their inserter through an
 // Exchange of two batches, whose Batch.Store inserts what is not stored yet.
 // The state Core carries from one line of a file to the next is a Source,
 // which the daemon checkpoints.
@@ -47,6 +48,12 @@ type Config struct {
 	// Progress, when set, is called now and then with the bytes read so
 	// far (uncompressed) across all files.
 	Progress func(bytes int64)
+	// Workers is how many goroutines parse and normalise (Parallel);
+	// 0: GOMAXPROCS.
+	Workers int
+	// chunkLines, when set, replaces ChunkLines (tests: many chunks
+	// from a few lines).
+	chunkLines int
 }
 
 // Defaults.
@@ -171,6 +178,7 @@ func Load(ctx context.Context, sink Sink, paths []string, cfg Config) (Stats, er
 		}
 	}
 	l := newLoader(sink, cfg)
+	defer l.par.Close()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	done := make(chan error, 1)
@@ -210,12 +218,19 @@ type loader struct {
 	done int64 // bytes of the files finished, for Progress
 	cfg  Config
 	sink Sink
-	core *Core
+	par  *Parallel
 	ex   *Exchange[struct{}]
 }
 
 func newLoader(sink Sink, cfg Config) *loader {
-	return &loader{cfg: cfg, sink: sink, core: newCoreWith(cfg), ex: NewExchange[struct{}](cfg.BatchRows, cfg.BatchRows)}
+	l := &loader{cfg: cfg, sink: sink, ex: NewExchange[struct{}](cfg.BatchRows, cfg.BatchRows)}
+	l.par = NewParallel(cfg.Workers, func() *Core { return newCoreWith(cfg) }, func() (*chstore.RequestBatch, *chstore.RejectBatch) {
+		return l.ex.Cur.Reqs, l.ex.Cur.Rejs
+	})
+	if cfg.chunkLines > 0 {
+		l.par.lines = cfg.chunkLines
+	}
+	return l
 }
 
 func newCoreWith(cfg Config) *Core {
@@ -251,6 +266,13 @@ func runInsert(ctx context.Context, _ string, _ int, insert func(context.Context
 func (l *loader) flush(ctx context.Context) {
 	if l.ex.Cur.Rows() > 0 {
 		l.ex.Handoff(ctx, -1)
+	}
+}
+
+// flushFull hands the current batch off when it is full.
+func (l *loader) flushFull(ctx context.Context) {
+	if l.ex.Cur.Rows() >= l.cfg.BatchRows {
+		l.flush(ctx)
 	}
 }
 
@@ -292,74 +314,62 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 	}
 	state := Source{Name: src.name, Format: fs.Format}
 	var samples [][]byte
-	for {
-		line, ok, err := tl.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return fs, context.Cause(ctx)
-			}
-			return fs, fmt.Errorf("read %s: %w", src.name, err)
-		}
-		end := !ok
-		if end {
-			line, ok = tl.Rest() // a final line without a '\n'
-		}
-		var outcome Outcome
-		var reason string
-		cur := l.ex.Cur
-		if ok {
-			fs.Bytes = tl.Offset() // not the line's length: an over-long line keeps only its head
-			outcome, reason = l.core.Line(&state, line, cur.Reqs, cur.Rejs)
-		} else {
-			// A split line whose last part never came is a line too.
-			outcome, reason = l.core.Flush(&state, cur.Reqs, cur.Rejs)
-		}
-		if end && ok {
-			// The last line was processed; the parts of a split line
-			// after it, if any, come next round.
-			end = false
-		}
-		if outcome == OutcomeBlank || outcome == OutcomePartial {
-			if end {
-				break
-			}
-			continue
-		}
-		fs.Lines++
-		if fs.Lines%4096 == 0 {
-			if ctx.Err() != nil {
-				return fs, context.Cause(ctx)
-			}
-			if l.cfg.Progress != nil {
-				l.cfg.Progress(l.done + fs.Bytes)
-			}
-		}
-		switch outcome {
+	emit := func(r Result) {
+		switch r.Outcome {
+		case OutcomeBlank, OutcomePartial:
+			return
 		case OutcomeRejected:
 			fs.Rejected++
 			if fs.Reasons == nil {
 				fs.Reasons = map[string]uint64{}
 			}
-			fs.Reasons[reason]++
-			if len(samples) < maxRejectSamples && fs.Format.IsJSON() && !line.TooLong {
-				samples = append(samples, bytes.Clone(line.Bytes))
+			fs.Reasons[r.Reason]++
+			if len(samples) < maxRejectSamples && fs.Format.IsJSON() && !r.Line.TooLong {
+				samples = append(samples, bytes.Clone(r.Line.Bytes))
 			}
 		case OutcomeErrorBody:
 			fs.ErrorBodies++
 		default:
 			fs.Access++
-			if t := state.LastTimeMs; t != 0 {
+			if t := r.TimeMs; t != 0 {
 				if fs.FirstMs == 0 || t < fs.FirstMs {
 					fs.FirstMs = t
 				}
 				fs.LastMs = max(fs.LastMs, t)
 			}
 		}
-		if cur.Rows() >= l.cfg.BatchRows {
-			l.flush(ctx)
+		fs.Lines++
+	}
+	for read := 1; ; read++ {
+		line, ok, err := tl.Next()
+		if err != nil {
+			l.par.Drain()
+			if ctx.Err() != nil {
+				return fs, context.Cause(ctx)
+			}
+			return fs, fmt.Errorf("read %s: %w", src.name, err)
 		}
-		if end {
+		fs.Bytes = tl.Offset() // not the line's length: an over-long line keeps only its head
+		if !ok {
+			if rest, ok := tl.Rest(); ok { // a final line without a '\n'
+				fs.Bytes = tl.Offset()
+				l.par.Add(&state, rest, emit)
+			}
+			// A split line whose last part never came is a line too.
+			l.par.Flush(&state, emit)
+			l.flushFull(ctx)
 			break
+		}
+		l.par.Add(&state, line, emit)
+		l.flushFull(ctx)
+		if read%4096 == 0 {
+			if ctx.Err() != nil {
+				l.par.Drain()
+				return fs, context.Cause(ctx)
+			}
+			if l.cfg.Progress != nil {
+				l.cfg.Progress(l.done + fs.Bytes)
+			}
 		}
 	}
 	fs.Bytes = tl.Offset()

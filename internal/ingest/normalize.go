@@ -111,8 +111,12 @@ func newSynthChain() synthChain {
 }
 
 // appendID appends the next id of the chain at state to dst and advances
-// state.
+// state. A nil state is a chain not known yet (a chunk parsed ahead,
+// Parallel): a placeholder of an id's length is appended, replaced later.
 func (c *synthChain) appendID(dst []byte, state *ChainState, line []byte) []byte {
+	if state == nil {
+		return append(dst, "s-00000000000000000000000000000000"...)
+	}
 	c.h.Reset()
 	c.h.Write(state[:])
 	c.h.Write(line)
