@@ -183,6 +183,15 @@ func isAuthScheme(b []byte) bool {
 // wherever they are: paths and their query strings and fragments, routes,
 // user agents, error bodies, raw log lines.
 func AppendRedacted(dst, s []byte) ([]byte, bool) {
+	if !mayHold(s) { // the common field: one pass, no copy (clean.go)
+		return dst, false
+	}
+	return appendRedactedFull(dst, s)
+}
+
+// appendRedactedFull is AppendRedacted without its pre-check: every rule
+// runs.
+func appendRedactedFull(dst, s []byte) ([]byte, bool) {
 	n0 := len(dst)
 	changed := false
 	if indexSep(s) >= 0 {
