@@ -2,7 +2,7 @@ package secret
 
 import "bytes"
 
-// The common field holds no credential. mayHold proves that for most of
+// The common field holds no credential. MayHold proves that for most of
 // them in one pass, looking closer only at the few bytes where a rule of
 // AppendRedacted could start, so AppendRedacted copies nothing and runs
 // none of its rules on them. It must never say false where one of those
@@ -10,7 +10,7 @@ import "bytes"
 // rules (appendRedactedFull).
 
 // lookPairs is a bit set of byte pairs (the previous byte, this one),
-// 8 KiB: mayHold looks closer only where a pair is in it, so a text
+// 8 KiB: MayHold looks closer only where a pair is in it, so a text
 // without any costs one table load per byte and no mispredicted branch.
 type lookPairs [1 << 16 / 8]uint8
 
@@ -19,7 +19,7 @@ func (t *lookPairs) has(prev, c byte) bool {
 	return t[i>>3]&(1<<(i&7)) != 0
 }
 
-// pairsToLook marks every pair at which mayHold's checks can say yes: a
+// pairsToLook marks every pair at which MayHold's checks can say yes: a
 // separator after any byte, a blank after a scheme word's last letter (or
 // a non-ASCII byte, which may end a Unicode case fold of one), '%' and '@'
 // after any byte, and each vendor token's telling pair.
@@ -48,11 +48,11 @@ var pairsToLook = func() *lookPairs {
 	return t
 }()
 
-// mayHold reports whether AppendRedacted could find a credential in s;
-// false means it certainly finds none. The checks below are each a
+// MayHold reports whether AppendRedacted could find a credential in s;
+// false means it certainly finds none, and NamedValues calls nothing. The checks below are each a
 // necessary condition of one rule (named values, echoed values, each
 // shape), so false from all of them means no rule matches.
-func mayHold(s []byte) bool {
+func MayHold(s []byte) bool {
 	at := false // userinfo: '@' or %40 (and // or %2f%2f, below)
 	prev := byte(0)
 	for i, c := range s {

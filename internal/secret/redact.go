@@ -183,7 +183,7 @@ func isAuthScheme(b []byte) bool {
 // wherever they are: paths and their query strings and fragments, routes,
 // user agents, error bodies, raw log lines.
 func AppendRedacted(dst, s []byte) ([]byte, bool) {
-	if !mayHold(s) { // the common field: one pass, no copy (clean.go)
+	if !MayHold(s) { // the common field: one pass, no copy (clean.go)
 		return dst, false
 	}
 	return appendRedactedFull(dst, s)
