@@ -28,9 +28,9 @@ const (
 type normalizer struct {
 	hasher  *secret.Hasher
 	known   *secret.KnownClean // routes and user agents found clean
-	routes  *route.Templates // configured templates; nil: derive only
-	scratch []byte           // derived fields of the current record
-	echoes  [][]byte         // credential values of the current line's query string
+	routes  *route.Templates   // configured templates; nil: derive only
+	scratch []byte             // derived fields of the current record
+	echoes  [][]byte           // credential values of the current line's query string
 	synth   synthChain
 	bodies  errbody.Normalizer
 	env     errbody.Envelope
