@@ -104,5 +104,5 @@ func BenchmarkInsertRequests(b *testing.B) {
 // The compressions and block sizes BenchmarkInsertRequests compares.
 var (
 	benchCompressions = []string{"lz4", "none", "zstd"}
-	benchBlockRows    = []int{2 << 10, 4 << 10, 8 << 10, chstore.InsertBlockRows, 64 << 10}
+	benchBlockRows    = []int{2 << 10, 4 << 10, 8 << 10, 16 << 10, 64 << 10}
 )
