@@ -11,11 +11,11 @@ import (
 // Block compression, the URL's compress= parameter:
 //   - auto (the default): none when every address is a loopback one (a
 //     server on the same machine), else lz4;
-//   - lz4: a third of the bytes on the wire for ingester CPU — what a
+//   - lz4: about a quarter of the bytes on the wire for ingester CPU — what a
 //     server across a network wants;
 //   - none: no compression: on loopback it cut the ingester's CPU per
 //     inserted row by about a quarter (BenchmarkInsertRequests);
-//   - zstd: fewer bytes than lz4 for more CPU, for slow links.
+//   - zstd: about an eighth of the bytes, for more CPU: for slow links.
 const DefaultCompression = "auto"
 
 // compressions are the compress= values a URL may give, as the driver's
