@@ -68,6 +68,82 @@ var requestColumns = [...]struct {
 	{"ingested_at", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.ingested, rows, lo, hi) }},
 }
 
+// sentColumns returns the names of the columns an insert of b sends and
+// their indices in requestColumns. A text or array column whose every
+// row is empty is left out: the server stores its default (” or []),
+// which is what an empty value stores, and neither side spends time on
+// a column of empty values (an access log without error bodies leaves
+// ten of them so).
+func (b *RequestBatch) sentColumns() ([]string, []int) {
+	names := make([]string, 0, len(requestColumns))
+	sent := make([]int, 0, len(requestColumns))
+	for i, c := range requestColumns {
+		if b.allEmpty(c.name) {
+			continue
+		}
+		names = append(names, c.name)
+		sent = append(sent, i)
+	}
+	return names, sent
+}
+
+// allEmpty reports whether column name is a text or array column (whose
+// table default is ” or []) that is empty in every row of b.
+func (b *RequestBatch) allEmpty(name string) bool {
+	var col []span
+	switch name {
+	case "method":
+		col = b.method
+	case "path":
+		col = b.path
+	case "route":
+		col = b.route
+	case "partner":
+		col = b.partner
+	case "client_ip":
+		col = b.clientIP
+	case "user_agent":
+		col = b.userAgent
+	case "idempotency_key":
+		col = b.idempotencyKey
+	case "error_type":
+		col = b.errorType
+	case "response_flags":
+		col = b.responseFlags
+	case "err_shape":
+		col = b.errShape
+	case "err_code":
+		col = b.errCode
+	case "err_message":
+		col = b.errMessage
+	case "err_details":
+		col = b.errDetails
+	case "err_raw":
+		col = b.errRaw
+	case "err_field_names":
+		return allNil(b.errFieldNames)
+	case "err_field_messages":
+		return allNil(b.errFieldMessages)
+	default:
+		return false
+	}
+	for _, sp := range col {
+		if sp != 0 { // the zero span is the empty string
+			return false
+		}
+	}
+	return true
+}
+
+func allNil(rows [][]string) bool {
+	for _, r := range rows {
+		if len(r) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // texts makes the strings of one block of a text column into b.scratch.
 func (b *RequestBatch) texts(col []span, rows []int, lo, hi int) []string {
 	b.scratch = b.text.strings(b.scratch, col, rows, lo, hi)
@@ -104,10 +180,7 @@ func (db *DB) InsertRequests(ctx context.Context, b *RequestBatch, ingestedAt ti
 	if err := b.resolveTimes(ingestedAt); err != nil {
 		return fmt.Errorf("insert requests: %w", err)
 	}
-	names := make([]string, len(requestColumns))
-	for i, c := range requestColumns {
-		names[i] = c.name
-	}
+	names, sent := b.sentColumns()
 	groups := groupByDay(b.days, maxPartitionsPerInsert)
 	if groups == nil {
 		groups = [][]int{nil} // one insert of every row
@@ -118,7 +191,7 @@ func (db *DB) InsertRequests(ctx context.Context, b *RequestBatch, ingestedAt ti
 		if rows != nil {
 			n = len(rows)
 		}
-		column := func(i, lo, hi int) any { return requestColumns[i].values(b, rows, lo, hi) }
+		column := func(i, lo, hi int) any { return requestColumns[sent[i]].values(b, rows, lo, hi) }
 		if err := db.insertBlocks(ctx, "requests", names, n, column); err != nil {
 			return fmt.Errorf("insert requests: %w", err)
 		}
