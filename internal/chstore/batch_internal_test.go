@@ -3,6 +3,7 @@ package chstore
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -369,5 +370,53 @@ func TestArenaSpans(t *testing.T) {
 	got := a.strings(nil, []span{a.addString("x"), 0, a.addString("yz")}, []int{2, 0}, 0, 2)
 	if !reflect.DeepEqual(got, []string{"yz", "x"}) {
 		t.Fatalf("strings by rows = %q", got)
+	}
+}
+
+// TestSentColumns: an insert leaves out exactly the text and array
+// columns that are empty in every row.
+func TestSentColumns(t *testing.T) {
+	all := make([]string, len(requestColumns))
+	for i, c := range requestColumns {
+		all[i] = c.name
+	}
+	b := NewRequestBatch(2)
+	r := absentRecordForTest()
+	r.RequestID, r.Method, r.Path = []byte("a"), []byte("GET"), []byte("/x")
+	b.Append(&r, KindAccess, nil, Meta{Source: "s", Format: "f"})
+	names, sent := b.sentColumns()
+	omitted := map[string]bool{}
+	for _, n := range all {
+		omitted[n] = !slices.Contains(names, n)
+	}
+	for _, n := range []string{"route", "partner", "client_ip", "user_agent", "idempotency_key", "error_type", "response_flags",
+		"err_shape", "err_code", "err_message", "err_details", "err_raw", "err_field_names", "err_field_messages"} {
+		if !omitted[n] {
+			t.Errorf("%s is empty in every row but sent", n)
+		}
+		delete(omitted, n)
+	}
+	for n, o := range omitted {
+		if o {
+			t.Errorf("%s left out", n)
+		}
+	}
+	for i, s := range sent {
+		if requestColumns[s].name != names[i] {
+			t.Errorf("sent[%d] = %d (%s), name %s", i, s, requestColumns[s].name, names[i])
+		}
+	}
+	// One row with a value: the column goes.
+	r2 := absentRecordForTest()
+	r2.RequestID, r2.UserAgent = []byte("b"), []byte("ua")
+	b.Append(&r2, KindAccess, &errbody.Envelope{Fields: []errbody.FieldError{{Field: "f", Message: "m"}}}, Meta{})
+	names, _ = b.sentColumns()
+	for _, n := range []string{"user_agent", "err_field_names", "err_field_messages", "path", "method"} {
+		if !slices.Contains(names, n) {
+			t.Errorf("%s has a value in one row but is left out", n)
+		}
+	}
+	if slices.Contains(names, "route") {
+		t.Error("route is still empty but sent")
 	}
 }

@@ -18,3 +18,6 @@ func (db *DB) CheckSchemaKnown(ctx context.Context, known int) error {
 
 // InsertBlockRows is how many rows go in one block of an INSERT.
 const InsertBlockRows = insertBlockRows
+
+// SetInsertBlockRows sets how many rows go in one block of db's inserts.
+func (db *DB) SetInsertBlockRows(n int) { db.blockRows = n }

@@ -68,6 +68,82 @@ var requestColumns = [...]struct {
 	{"ingested_at", func(b *RequestBatch, rows []int, lo, hi int) any { return pick(b.ingested, rows, lo, hi) }},
 }
 
+// sentColumns returns the names of the columns an insert of b sends and
+// their indices in requestColumns. A text or array column whose every
+// row is empty is left out: the server stores its default (” or []),
+// which is what an empty value stores, and neither side spends time on
+// a column of empty values (an access log without error bodies leaves
+// ten of them so).
+func (b *RequestBatch) sentColumns() ([]string, []int) {
+	names := make([]string, 0, len(requestColumns))
+	sent := make([]int, 0, len(requestColumns))
+	for i, c := range requestColumns {
+		if b.allEmpty(c.name) {
+			continue
+		}
+		names = append(names, c.name)
+		sent = append(sent, i)
+	}
+	return names, sent
+}
+
+// allEmpty reports whether column name is a text or array column (whose
+// table default is ” or []) that is empty in every row of b.
+func (b *RequestBatch) allEmpty(name string) bool {
+	var col []span
+	switch name {
+	case "method":
+		col = b.method
+	case "path":
+		col = b.path
+	case "route":
+		col = b.route
+	case "partner":
+		col = b.partner
+	case "client_ip":
+		col = b.clientIP
+	case "user_agent":
+		col = b.userAgent
+	case "idempotency_key":
+		col = b.idempotencyKey
+	case "error_type":
+		col = b.errorType
+	case "response_flags":
+		col = b.responseFlags
+	case "err_shape":
+		col = b.errShape
+	case "err_code":
+		col = b.errCode
+	case "err_message":
+		col = b.errMessage
+	case "err_details":
+		col = b.errDetails
+	case "err_raw":
+		col = b.errRaw
+	case "err_field_names":
+		return allNil(b.errFieldNames)
+	case "err_field_messages":
+		return allNil(b.errFieldMessages)
+	default:
+		return false
+	}
+	for _, sp := range col {
+		if sp != 0 { // the zero span is the empty string
+			return false
+		}
+	}
+	return true
+}
+
+func allNil(rows [][]string) bool {
+	for _, r := range rows {
+		if len(r) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // texts makes the strings of one block of a text column into b.scratch.
 func (b *RequestBatch) texts(col []span, rows []int, lo, hi int) []string {
 	b.scratch = b.text.strings(b.scratch, col, rows, lo, hi)
@@ -104,10 +180,7 @@ func (db *DB) InsertRequests(ctx context.Context, b *RequestBatch, ingestedAt ti
 	if err := b.resolveTimes(ingestedAt); err != nil {
 		return fmt.Errorf("insert requests: %w", err)
 	}
-	names := make([]string, len(requestColumns))
-	for i, c := range requestColumns {
-		names[i] = c.name
-	}
+	names, sent := b.sentColumns()
 	groups := groupByDay(b.days, maxPartitionsPerInsert)
 	if groups == nil {
 		groups = [][]int{nil} // one insert of every row
@@ -118,7 +191,7 @@ func (db *DB) InsertRequests(ctx context.Context, b *RequestBatch, ingestedAt ti
 		if rows != nil {
 			n = len(rows)
 		}
-		column := func(i, lo, hi int) any { return requestColumns[i].values(b, rows, lo, hi) }
+		column := func(i, lo, hi int) any { return requestColumns[sent[i]].values(b, rows, lo, hi) }
 		if err := db.insertBlocks(ctx, "requests", names, n, column); err != nil {
 			return fmt.Errorf("insert requests: %w", err)
 		}
@@ -188,20 +261,21 @@ func checkDateTime(t time.Time) error {
 }
 
 // insertBlockRows is how many rows go in one block of an INSERT. The
-// driver's column buffers grow to one block and are reused for the next, so
-// a 100k-row insert neither regrows them nor holds a second copy of the
-// whole batch; the server squashes the blocks of one INSERT before writing
-// parts (min_insert_block_size_rows), so this does not add parts.
-// Measured (issue 12, the daemon and a 400k-line load, make bench): at 16k
-// rows the driver's buffers (strings, encoded and compressed columns)
-// were ~14 MB of the daemon's ~45 MB live heap; at 4k they are ~3.5 MB,
-// and the load's CPU did not grow (1.56–1.66 CPU-s against 1.82–2.42).
+// driver's column buffers grow to one block and are reused for the next,
+// but are made anew for every INSERT: a small block keeps that growth (and
+// the memory it takes) small. 4096 rows cost the ingester least CPU per
+// row of the sizes measured (2k–64k, BenchmarkInsertRequests: 64k rows
+// took nearly twice the CPU of 4k); the server squashes the blocks of one
+// INSERT before writing parts (min_insert_block_size_rows), so a smaller
+// block adds no parts (TestInsertOnePartPerDay).
+// For the daemon: at 16k rows the driver's buffers were ~14 MB of its
+// ~45 MB live heap, at 4k ~3.5 MB.
 const insertBlockRows = 4 << 10
 
 // insertBlocks runs one INSERT of n rows into the columns names, sent in
-// blocks of insertBlockRows rows: column(i, lo, hi) gives column i's rows
-// lo to hi, which the driver copies at once (so column may reuse its
-// memory from one call to the next).
+// blocks of insertBlockRows rows (db.blockRows when set): column(i, lo,
+// hi) gives column i's rows lo to hi, which the driver copies at once (so
+// column may reuse its memory from one call to the next).
 func (db *DB) insertBlocks(ctx context.Context, table string, names []string, n int, column func(i, lo, hi int) any) error {
 	batch, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+db.Table(table)+" ("+strings.Join(names, ", ")+")")
 	if err != nil {
@@ -212,8 +286,12 @@ func (db *DB) insertBlocks(ctx context.Context, table string, names []string, n 
 			_ = batch.Abort()
 		}
 	}()
-	for lo := 0; lo < n; lo += insertBlockRows {
-		hi := min(lo+insertBlockRows, n)
+	blockRows := db.blockRows
+	if blockRows <= 0 {
+		blockRows = insertBlockRows
+	}
+	for lo := 0; lo < n; lo += blockRows {
+		hi := min(lo+blockRows, n)
 		for i := range names {
 			if err := appendColumn(batch.Column(i), column(i, lo, hi)); err != nil {
 				return fmt.Errorf("column %s: %w", names[i], err)

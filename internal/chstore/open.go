@@ -54,6 +54,8 @@ type DB struct {
 	singleNode bool
 	// partners: on a cluster, the latest partner map (LatestPartners).
 	partners *clusterPartners
+	// blockRows: rows per block of an insert; 0 is insertBlockRows.
+	blockRows int
 }
 
 // Table returns the qualified name of one of ratescope's tables.
@@ -63,13 +65,17 @@ func (db *DB) Table(name string) string { return "`" + db.Name + "`." + name }
 func (db *DB) Close() error { return db.Conn.Close() }
 
 // ParseURL checks a ClickHouse URL
-// (clickhouse://[user[:password]@]host:port/database) without connecting,
+// (clickhouse://[user[:password]@]host:port/database[?compress=…], see
+// setCompression) without connecting,
 // and returns the driver's options and the database (default "ratescope").
 // Its error is one line a user can act on, with any password hidden.
 func ParseURL(rawURL string) (*clickhouse.Options, string, error) {
 	opts, err := clickhouse.ParseDSN(rawURL)
 	if err != nil {
 		return nil, "", fmt.Errorf("bad ClickHouse URL %q: %v; want clickhouse://[user[:password]@]host:port/database, e.g. %s", redactURL(rawURL), err, DefaultURL)
+	}
+	if err := setCompression(opts, rawURL); err != nil {
+		return nil, "", fmt.Errorf("bad ClickHouse URL %q: %v", redactURL(rawURL), err)
 	}
 	dbName := opts.Auth.Database
 	if dbName == "" {
@@ -94,7 +100,6 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if opts.DialTimeout == 0 || opts.DialTimeout > 5*time.Second {
 		opts.DialTimeout = 5 * time.Second
 	}
-	opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
 	// On a cluster, an insert into a Distributed table returns once every
 	// shard stored its rows, so a batch acknowledged (and checkpointed) is
 	// on disk, never in a queue of the server that received it. A single

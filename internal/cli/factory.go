@@ -54,7 +54,7 @@ func NewFactory(ios *IOStreams) *Factory {
 // shows up in --help.
 func AddClickHouseFlag(cmd *cobra.Command, f *Factory) {
 	cmd.PersistentFlags().StringVar(&f.ClickHouseURL, "clickhouse", "",
-		"ClickHouse `URL`: clickhouse://[user[:password]@]host:port/database\n(default $"+chstore.EnvURL+", else "+chstore.DefaultURL+")")
+		"ClickHouse `URL`: clickhouse://[user[:password]@]host:port/database[?compress=auto|none|lz4|zstd]\n(default $"+chstore.EnvURL+", else "+chstore.DefaultURL+")")
 }
 
 // URL returns the ClickHouse URL commands connect to.

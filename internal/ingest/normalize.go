@@ -27,16 +27,17 @@ const (
 // synthetic-id chain's state belongs to each source (ChainState).
 type normalizer struct {
 	hasher  *secret.Hasher
-	routes  *route.Templates // configured templates; nil: derive only
-	scratch []byte           // derived fields of the current record
-	echoes  [][]byte         // credential values of the current line's query string
+	known   *secret.KnownClean // routes and user agents found clean
+	routes  *route.Templates   // configured templates; nil: derive only
+	scratch []byte             // derived fields of the current record
+	echoes  [][]byte           // credential values of the current line's query string
 	synth   synthChain
 	bodies  errbody.Normalizer
 	env     errbody.Envelope
 }
 
 func newNormalizer(hashKey []byte) *normalizer {
-	return &normalizer{hasher: secret.NewHasher(hashKey), synth: newSynthChain()}
+	return &normalizer{hasher: secret.NewHasher(hashKey), known: secret.NewKnownClean(), synth: newSynthChain()}
 }
 
 // normalize completes r in place (its new slices point into n.scratch,
@@ -134,10 +135,34 @@ func (c *synthChain) appendID(dst []byte, state *ChainState, line []byte) []byte
 // n.scratch.
 func (n *normalizer) redactRecord(r *accesslog.Record, env *errbody.Envelope) {
 	n.echoes = n.echoes[:0]
-	secret.NamedValues(r.Path, func(v []byte) { n.echoes = append(n.echoes, v) })
-	secret.NamedValues(r.Route, func(v []byte) { n.echoes = append(n.echoes, v) })
-	for _, f := range [...]*[]byte{&r.Path, &r.Route, &r.UserAgent, &r.IdempotencyKey} {
-		n.redactField(f)
+	fields := [...]*[]byte{&r.Path, &r.Route, &r.UserAgent, &r.IdempotencyKey}
+	// The common line holds no credential: one pass per field
+	// (secret.MayHold), or none for a route or user agent seen clean
+	// before, proves it, and nothing is copied.
+	var may [len(fields)]bool
+	for i, f := range fields {
+		if len(*f) == 0 {
+			continue
+		}
+		repeats := f == &r.Route || f == &r.UserAgent
+		if repeats && n.known.Has(*f) {
+			continue
+		}
+		may[i] = secret.MayHold(*f)
+		if !may[i] && repeats {
+			n.known.Add(*f)
+		}
+	}
+	if may[0] {
+		secret.NamedValues(r.Path, func(v []byte) { n.echoes = append(n.echoes, v) })
+	}
+	if may[1] {
+		secret.NamedValues(r.Route, func(v []byte) { n.echoes = append(n.echoes, v) })
+	}
+	for i, f := range fields {
+		if may[i] || len(n.echoes) > 0 {
+			n.redactField(f)
+		}
 	}
 	if env != nil {
 		redact := func(s *string) {

@@ -39,15 +39,42 @@ func credentialWord(n []byte, query bool) bool {
 	case "idempotencykey", "idempotentkey", "cachekey", "sortkey":
 		return false
 	}
-	for _, w := range [...]string{
-		"key", "token", "secret", "password", "passwd", "passphrase", "pwd", "signature", "sig",
-		"jwt", "cookie", "sessionid", "sessid", "session", "credential", "authorization", "auth", "bearer",
-	} {
+	// Anything ending in a credential word, looked up by its last letter
+	// (this runs for every name=value pair of every line).
+	var words []string
+	switch n[len(n)-1] {
+	case 'y':
+		words = []string{"key"}
+	case 'n':
+		words = []string{"token", "session", "authorization"}
+	case 't':
+		words = []string{"secret", "jwt"}
+	case 'd':
+		words = []string{"password", "passwd", "pwd", "sessionid", "sessid"}
+	case 'e':
+		words = []string{"passphrase", "signature", "cookie"}
+	case 'g':
+		words = []string{"sig"}
+	case 'l':
+		words = []string{"credential"}
+	case 'h':
+		words = []string{"auth"}
+	case 'r':
+		words = []string{"bearer"}
+	}
+	for _, w := range words {
 		if len(n) >= len(w) && string(n[len(n)-len(w):]) == w {
 			return true
 		}
 	}
 	return false
+}
+
+// credentialWords are the words a credential name ends in (credentialWord
+// looks them up by their last letter).
+var credentialWords = [...]string{
+	"key", "token", "secret", "password", "passwd", "passphrase", "pwd", "signature", "sig",
+	"jwt", "cookie", "sessionid", "sessid", "session", "credential", "authorization", "auth", "bearer",
 }
 
 // normalizeName writes name, percent-decoded, lower-cased and reduced to

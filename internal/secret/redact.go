@@ -183,6 +183,20 @@ func isAuthScheme(b []byte) bool {
 // wherever they are: paths and their query strings and fragments, routes,
 // user agents, error bodies, raw log lines.
 func AppendRedacted(dst, s []byte) ([]byte, bool) {
+	if !MayHold(s) { // the common field: one pass, no copy (clean.go)
+		return dst, false
+	}
+	return appendRedactedFull(dst, s)
+}
+
+// AppendRedactedAll is AppendRedacted without its pre-check (MayHold):
+// every rule runs on s. It gives the same results, slower; tests and
+// benchmarks hold the fast path to it.
+func AppendRedactedAll(dst, s []byte) ([]byte, bool) { return appendRedactedFull(dst, s) }
+
+// appendRedactedFull is AppendRedacted without its pre-check: every rule
+// runs.
+func appendRedactedFull(dst, s []byte) ([]byte, bool) {
 	n0 := len(dst)
 	changed := false
 	if indexSep(s) >= 0 {

@@ -178,3 +178,39 @@ func FuzzRedact(f *testing.F) {
 		NamedValues(text, func([]byte) {})
 	})
 }
+
+// credentialWordOracle is credentialWord as it was: every word tried as
+// a suffix.
+func credentialWordOracle(n []byte, query bool) bool {
+	switch string(n) {
+	case "key", "pass", "pw", "pwd", "otp", "sid", "auth", "jwt", "sig", "secret", "token":
+		return true
+	case "code", "authcode", "authorizationcode":
+		return query
+	case "idempotencykey", "idempotentkey", "cachekey", "sortkey":
+		return false
+	}
+	for _, w := range credentialWords {
+		if len(n) >= len(w) && string(n[len(n)-len(w):]) == w {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCredentialWordSuffixes: the last-letter lookup agrees with trying
+// every word, on every word alone, as a suffix, cut short and extended.
+func TestCredentialWordSuffixes(t *testing.T) {
+	var names []string
+	for _, w := range credentialWords {
+		names = append(names, w, "x"+w, "apiv2"+w, w[1:], w[:len(w)-1], w+"x", w+"s")
+	}
+	names = append(names, "page", "limit", "offset", "code", "pass", "idempotencykey", "a", "9")
+	for _, name := range names {
+		for _, query := range []bool{false, true} {
+			if got, want := credentialWord([]byte(name), query), credentialWordOracle([]byte(name), query); got != want {
+				t.Errorf("credentialWord(%q, %v) = %v, want %v", name, query, got, want)
+			}
+		}
+	}
+}
