@@ -82,7 +82,7 @@ func loadFixture(t *testing.T, ch *current) *fixture {
 		}
 		copyTable(t, ch, db, table)
 	}
-	for _, table := range []string{"rollup_builds", "storm_findings", "limit_findings", "limit_minutes"} {
+	for _, table := range []string{"rollup_builds", "rollup_links", "storm_findings", "limit_findings", "limit_minutes"} {
 		copyTable(t, ch, db, table)
 	}
 	buildRollups(t, ch, db)

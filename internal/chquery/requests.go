@@ -146,7 +146,8 @@ func window(b *Builder, col string, from, to time.Time) *Builder {
 //
 // The minutes of cover are left out of the window (the rollups answer for
 // them): the result holds the requests whose time (r_time) lies in the
-// window but not in cover.
+// window but not in cover. The other rows of those requests are looked
+// for on the days of cover.Near only, when known.
 func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool, cover Cover) *Builder {
 	win := func(b *Builder, col string) *Builder {
 		return cover.rest(b, col, from, to)
@@ -157,9 +158,13 @@ func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool, cover 
 	if errorsOnly {
 		where.SQL(" AND (kind = 2 OR status >= 400)")
 	}
-	where.SQL(")\n       OR (kind = 2 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 1 AND ")
+	where.SQL(")\n       OR (kind = 2")
+	cover.near(&where, "time")
+	where.SQL(" AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 1 AND ")
 	win(&where, "time")
-	where.SQL(" AND status >= 400))\n       OR (kind = 1 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 2 AND ")
+	where.SQL(" AND status >= 400))\n       OR (kind = 1")
+	cover.near(&where, "time")
+	where.SQL(" AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 2 AND ")
 	win(&where, "time")
 	where.SQL("))")
 	var having Builder

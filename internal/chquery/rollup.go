@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ratescope/ratescope/internal/chstore"
 )
 
 // Cover is the part of a report's window that the hourly rollups
@@ -11,9 +13,18 @@ import (
 // hours — of the days in Days (YYYYMMDD, UTC) whose rollup is known to
 // be complete (internal/rollup decides which). The zero Cover covers
 // nothing: a statement given it reads only the requests table.
+//
+// Near, when NearKnown, lists the days whose partitions hold every row
+// of the requests of the window's rest (the part outside the cover): the
+// rest's days and the days linked to them (rollup_links). The requests
+// read for the rest then look for their other rows (error bodies logged
+// apart, access records of bodies) on those days only, not on every day.
+// Without NearKnown they look on every day.
 type Cover struct {
-	From, To time.Time
-	Days     []uint32
+	From, To  time.Time
+	Days      []uint32
+	Near      []uint32
+	NearKnown bool
 }
 
 // Empty reports whether c covers nothing.
@@ -94,6 +105,43 @@ func (c Cover) rest(b *Builder, col string, from, to time.Time) *Builder {
 	return b.SQL(")")
 }
 
+// near appends " AND col lies on a day of c.Near" when c.NearKnown
+// (nothing otherwise), as time ranges, so that ClickHouse prunes the
+// other days' partitions.
+func (c Cover) near(b *Builder, col string) *Builder {
+	if !c.NearKnown {
+		return b
+	}
+	if len(c.Near) == 0 {
+		return b.SQL(" AND 0")
+	}
+	b.SQL(" AND (")
+	var from, to time.Time
+	n := 0
+	flush := func() {
+		if n > 0 {
+			b.SQL(" OR ")
+		}
+		b.SQL("(")
+		window(b, col, from, to)
+		b.SQL(")")
+		n++
+	}
+	for i, d := range c.Near {
+		s := time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC)
+		if i > 0 && s.Equal(to) {
+			to = s.AddDate(0, 0, 1)
+			continue
+		}
+		if i > 0 {
+			flush()
+		}
+		from, to = s, s.AddDate(0, 0, 1)
+	}
+	flush()
+	return b.SQL(")")
+}
+
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -151,8 +199,37 @@ func (t Tables) RollupBuild(from, to time.Time) Statement {
 // by day.
 func (t Tables) RollupChecks() Statement {
 	var b Builder
-	b.SQL("SELECT day, argMax(checked_at, toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)), argMax(rows, toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)) FROM ", t.RollupBuilds(), " GROUP BY day ORDER BY day")
+	b.SQL("SELECT day, argMax(checked_at, ", checkVersion, "), argMax(rows, ", checkVersion, "), argMax(recorded_at, ", checkVersion, ") FROM ", t.RollupBuilds(), " GROUP BY day ORDER BY day")
 	return b.Statement("rollup.checks")
+}
+
+// checkVersion orders the records of one day in rollup_builds and
+// rollup_links: the latest swapped in, then the latest checked.
+const checkVersion = "toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)"
+
+// RollupLinksTable is the table of the days linked to each day's
+// requests (schema/0006), qualified.
+func (t Tables) RollupLinksTable() string { return t.table("rollup_links") }
+
+// RollupLinks lists, per day (YYYYMMDD) with a rollup_links row, the
+// latest (as RollupChecks orders them): day, checked_at, rows,
+// recorded_at, linked (the other days holding rows of the day's request
+// ids). Sorted by day.
+func (t Tables) RollupLinks() Statement {
+	var b Builder
+	b.SQL("SELECT day, argMax(checked_at, ", checkVersion, "), argMax(rows, ", checkVersion, "), argMax(recorded_at, ", checkVersion, "), argMax(linked, ", checkVersion, ") FROM ", t.RollupLinksTable(), " GROUP BY day ORDER BY day")
+	return b.Statement("rollup.links")
+}
+
+// RollupDayLinks lists the days (YYYYMMDD) other than the one starting at
+// day that hold a row of a request id with a row on that day: d, sorted.
+func (t Tables) RollupDayLinks(day time.Time) Statement {
+	var b Builder
+	end := day.AddDate(0, 0, 1)
+	b.SQL("SELECT toYYYYMMDD(time) AS d FROM ", t.Requests(), " WHERE (time < ").Arg(chstore.QueryTime(day)).SQL(" OR time >= ").Arg(chstore.QueryTime(end))
+	b.SQL(") AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE ")
+	window(&b, "time", day, end)
+	return b.SQL(") GROUP BY d ORDER BY d").Statement("rollup.day_links")
 }
 
 // RollupLinked lists the days (YYYYMMDD) holding rows of the request ids

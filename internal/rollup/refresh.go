@@ -64,6 +64,15 @@ func Refresh(ctx context.Context, db *chstore.DB) (Result, error) {
 	for _, d := range slices.Sorted(maps.Keys(days)) {
 		if st.isClean(d) {
 			clean = append(clean, d)
+			if _, ok := st.links[d]; !ok {
+				// Recorded before schema 0006, or beside an older
+				// record: computed now, once.
+				l, err := dayLinks(ctx, rd, d)
+				if err != nil {
+					return res, err
+				}
+				st.links[d] = l
+			}
 			continue
 		}
 		n, err := build(ctx, db, rd, d, st.now, st.rows[d])
@@ -83,8 +92,16 @@ func Refresh(ctx context.Context, db *chstore.DB) (Result, error) {
 
 // check is a day's last check.
 type check struct {
-	at   time.Time
-	rows uint64
+	at       time.Time
+	rows     uint64
+	recorded time.Time
+}
+
+// links are the days other than a day holding rows of its request ids
+// (schema/0006), as recorded beside a check.
+type links struct {
+	check
+	days []uint32
 }
 
 // state is what a pass or a reader knows about the rollups.
@@ -93,6 +110,19 @@ type state struct {
 	rows   map[uint32]uint64 // rows per day
 	checks map[uint32]check  // last check of each day with a rollup
 	stale  map[uint32]bool   // days whose rollup is not complete
+	// links of the days whose latest check recorded them (linksOf)
+	links map[uint32][]uint32
+}
+
+// linksOf returns the days linked to day d (see links) and whether they
+// are known: d is clean and its links were recorded beside its latest
+// check.
+func (s *state) linksOf(d uint32) ([]uint32, bool) {
+	if !s.isClean(d) {
+		return nil, false
+	}
+	l, ok := s.links[d]
+	return l, ok
 }
 
 // isClean reports whether day d's rollup is complete.
@@ -107,7 +137,7 @@ func (s *state) isClean(d uint32) bool {
 // one of these ingested since its day's check (less Margin).
 func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
 	t := rd.Tables()
-	st := &state{checks: map[uint32]check{}, rows: map[uint32]uint64{}, stale: map[uint32]bool{}}
+	st := &state{checks: map[uint32]check{}, rows: map[uint32]uint64{}, stale: map[uint32]bool{}, links: map[uint32][]uint32{}}
 	if err := rd.QueryRow(ctx, t.ServerNow()).Scan(&st.now); err != nil {
 		return nil, fmt.Errorf("read the server's clock: %w", err)
 	}
@@ -118,7 +148,7 @@ func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
 	for rows.Next() {
 		var d uint32
 		var c check
-		if err := rows.Scan(&d, &c.at, &c.rows); err != nil {
+		if err := rows.Scan(&d, &c.at, &c.rows, &c.recorded); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read rollup checks: %w", err)
 		}
@@ -127,6 +157,9 @@ func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read rollup checks: %w", err)
+	}
+	if err := readLinks(ctx, rd, st); err != nil {
+		return nil, err
 	}
 	if err := scanCounts(ctx, rd, t.RollupDays(), func(d uint32, n uint64) { st.rows[d] = n }); err != nil {
 		return nil, fmt.Errorf("count rows per day: %w", err)
@@ -203,10 +236,56 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 	if err := db.Conn.Exec(ctx, swap); err != nil {
 		return 0, fmt.Errorf("rollup %d: swap in: %w", d, err)
 	}
-	if err := record(ctx, db, []uint32{d}, map[uint32]uint64{d: rows}, now, now, n); err != nil {
+	// The links are read after the build: from at least the rows it
+	// rolled up, so they name every day those rows' requests reach.
+	l, err := dayLinks(ctx, rd, d)
+	if err != nil {
+		return 0, err
+	}
+	if err := record(ctx, db, []uint32{d}, map[uint32]uint64{d: rows}, map[uint32][]uint32{d: l}, now, now, n); err != nil {
 		return 0, fmt.Errorf("rollup %d: %w", d, err)
 	}
 	return n, nil
+}
+
+// dayLinks reads the days other than d holding rows of d's request ids.
+func dayLinks(ctx context.Context, rd *chquery.Reader, d uint32) ([]uint32, error) {
+	from, err := dayStart(d)
+	if err != nil {
+		return nil, err
+	}
+	l := []uint32{}
+	if err := scanCounts(ctx, rd, rd.Tables().RollupDayLinks(from), func(e uint32, _ uint64) { l = append(l, e) }); err != nil {
+		return nil, fmt.Errorf("rollup %d: read linked days: %w", d, err)
+	}
+	return l, nil
+}
+
+// readLinks reads into st the links recorded beside each day's latest
+// check (st.checks, read first): a day whose latest links row is of
+// another record has none.
+func readLinks(ctx context.Context, rd *chquery.Reader, st *state) error {
+	rows, err := rd.Query(ctx, rd.Tables().RollupLinks())
+	if err != nil {
+		return fmt.Errorf("read rollup links: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			d uint32
+			l links
+		)
+		if err := rows.Scan(&d, &l.at, &l.rows, &l.recorded, &l.days); err != nil {
+			return fmt.Errorf("read rollup links: %w", err)
+		}
+		if c, ok := st.checks[d]; ok && c.at.Equal(l.at) && c.rows == l.rows && c.recorded.Equal(l.recorded) {
+			st.links[d] = l.days
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read rollup links: %w", err)
+	}
+	return nil
 }
 
 // createScratch creates scratch, a plain MergeTree table with the rollup
@@ -232,15 +311,19 @@ func recordChecks(ctx context.Context, db *chstore.DB, days []uint32, st *state)
 	if len(days) == 0 {
 		return nil
 	}
-	if err := record(ctx, db, days, st.rows, st.now, time.Unix(0, 0), 0); err != nil {
+	if err := record(ctx, db, days, st.rows, st.links, st.now, time.Unix(0, 0), 0); err != nil {
 		return fmt.Errorf("rollup checks: %w", err)
 	}
 	return nil
 }
 
 // record inserts a rollup_builds row for each day, stamped with the
-// server's clock now: after the day's rollup was swapped in.
-func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]uint64, checked, built time.Time, n uint64) error {
+// server's clock now: after the day's rollup was swapped in; then the
+// day's rollup_links row beside it (the same day, checked_at,
+// recorded_at and rows), when its links are in links. Readers believe
+// links only beside the record they believe, so a record whose links row
+// is missing (a pass killed between the two inserts) has none.
+func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]uint64, links map[uint32][]uint32, checked, built time.Time, n uint64) error {
 	var recorded time.Time
 	rd := chquery.New(db)
 	if err := rd.QueryRow(ctx, rd.Tables().ServerNow()).Scan(&recorded); err != nil {
@@ -257,6 +340,22 @@ func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]
 	}
 	if err := b.Send(); err != nil {
 		return fmt.Errorf("record: %w", err)
+	}
+	lb, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+rd.Tables().RollupLinksTable()+" (day, checked_at, recorded_at, rows, linked)")
+	if err != nil {
+		return fmt.Errorf("record links: %w", err)
+	}
+	for _, d := range days {
+		l, ok := links[d]
+		if !ok {
+			continue
+		}
+		if err := lb.Append(d, checked.UTC(), recorded.UTC(), rows[d], l); err != nil {
+			return errors.Join(fmt.Errorf("record links: %w", err), lb.Abort())
+		}
+	}
+	if err := lb.Send(); err != nil {
+		return fmt.Errorf("record links: %w", err)
 	}
 	return nil
 }
