@@ -211,25 +211,55 @@ const checkVersion = "toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)"
 // requests (schema/0006), qualified.
 func (t Tables) RollupLinksTable() string { return t.table("rollup_links") }
 
+// RollupLinksColumns are the columns of rollup_links, in the order
+// RollupLinks returns them and an INSERT names them.
+const RollupLinksColumns = "day, checked_at, rows, recorded_at, linked, access_linked, partners, partner_requests, ids_unique"
+
 // RollupLinks lists, per day (YYYYMMDD) with a rollup_links row, the
-// latest (as RollupChecks orders them): day, checked_at, rows,
-// recorded_at, linked (the other days holding rows of the day's request
-// ids). Sorted by day.
+// latest (as RollupChecks orders them): RollupLinksColumns. Sorted by
+// day.
 func (t Tables) RollupLinks() Statement {
 	var b Builder
-	b.SQL("SELECT day, argMax(checked_at, ", checkVersion, "), argMax(rows, ", checkVersion, "), argMax(recorded_at, ", checkVersion, "), argMax(linked, ", checkVersion, ") FROM ", t.RollupLinksTable(), " GROUP BY day ORDER BY day")
+	b.SQL("SELECT day")
+	for _, c := range strings.Split(RollupLinksColumns, ", ")[1:] {
+		b.SQL(", argMax(", c, ", ", checkVersion, ")")
+	}
+	b.SQL(" FROM ", t.RollupLinksTable(), " GROUP BY day ORDER BY day")
 	return b.Statement("rollup.links")
 }
 
 // RollupDayLinks lists the days (YYYYMMDD) other than the one starting at
-// day that hold a row of a request id with a row on that day: d, sorted.
+// day that hold a row of a request id with a row on that day: d, and
+// whether one of those rows is an access record of a request id with an
+// access record on day (UInt8). Sorted by d.
 func (t Tables) RollupDayLinks(day time.Time) Statement {
 	var b Builder
 	end := day.AddDate(0, 0, 1)
-	b.SQL("SELECT toYYYYMMDD(time) AS d FROM ", t.Requests(), " WHERE (time < ").Arg(chstore.QueryTime(day)).SQL(" OR time >= ").Arg(chstore.QueryTime(end))
+	b.SQL("SELECT toYYYYMMDD(time) AS d, max(kind = 1 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 1 AND ")
+	window(&b, "time", day, end)
+	b.SQL(")) FROM ", t.Requests(), " WHERE (time < ").Arg(chstore.QueryTime(day)).SQL(" OR time >= ").Arg(chstore.QueryTime(end))
 	b.SQL(") AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE ")
 	window(&b, "time", day, end)
 	return b.SQL(") GROUP BY d ORDER BY d").Statement("rollup.day_links")
+}
+
+// RollupDayPartners counts the distinct requests (rid) of the access
+// records of the day starting at day per partner as logged: partner, n,
+// sorted by partner.
+func (t Tables) RollupDayPartners(day time.Time) Statement {
+	var b Builder
+	b.SQL("SELECT ", t.LoggedPartner(), " AS lp, uniqExact(rid) FROM ", t.Requests(), " WHERE ")
+	accessWindow(&b, day, day.AddDate(0, 0, 1))
+	return b.SQL(" GROUP BY lp ORDER BY lp").Statement("rollup.day_partners")
+}
+
+// RollupDayRequests counts the distinct requests (rid) of the access
+// records of the day starting at day: n.
+func (t Tables) RollupDayRequests(day time.Time) Statement {
+	var b Builder
+	b.SQL("SELECT uniqExact(rid) FROM ", t.Requests(), " WHERE ")
+	accessWindow(&b, day, day.AddDate(0, 0, 1))
+	return b.Statement("rollup.day_requests")
 }
 
 // RollupLinked lists the days (YYYYMMDD) holding rows of the request ids

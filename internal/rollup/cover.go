@@ -50,17 +50,15 @@ func (s *state) near(from, to time.Time, c chquery.Cover, covered map[uint32]boo
 		if covered[day] && !maxTime(d, from).Before(c.From) && !minTime(d.AddDate(0, 0, 1), to).After(c.To) {
 			continue // all of the day's part of the window is covered
 		}
-		if _, ok := s.rows[day]; !ok {
-			if _, checked := s.checks[day]; !checked {
-				continue // no rows, never had: nothing to read
-			}
+		if s.empty(day) {
+			continue // no rows, never had: nothing to read
 		}
-		l, ok := s.linksOf(day)
-		if !ok {
+		f := s.factsOf(day)
+		if f == nil {
 			return nil, false
 		}
 		seen[day] = true
-		for _, e := range l {
+		for _, e := range f.linked {
 			seen[e] = true
 		}
 	}
@@ -70,6 +68,13 @@ func (s *state) near(from, to time.Time, c chquery.Cover, covered map[uint32]boo
 	}
 	slices.Sort(near)
 	return near, true
+}
+
+// empty reports whether day d holds no rows and never had a rollup.
+func (s *state) empty(d uint32) bool {
+	_, rows := s.rows[d]
+	_, checked := s.checks[d]
+	return !rows && !checked
 }
 
 // ceilHour returns the first whole hour at or after t (UTC).

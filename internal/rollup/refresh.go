@@ -64,14 +64,14 @@ func Refresh(ctx context.Context, db *chstore.DB) (Result, error) {
 	for _, d := range slices.Sorted(maps.Keys(days)) {
 		if st.isClean(d) {
 			clean = append(clean, d)
-			if _, ok := st.links[d]; !ok {
+			if st.facts[d] == nil {
 				// Recorded before schema 0006, or beside an older
-				// record: computed now, once.
-				l, err := dayLinks(ctx, rd, d)
+				// record: read now, once.
+				f, err := dayFacts(ctx, rd, d)
 				if err != nil {
 					return res, err
 				}
-				st.links[d] = l
+				st.facts[d] = f
 			}
 			continue
 		}
@@ -97,11 +97,19 @@ type check struct {
 	recorded time.Time
 }
 
-// links are the days other than a day holding rows of its request ids
-// (schema/0006), as recorded beside a check.
-type links struct {
-	check
-	days []uint32
+// facts are what rollup_links records of a day beside a check
+// (schema/0006).
+type facts struct {
+	// linked are the other days holding rows of the day's request ids,
+	// accessLinked those holding access records of its access records'.
+	linked, accessLinked []uint32
+	// partners (as logged) and, beside each, its distinct requests by
+	// access record on the day.
+	partners []string
+	requests []uint64
+	// idsUnique: no request id of the day's access records is under two
+	// partners.
+	idsUnique bool
 }
 
 // state is what a pass or a reader knows about the rollups.
@@ -110,19 +118,18 @@ type state struct {
 	rows   map[uint32]uint64 // rows per day
 	checks map[uint32]check  // last check of each day with a rollup
 	stale  map[uint32]bool   // days whose rollup is not complete
-	// links of the days whose latest check recorded them (linksOf)
-	links map[uint32][]uint32
+	// facts of the days whose latest check recorded them (factsOf)
+	facts map[uint32]*facts
 }
 
-// linksOf returns the days linked to day d (see links) and whether they
-// are known: d is clean and its links were recorded beside its latest
-// check.
-func (s *state) linksOf(d uint32) ([]uint32, bool) {
+// factsOf returns what is recorded of day d (see facts), or nil when it
+// is not known: d is not clean, or no facts were recorded beside its
+// latest check.
+func (s *state) factsOf(d uint32) *facts {
 	if !s.isClean(d) {
-		return nil, false
+		return nil
 	}
-	l, ok := s.links[d]
-	return l, ok
+	return s.facts[d]
 }
 
 // isClean reports whether day d's rollup is complete.
@@ -137,7 +144,7 @@ func (s *state) isClean(d uint32) bool {
 // one of these ingested since its day's check (less Margin).
 func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
 	t := rd.Tables()
-	st := &state{checks: map[uint32]check{}, rows: map[uint32]uint64{}, stale: map[uint32]bool{}, links: map[uint32][]uint32{}}
+	st := &state{checks: map[uint32]check{}, rows: map[uint32]uint64{}, stale: map[uint32]bool{}, facts: map[uint32]*facts{}}
 	if err := rd.QueryRow(ctx, t.ServerNow()).Scan(&st.now); err != nil {
 		return nil, fmt.Errorf("read the server's clock: %w", err)
 	}
@@ -158,7 +165,7 @@ func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read rollup checks: %w", err)
 	}
-	if err := readLinks(ctx, rd, st); err != nil {
+	if err := readFacts(ctx, rd, st); err != nil {
 		return nil, err
 	}
 	if err := scanCounts(ctx, rd, t.RollupDays(), func(d uint32, n uint64) { st.rows[d] = n }); err != nil {
@@ -236,35 +243,81 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 	if err := db.Conn.Exec(ctx, swap); err != nil {
 		return 0, fmt.Errorf("rollup %d: swap in: %w", d, err)
 	}
-	// The links are read after the build: from at least the rows it
-	// rolled up, so they name every day those rows' requests reach.
-	l, err := dayLinks(ctx, rd, d)
+	// The facts are read after the build: from at least the rows it
+	// rolled up, so the links name every day those rows' requests reach.
+	// (Counts of rows that came since are never used: the day is stale.)
+	f, err := dayFacts(ctx, rd, d)
 	if err != nil {
 		return 0, err
 	}
-	if err := record(ctx, db, []uint32{d}, map[uint32]uint64{d: rows}, map[uint32][]uint32{d: l}, now, now, n); err != nil {
+	if err := record(ctx, db, []uint32{d}, map[uint32]uint64{d: rows}, map[uint32]*facts{d: f}, now, now, n); err != nil {
 		return 0, fmt.Errorf("rollup %d: %w", d, err)
 	}
 	return n, nil
 }
 
-// dayLinks reads the days other than d holding rows of d's request ids.
-func dayLinks(ctx context.Context, rd *chquery.Reader, d uint32) ([]uint32, error) {
+// dayFacts reads what rollup_links records of day d (see facts).
+func dayFacts(ctx context.Context, rd *chquery.Reader, d uint32) (*facts, error) {
 	from, err := dayStart(d)
 	if err != nil {
 		return nil, err
 	}
-	l := []uint32{}
-	if err := scanCounts(ctx, rd, rd.Tables().RollupDayLinks(from), func(e uint32, _ uint64) { l = append(l, e) }); err != nil {
+	t := rd.Tables()
+	f := &facts{linked: []uint32{}, accessLinked: []uint32{}, partners: []string{}, requests: []uint64{}}
+	rows, err := rd.Query(ctx, t.RollupDayLinks(from))
+	if err != nil {
 		return nil, fmt.Errorf("rollup %d: read linked days: %w", d, err)
 	}
-	return l, nil
+	for rows.Next() {
+		var (
+			e      uint32
+			access uint8
+		)
+		if err := rows.Scan(&e, &access); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("rollup %d: read linked days: %w", d, err)
+		}
+		f.linked = append(f.linked, e)
+		if access != 0 {
+			f.accessLinked = append(f.accessLinked, e)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rollup %d: read linked days: %w", d, err)
+	}
+	if rows, err = rd.Query(ctx, t.RollupDayPartners(from)); err != nil {
+		return nil, fmt.Errorf("rollup %d: count requests per partner: %w", d, err)
+	}
+	var sum uint64
+	for rows.Next() {
+		var (
+			p string
+			n uint64
+		)
+		if err := rows.Scan(&p, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("rollup %d: count requests per partner: %w", d, err)
+		}
+		f.partners, f.requests = append(f.partners, p), append(f.requests, n)
+		sum += n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rollup %d: count requests per partner: %w", d, err)
+	}
+	var all uint64
+	if err := rd.QueryRow(ctx, t.RollupDayRequests(from)).Scan(&all); err != nil {
+		return nil, fmt.Errorf("rollup %d: count requests: %w", d, err)
+	}
+	f.idsUnique = all == sum
+	return f, nil
 }
 
-// readLinks reads into st the links recorded beside each day's latest
-// check (st.checks, read first): a day whose latest links row is of
-// another record has none.
-func readLinks(ctx context.Context, rd *chquery.Reader, st *state) error {
+// readFacts reads into st the facts recorded beside each day's latest
+// check (st.checks, read first): a day whose latest rollup_links row is
+// of another record has none.
+func readFacts(ctx context.Context, rd *chquery.Reader, st *state) error {
 	rows, err := rd.Query(ctx, rd.Tables().RollupLinks())
 	if err != nil {
 		return fmt.Errorf("read rollup links: %w", err)
@@ -272,14 +325,17 @@ func readLinks(ctx context.Context, rd *chquery.Reader, st *state) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			d uint32
-			l links
+			d      uint32
+			c      check
+			f      facts
+			unique uint8
 		)
-		if err := rows.Scan(&d, &l.at, &l.rows, &l.recorded, &l.days); err != nil {
+		if err := rows.Scan(&d, &c.at, &c.rows, &c.recorded, &f.linked, &f.accessLinked, &f.partners, &f.requests, &unique); err != nil {
 			return fmt.Errorf("read rollup links: %w", err)
 		}
-		if c, ok := st.checks[d]; ok && c.at.Equal(l.at) && c.rows == l.rows && c.recorded.Equal(l.recorded) {
-			st.links[d] = l.days
+		f.idsUnique = unique != 0
+		if have, ok := st.checks[d]; ok && have.at.Equal(c.at) && have.rows == c.rows && have.recorded.Equal(c.recorded) && len(f.partners) == len(f.requests) {
+			st.facts[d] = &f
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -311,7 +367,7 @@ func recordChecks(ctx context.Context, db *chstore.DB, days []uint32, st *state)
 	if len(days) == 0 {
 		return nil
 	}
-	if err := record(ctx, db, days, st.rows, st.links, st.now, time.Unix(0, 0), 0); err != nil {
+	if err := record(ctx, db, days, st.rows, st.facts, st.now, time.Unix(0, 0), 0); err != nil {
 		return fmt.Errorf("rollup checks: %w", err)
 	}
 	return nil
@@ -320,10 +376,10 @@ func recordChecks(ctx context.Context, db *chstore.DB, days []uint32, st *state)
 // record inserts a rollup_builds row for each day, stamped with the
 // server's clock now: after the day's rollup was swapped in; then the
 // day's rollup_links row beside it (the same day, checked_at,
-// recorded_at and rows), when its links are in links. Readers believe
+// recorded_at and rows), when its facts are in fs. Readers believe
 // links only beside the record they believe, so a record whose links row
 // is missing (a pass killed between the two inserts) has none.
-func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]uint64, links map[uint32][]uint32, checked, built time.Time, n uint64) error {
+func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]uint64, fs map[uint32]*facts, checked, built time.Time, n uint64) error {
 	var recorded time.Time
 	rd := chquery.New(db)
 	if err := rd.QueryRow(ctx, rd.Tables().ServerNow()).Scan(&recorded); err != nil {
@@ -341,16 +397,20 @@ func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]
 	if err := b.Send(); err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
-	lb, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+rd.Tables().RollupLinksTable()+" (day, checked_at, recorded_at, rows, linked)")
+	lb, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+rd.Tables().RollupLinksTable()+" ("+chquery.RollupLinksColumns+")")
 	if err != nil {
 		return fmt.Errorf("record links: %w", err)
 	}
 	for _, d := range days {
-		l, ok := links[d]
-		if !ok {
+		f := fs[d]
+		if f == nil {
 			continue
 		}
-		if err := lb.Append(d, checked.UTC(), recorded.UTC(), rows[d], l); err != nil {
+		var unique uint8
+		if f.idsUnique {
+			unique = 1
+		}
+		if err := lb.Append(d, checked.UTC(), rows[d], recorded.UTC(), f.linked, f.accessLinked, f.partners, f.requests, unique); err != nil {
 			return errors.Join(fmt.Errorf("record links: %w", err), lb.Abort())
 		}
 	}
