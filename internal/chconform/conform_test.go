@@ -69,15 +69,18 @@ func TestConformance(t *testing.T) {
 		}
 		rows.Close()
 	}
-	// The linked days of every fixture day, as a refresh pass asks them
-	// after a build (some fixture request spans two days).
+	// The linked days and partner counts of every fixture day, as a
+	// refresh pass asks them after a build (some fixture request spans two
+	// days).
 	for _, d := range fixtureDays(t, fx) {
 		day := time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC)
-		rows, err := rd.Query(ctx, rd.Tables().RollupDayLinks(day))
-		if err != nil {
-			t.Fatal(err)
+		for _, s := range []chquery.Statement{rd.Tables().RollupDayLinks(day), rd.Tables().RollupDayPartners(day)} {
+			rows, err := rd.Query(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
 		}
-		rows.Close()
 	}
 	for _, s := range rec.stmts {
 		text, err := s.Text()

@@ -244,22 +244,15 @@ func (t Tables) RollupDayLinks(day time.Time) Statement {
 }
 
 // RollupDayPartners counts the distinct requests (rid) of the access
-// records of the day starting at day per partner as logged: partner, n,
-// sorted by partner.
+// records of the day starting at day, in one row: the partners as logged
+// (sorted), beside each its count, and the count of all (which is less
+// than their sum when a request id is under two partners).
 func (t Tables) RollupDayPartners(day time.Time) Statement {
 	var b Builder
-	b.SQL("SELECT ", t.LoggedPartner(), " AS lp, uniqExact(rid) FROM ", t.Requests(), " WHERE ")
+	b.SQL("SELECT arraySort(groupArray(lp)), arraySort((n, p) -> p, groupArray(finalizeAggregation(s)), groupArray(lp)), uniqExactMerge(s) FROM (SELECT ",
+		t.LoggedPartner(), " AS lp, uniqExactState(rid) AS s FROM ", t.Requests(), " WHERE ")
 	accessWindow(&b, day, day.AddDate(0, 0, 1))
-	return b.SQL(" GROUP BY lp ORDER BY lp").Statement("rollup.day_partners")
-}
-
-// RollupDayRequests counts the distinct requests (rid) of the access
-// records of the day starting at day: n.
-func (t Tables) RollupDayRequests(day time.Time) Statement {
-	var b Builder
-	b.SQL("SELECT uniqExact(rid) FROM ", t.Requests(), " WHERE ")
-	accessWindow(&b, day, day.AddDate(0, 0, 1))
-	return b.Statement("rollup.day_requests")
+	return b.SQL(" GROUP BY lp)").Statement("rollup.day_partners")
 }
 
 // RollupLinked lists the days (YYYYMMDD) holding rows of the request ids

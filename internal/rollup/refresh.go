@@ -286,29 +286,16 @@ func dayFacts(ctx context.Context, rd *chquery.Reader, d uint32) (*facts, error)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("rollup %d: read linked days: %w", d, err)
 	}
-	if rows, err = rd.Query(ctx, t.RollupDayPartners(from)); err != nil {
+	var all uint64
+	if err := rd.QueryRow(ctx, t.RollupDayPartners(from)).Scan(&f.partners, &f.requests, &all); err != nil {
 		return nil, fmt.Errorf("rollup %d: count requests per partner: %w", d, err)
+	}
+	if len(f.partners) != len(f.requests) {
+		return nil, fmt.Errorf("rollup %d: count requests per partner: %d partners, %d counts", d, len(f.partners), len(f.requests))
 	}
 	var sum uint64
-	for rows.Next() {
-		var (
-			p string
-			n uint64
-		)
-		if err := rows.Scan(&p, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("rollup %d: count requests per partner: %w", d, err)
-		}
-		f.partners, f.requests = append(f.partners, p), append(f.requests, n)
+	for _, n := range f.requests {
 		sum += n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("rollup %d: count requests per partner: %w", d, err)
-	}
-	var all uint64
-	if err := rd.QueryRow(ctx, t.RollupDayRequests(from)).Scan(&all); err != nil {
-		return nil, fmt.Errorf("rollup %d: count requests: %w", d, err)
 	}
 	f.idsUnique = all == sum
 	return f, nil
