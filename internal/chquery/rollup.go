@@ -1,6 +1,7 @@
 package chquery
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,11 +185,17 @@ const RollupColumns = "hour, partner, route, method, status, code, error_type, r
 // it was logged), grouped by hour, partner, route, method, status, code
 // and error type: the columns RollupColumns names, requests counting the
 // distinct requests, latency their quantilesTDigest(0.5, 0.99) state.
-// internal/rollup inserts it, a day at a time.
-func (t Tables) RollupBuild(from, to time.Time) Statement {
+// internal/rollup inserts it, a day at a time. The other rows of those
+// requests are looked for on the days of near only (Cover.Near): the
+// day's and its links'; nil looks on every day.
+func (t Tables) RollupBuild(from, to time.Time, near []uint32) Statement {
 	var b Builder
 	b.SQL("SELECT toStartOfHour(r_time) AS hour, r_logged_partner, r_route, r_method, r_status, r_code, r_error_type, count(), quantilesTDigestState(0.5, 0.99)(r_latency)\nFROM (")
-	t.requests(&b, from, to, false, Cover{})
+	var c Cover
+	if near != nil {
+		c.Near, c.NearKnown = slices.Sorted(slices.Values(near)), true
+	}
+	t.requests(&b, from, to, false, c)
 	b.SQL(")\nGROUP BY hour, r_logged_partner, r_route, r_method, r_status, r_code, r_error_type")
 	return b.Statement("rollup.build")
 }

@@ -225,7 +225,17 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 		defer cancel()
 		_ = db.Conn.Exec(dctx, "DROP TABLE IF EXISTS "+scratch)
 	}()
-	s := t.RollupBuild(from, from.AddDate(0, 0, 1))
+	// The day's facts are read first: its links tell the build which
+	// days hold the other rows of its requests (error bodies filed after
+	// midnight), so it reads those partitions only. Rows that come after
+	// the pass read the state make the day stale at the next pass (its
+	// count changes, or a linked day's does: readState), so neither a
+	// link nor a row the build misses is ever read as complete.
+	f, err := dayFacts(ctx, rd, d)
+	if err != nil {
+		return 0, err
+	}
+	s := t.RollupBuild(from, from.AddDate(0, 0, 1), append([]uint32{d}, f.linked...))
 	if err := db.Conn.Exec(ctx, "INSERT INTO "+scratch+" ("+chquery.RollupColumns+") "+s.SQL, s.Args...); err != nil {
 		return 0, fmt.Errorf("rollup %d: build: %w", d, err)
 	}
@@ -242,13 +252,6 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 	swap := "ALTER TABLE " + t.Rollup() + " REPLACE PARTITION " + part + " FROM " + scratch
 	if err := db.Conn.Exec(ctx, swap); err != nil {
 		return 0, fmt.Errorf("rollup %d: swap in: %w", d, err)
-	}
-	// The facts are read after the build: from at least the rows it
-	// rolled up, so the links name every day those rows' requests reach.
-	// (Counts of rows that came since are never used: the day is stale.)
-	f, err := dayFacts(ctx, rd, d)
-	if err != nil {
-		return 0, err
 	}
 	if err := record(ctx, db, []uint32{d}, map[uint32]uint64{d: rows}, map[uint32]*facts{d: f}, now, now, n); err != nil {
 		return 0, fmt.Errorf("rollup %d: %w", d, err)
