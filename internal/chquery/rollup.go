@@ -106,6 +106,24 @@ func (c Cover) rest(b *Builder, col string, from, to time.Time) *Builder {
 	return b.SQL(")")
 }
 
+// beyond returns c with only the near days that do not lie whole in
+// [from, to) when c covers nothing (the rest is all of [from, to), whose
+// whole days a read takes every row of); c unchanged otherwise.
+func (c Cover) beyond(from, to time.Time) Cover {
+	if !c.NearKnown || !c.Empty() {
+		return c
+	}
+	out := c
+	out.Near = nil
+	for _, d := range c.Near {
+		s := time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC)
+		if s.Before(from) || s.AddDate(0, 0, 1).After(to) {
+			out.Near = append(out.Near, d)
+		}
+	}
+	return out
+}
+
 // near appends " AND col lies on a day of c.Near" when c.NearKnown
 // (nothing otherwise), as time ranges, so that ClickHouse prunes the
 // other days' partitions.
