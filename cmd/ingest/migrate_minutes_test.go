@@ -5,10 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
 	"github.com/ratescope/ratescope/internal/clitest"
 	ingestpkg "github.com/ratescope/ratescope/internal/ingest"
@@ -53,7 +55,7 @@ func TestMigrateFromVersion4BackfillsMinutes(t *testing.T) {
 	if err := db.Conn.QueryRow(ctx, "SELECT count() FROM "+db.Table("limit_minutes")).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n == 0 || !strings.Contains(out, "schema of database "+db.Name+" is at version 5") || !strings.Contains(out, " limit minute row(s)") {
+	if n == 0 || !strings.Contains(out, "schema of database "+db.Name+" is at version "+strconv.Itoa(chstore.SchemaVersion())) || !strings.Contains(out, " limit minute row(s)") {
 		t.Fatalf("after ingest migrate from version 4: %d limit minutes kept; output:\n%s", n, out)
 	}
 	if again := migrate(); strings.Contains(again, "limit minute row(s)") {

@@ -14,7 +14,7 @@ import (
 
 // replicatedTables are every table of the schema on a cluster that keeps
 // rows: the shard-local ones and those whole on every server.
-var replicatedTables = []string{"requests_local", "rejected_local", "requests_1h", "rollup_builds", "storm_findings", "limit_findings", "limit_minutes", "partner_map", "schema_migrations"}
+var replicatedTables = []string{"requests_local", "rejected_local", "requests_1h", "rollup_builds", "rollup_links", "storm_findings", "limit_findings", "limit_minutes", "partner_map", "schema_migrations"}
 
 // A replica killed (SIGKILL) in the middle of a load and started again
 // loses nothing and doubles nothing: the load completes on the other

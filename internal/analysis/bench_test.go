@@ -3,6 +3,7 @@ package analysis_test
 import (
 	"context"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"strconv"
 	"testing"
@@ -67,18 +68,23 @@ func loadBench(b *testing.B) benchLoad {
 	b.Helper()
 	l := benchLoad{n: envInt(b, "RATESCOPE_BENCH_REQUESTS", 300_000), days: envInt(b, "RATESCOPE_BENCH_DAYS", 30)}
 	ctx := context.Background()
-	l.db = chtest.Open(b)
+	var reused bool
+	l.db, reused = openBench(b)
 	if err := l.db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
 	l.end = time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
 	l.start = l.end.AddDate(0, 0, -l.days)
 	t0 := time.Now()
-	loadSpread(b, l.db, l.n, l.start, l.end)
-	if err := l.db.Conn.Exec(ctx, "OPTIMIZE TABLE "+l.db.Table("requests")+" FINAL"); err != nil {
-		b.Fatal(err)
+	if reused {
+		b.Logf("reusing database %s as loaded by an earlier run (RATESCOPE_BENCH_DB)", l.db.Name)
+	} else {
+		loadSpread(b, l.db, l.n, l.start, l.end)
+		if err := l.db.Conn.Exec(ctx, "OPTIMIZE TABLE "+l.db.Table("requests")+" FINAL"); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("loaded %d requests over %d days in %s", l.n, l.days, time.Since(t0).Round(time.Millisecond))
 	}
-	b.Logf("loaded %d requests over %d days in %s", l.n, l.days, time.Since(t0).Round(time.Millisecond))
 	pf := benchPlans
 	for p := range 50 {
 		pf += "  - {name: partner-" + strconv.Itoa(p) + ", plan: std}\n"
@@ -92,7 +98,51 @@ func loadBench(b *testing.B) benchLoad {
 		b.Fatal(err)
 	}
 	b.Logf("backfill pass: %s (%s)", l.pass, time.Since(t0).Round(time.Millisecond))
+	if l.pass.To.IsZero() {
+		// A reused database: the pass found its days built already.
+		l.pass.From, l.pass.To = l.start, l.end
+	}
 	return l
+}
+
+// benchDBEnv names a database the benches keep between runs (loaded by the
+// first, reused by the next), so that a 10M-request setup loads once. The
+// reuse is by name only: keep RATESCOPE_BENCH_REQUESTS and
+// RATESCOPE_BENCH_DAYS the same between runs, and drop the database
+// when done (the daemon-pass benches add rows to it).
+const benchDBEnv = "RATESCOPE_BENCH_DB"
+
+// openBench opens the bench's database: a fresh one dropped after the run,
+// or the one $RATESCOPE_BENCH_DB names, which it reports reused when it
+// already holds requests.
+func openBench(b *testing.B) (*chstore.DB, bool) {
+	b.Helper()
+	name := os.Getenv(benchDBEnv)
+	if name == "" {
+		return chtest.Open(b), false
+	}
+	base, err := url.Parse(chtest.ServerURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	base.Path = "/" + name
+	ctx := context.Background()
+	db, err := chstore.Open(ctx, base.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	var n uint64
+	if err := db.Conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = 'requests'", name).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	if n == 0 {
+		return db, false
+	}
+	if err := db.Conn.QueryRow(ctx, "SELECT count() FROM "+db.Table("requests")).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return db, n > 0
 }
 
 func BenchmarkKept(b *testing.B) {

@@ -61,12 +61,26 @@ func TestConformance(t *testing.T) {
 		rd.Tables().RollupLinked(fixtureDays(t, fx), time.Unix(0, 0)),
 		rd.Tables().RollupDays(),
 		rd.Tables().FindingsMinuteDays(), // what a backfill after schema 0005 asks
+		rd.Tables().RollupLinks(),        // what every rollup state read asks (schema 0006)
 	} {
 		rows, err := rd.Query(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rows.Close()
+	}
+	// The linked days and partner counts of every fixture day, as a
+	// refresh pass asks them after a build (some fixture request spans two
+	// days).
+	for _, d := range fixtureDays(t, fx) {
+		day := time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC)
+		for _, s := range []chquery.Statement{rd.Tables().RollupDayLinks(day), rd.Tables().RollupDayPartners(day)} {
+			rows, err := rd.Query(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
+		}
 	}
 	for _, s := range rec.stmts {
 		text, err := s.Text()

@@ -159,13 +159,24 @@ func (t Tables) RateLimitTotals(p PartnerIndex, sels []Selection, from, to time.
 	return b.Statement("ratelimit.totals")
 }
 
-// RateLimitMonth counts each partner's distinct requests in [from, to)
-// (the month before a window): p (UInt32, the 1-based index), count.
-func (t Tables) RateLimitMonth(p PartnerIndex, from, to time.Time) Statement {
+// Span is a time range [From, To).
+type Span struct{ From, To time.Time }
+
+// RateLimitMonth counts each partner's distinct requests (by access
+// record) in the spans (parts of the month before a window; at least
+// one): p (UInt32, the 1-based index), count.
+func (t Tables) RateLimitMonth(p PartnerIndex, spans []Span) Statement {
 	var b Builder
 	b.SQL("SELECT toUInt32(")
-	t.partnerNumber(&b, p).SQL(") AS p, uniqExact(rid) FROM ", t.Requests(), " WHERE ")
-	accessWindow(&b, from, to).SQL(" AND p != 0 GROUP BY p")
+	t.partnerNumber(&b, p).SQL(") AS p, uniqExact(rid) FROM ", t.Requests(), " WHERE kind = 1 AND (")
+	for i, s := range spans {
+		if i > 0 {
+			b.SQL(" OR ")
+		}
+		b.SQL("(")
+		window(&b, "time", s.From, s.To).SQL(")")
+	}
+	b.SQL(") AND p != 0 GROUP BY p")
 	return b.Statement("ratelimit.month")
 }
 

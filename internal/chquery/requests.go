@@ -146,7 +146,8 @@ func window(b *Builder, col string, from, to time.Time) *Builder {
 //
 // The minutes of cover are left out of the window (the rollups answer for
 // them): the result holds the requests whose time (r_time) lies in the
-// window but not in cover.
+// window but not in cover. The other rows of those requests are looked
+// for on the days of cover.Near only, when known.
 func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool, cover Cover) *Builder {
 	win := func(b *Builder, col string) *Builder {
 		return cover.rest(b, col, from, to)
@@ -157,11 +158,30 @@ func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool, cover 
 	if errorsOnly {
 		where.SQL(" AND (kind = 2 OR status >= 400)")
 	}
-	where.SQL(")\n       OR (kind = 2 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 1 AND ")
-	win(&where, "time")
-	where.SQL(" AND status >= 400))\n       OR (kind = 1 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 2 AND ")
-	win(&where, "time")
-	where.SQL("))")
+	where.SQL(")")
+	// The first branch reads every row of the window's whole days (but
+	// access records below 400 with errorsOnly): the other branches look
+	// for the other rows of its requests only on the near days beyond
+	// them, and are left out when there are none.
+	far := cover.beyond(from, to)
+	if !far.NearKnown || len(far.Near) > 0 {
+		where.SQL("\n       OR (kind = 2")
+		far.near(&where, "time")
+		where.SQL(" AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 1 AND ")
+		win(&where, "time")
+		where.SQL(" AND status >= 400))")
+	}
+	access := far
+	if errorsOnly {
+		access = cover
+	}
+	if !access.NearKnown || len(access.Near) > 0 {
+		where.SQL("\n       OR (kind = 1")
+		access.near(&where, "time")
+		where.SQL(" AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 2 AND ")
+		win(&where, "time")
+		where.SQL("))")
+	}
 	var having Builder
 	having.SQL("(a_rows = 0 OR (")
 	window(&having, "a_time", from, to)

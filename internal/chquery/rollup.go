@@ -1,9 +1,12 @@
 package chquery
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ratescope/ratescope/internal/chstore"
 )
 
 // Cover is the part of a report's window that the hourly rollups
@@ -11,9 +14,18 @@ import (
 // hours — of the days in Days (YYYYMMDD, UTC) whose rollup is known to
 // be complete (internal/rollup decides which). The zero Cover covers
 // nothing: a statement given it reads only the requests table.
+//
+// Near, when NearKnown, lists the days whose partitions hold every row
+// of the requests of the window's rest (the part outside the cover): the
+// rest's days and the days linked to them (rollup_links). The requests
+// read for the rest then look for their other rows (error bodies logged
+// apart, access records of bodies) on those days only, not on every day.
+// Without NearKnown they look on every day.
 type Cover struct {
-	From, To time.Time
-	Days     []uint32
+	From, To  time.Time
+	Days      []uint32
+	Near      []uint32
+	NearKnown bool
 }
 
 // Empty reports whether c covers nothing.
@@ -94,6 +106,61 @@ func (c Cover) rest(b *Builder, col string, from, to time.Time) *Builder {
 	return b.SQL(")")
 }
 
+// beyond returns c with only the near days that do not lie whole in
+// [from, to) when c covers nothing (the rest is all of [from, to), whose
+// whole days a read takes every row of); c unchanged otherwise.
+func (c Cover) beyond(from, to time.Time) Cover {
+	if !c.NearKnown || !c.Empty() {
+		return c
+	}
+	out := c
+	out.Near = nil
+	for _, d := range c.Near {
+		s := time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC)
+		if s.Before(from) || s.AddDate(0, 0, 1).After(to) {
+			out.Near = append(out.Near, d)
+		}
+	}
+	return out
+}
+
+// near appends " AND col lies on a day of c.Near" when c.NearKnown
+// (nothing otherwise), as time ranges, so that ClickHouse prunes the
+// other days' partitions.
+func (c Cover) near(b *Builder, col string) *Builder {
+	if !c.NearKnown {
+		return b
+	}
+	if len(c.Near) == 0 {
+		return b.SQL(" AND 0")
+	}
+	b.SQL(" AND (")
+	var from, to time.Time
+	n := 0
+	flush := func() {
+		if n > 0 {
+			b.SQL(" OR ")
+		}
+		b.SQL("(")
+		window(b, col, from, to)
+		b.SQL(")")
+		n++
+	}
+	for i, d := range c.Near {
+		s := time.Date(int(d/10000), time.Month(d/100%100), int(d%100), 0, 0, 0, 0, time.UTC)
+		if i > 0 && s.Equal(to) {
+			to = s.AddDate(0, 0, 1)
+			continue
+		}
+		if i > 0 {
+			flush()
+		}
+		from, to = s, s.AddDate(0, 0, 1)
+	}
+	flush()
+	return b.SQL(")")
+}
+
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -136,11 +203,17 @@ const RollupColumns = "hour, partner, route, method, status, code, error_type, r
 // it was logged), grouped by hour, partner, route, method, status, code
 // and error type: the columns RollupColumns names, requests counting the
 // distinct requests, latency their quantilesTDigest(0.5, 0.99) state.
-// internal/rollup inserts it, a day at a time.
-func (t Tables) RollupBuild(from, to time.Time) Statement {
+// internal/rollup inserts it, a day at a time. The other rows of those
+// requests are looked for on the days of near only (Cover.Near): the
+// day's and its links'; nil looks on every day.
+func (t Tables) RollupBuild(from, to time.Time, near []uint32) Statement {
 	var b Builder
 	b.SQL("SELECT toStartOfHour(r_time) AS hour, r_logged_partner, r_route, r_method, r_status, r_code, r_error_type, count(), quantilesTDigestState(0.5, 0.99)(r_latency)\nFROM (")
-	t.requests(&b, from, to, false, Cover{})
+	var c Cover
+	if near != nil {
+		c.Near, c.NearKnown = slices.Sorted(slices.Values(near)), true
+	}
+	t.requests(&b, from, to, false, c)
 	b.SQL(")\nGROUP BY hour, r_logged_partner, r_route, r_method, r_status, r_code, r_error_type")
 	return b.Statement("rollup.build")
 }
@@ -151,8 +224,60 @@ func (t Tables) RollupBuild(from, to time.Time) Statement {
 // by day.
 func (t Tables) RollupChecks() Statement {
 	var b Builder
-	b.SQL("SELECT day, argMax(checked_at, toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)), argMax(rows, toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)) FROM ", t.RollupBuilds(), " GROUP BY day ORDER BY day")
+	b.SQL("SELECT day, argMax(checked_at, ", checkVersion, "), argMax(rows, ", checkVersion, "), argMax(recorded_at, ", checkVersion, ") FROM ", t.RollupBuilds(), " GROUP BY day ORDER BY day")
 	return b.Statement("rollup.checks")
+}
+
+// checkVersion orders the records of one day in rollup_builds and
+// rollup_links: the latest swapped in, then the latest checked.
+const checkVersion = "toUInt64(recorded_at) * 4294967296 + toUInt32(checked_at)"
+
+// RollupLinksTable is the table of the days linked to each day's
+// requests (schema/0006), qualified.
+func (t Tables) RollupLinksTable() string { return t.table("rollup_links") }
+
+// RollupLinksColumns are the columns of rollup_links, in the order
+// RollupLinks returns them and an INSERT names them.
+const RollupLinksColumns = "day, checked_at, rows, recorded_at, linked, access_linked, partners, partner_requests, ids_unique"
+
+// RollupLinks lists, per day (YYYYMMDD) with a rollup_links row, the
+// latest (as RollupChecks orders them): RollupLinksColumns. Sorted by
+// day.
+func (t Tables) RollupLinks() Statement {
+	var b Builder
+	b.SQL("SELECT day")
+	for _, c := range strings.Split(RollupLinksColumns, ", ")[1:] {
+		b.SQL(", argMax(", c, ", ", checkVersion, ")")
+	}
+	b.SQL(" FROM ", t.RollupLinksTable(), " GROUP BY day ORDER BY day")
+	return b.Statement("rollup.links")
+}
+
+// RollupDayLinks lists the days (YYYYMMDD) other than the one starting at
+// day that hold a row of a request id with a row on that day: d, and
+// whether one of those rows is an access record of a request id with an
+// access record on day (UInt8). Sorted by d.
+func (t Tables) RollupDayLinks(day time.Time) Statement {
+	var b Builder
+	end := day.AddDate(0, 0, 1)
+	b.SQL("SELECT toYYYYMMDD(time) AS d, max(kind = 1 AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE kind = 1 AND ")
+	window(&b, "time", day, end)
+	b.SQL(")) FROM ", t.Requests(), " WHERE (time < ").Arg(chstore.QueryTime(day)).SQL(" OR time >= ").Arg(chstore.QueryTime(end))
+	b.SQL(") AND rid ", t.In(), " (SELECT rid FROM ", t.Requests(), " WHERE ")
+	window(&b, "time", day, end)
+	return b.SQL(") GROUP BY d ORDER BY d").Statement("rollup.day_links")
+}
+
+// RollupDayPartners counts the distinct requests (rid) of the access
+// records of the day starting at day, in one row: the partners as logged
+// (sorted), beside each its count, and the count of all (which is less
+// than their sum when a request id is under two partners).
+func (t Tables) RollupDayPartners(day time.Time) Statement {
+	var b Builder
+	b.SQL("SELECT arraySort(groupArray(lp)), arraySort((n, p) -> p, groupArray(finalizeAggregation(s)), groupArray(lp)), uniqExactMerge(s) FROM (SELECT ",
+		t.LoggedPartner(), " AS lp, uniqExactState(rid) AS s FROM ", t.Requests(), " WHERE ")
+	accessWindow(&b, day, day.AddDate(0, 0, 1))
+	return b.SQL(" GROUP BY lp)").Statement("rollup.day_partners")
 }
 
 // RollupLinked lists the days (YYYYMMDD) holding rows of the request ids

@@ -97,7 +97,8 @@ func TestStatementsBalanced(t *testing.T) {
 		tb.RejectedLines(from, to),
 		tb.ErrorCounts(from, to, []string{ColCode, ColStatus}, secret, Cover{}),
 		tb.ErrorCounts(from, to, []string{ColCode, ColStatus}, secret, cover),
-		tb.RollupBuild(from, to),
+		tb.RollupBuild(from, to, nil),
+		tb.RollupBuild(from, to, []uint32{20260302, 20260301}),
 		tb.RollupChecks(),
 		tb.RollupLinked([]uint32{20260301, 20260302}, from),
 		tb.RollupDays(),
@@ -106,10 +107,10 @@ func TestStatementsBalanced(t *testing.T) {
 		tb.SequenceAttempts(&seq, from, to),
 		tb.StormRows(from, to, secret),
 		tb.StormRows(from, to, ""),
-		tb.StormKeys([]string{secret, "b"}),
+		tb.StormKeys([]string{secret, "b"}, from, to),
 		tb.RateLimitSeries(p, []Match{m, {}}, from, to),
 		tb.RateLimitTotals(p, []Selection{{Only: m}, {Except: []Match{m}}}, from, to),
-		tb.RateLimitMonth(p, from, to),
+		tb.RateLimitMonth(p, []Span{{from, to}, {to.Add(time.Hour), to.Add(2 * time.Hour)}}),
 		tb.RateLimitIPs([]Match{m}, from, to),
 	} {
 		t.Run(s.Name, func(t *testing.T) {

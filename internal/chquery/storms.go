@@ -122,10 +122,11 @@ ORDER BY seq, a_time_ms, request_id`)
 	return b.Statement("retry.storm_rows")
 }
 
-// StormKeys reads the sequence key of each request id's access record
-// (the latest by time_ms): request_id, partner, client_ip, method, route,
-// idempotency_key. ids are looked up by the table's primary key.
-func (t Tables) StormKeys(ids []string) Statement {
+// StormKeys reads the sequence key of each request id's access record in
+// [from, to) (the latest by time_ms; StormRows read the same window):
+// request_id, partner, client_ip, method, route, idempotency_key. ids are
+// looked up by the table's primary key, in the window's partitions only.
+func (t Tables) StormKeys(ids []string, from, to time.Time) Statement {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
@@ -133,6 +134,7 @@ func (t Tables) StormKeys(ids []string) Statement {
 	var b Builder
 	b.SQL("SELECT request_id, argMax(", t.Partner(), ", time_ms), argMax(client_ip, time_ms), argMax(method, time_ms),",
 		" argMax(route, time_ms), argMax(idempotency_key, time_ms) FROM ", t.Requests(),
-		" WHERE kind = 1 AND request_id IN (").Args(args...).SQL(") GROUP BY request_id")
+		" WHERE kind = 1 AND ")
+	window(&b, "time", from, to).SQL(" AND request_id IN (").Args(args...).SQL(") GROUP BY request_id")
 	return b.Statement("retry.storm_keys")
 }

@@ -7,6 +7,7 @@ import (
 	"math/bits"
 
 	"github.com/ratescope/ratescope/internal/chquery"
+	"github.com/ratescope/ratescope/internal/rollup"
 )
 
 // partnerKeys returns the ids partners appear under in the logs (each
@@ -267,7 +268,22 @@ func (c *computation) monthBefore(ctx context.Context) (map[uint32]uint64, error
 	if !c.hasQuota() || !c.monthStart.Before(c.from) {
 		return out, nil
 	}
-	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitMonth(c.partnerIndex(), c.monthStart, c.from))
+	// Whole days are summed from what the rollups recorded of them where
+	// that is exact; the rest is counted from the requests.
+	counts, spans, err := rollup.AccessCounts(ctx, c.rd, c.monthStart, c.from)
+	if err != nil {
+		return nil, fmt.Errorf("month-to-date requests: %w", err)
+	}
+	ids, idx := partnerKeys(c.plans)
+	for i, id := range ids {
+		if n := counts[id]; n > 0 {
+			out[idx[i]] += n
+		}
+	}
+	if len(spans) == 0 {
+		return out, nil
+	}
+	rows, err := c.rd.Query(ctx, c.rd.Tables().RateLimitMonth(c.partnerIndex(), spans))
 	if err != nil {
 		return nil, fmt.Errorf("query month-to-date requests: %w", err)
 	}
@@ -278,7 +294,7 @@ func (c *computation) monthBefore(ctx context.Context) (map[uint32]uint64, error
 		if err := rows.Scan(&p, &n); err != nil {
 			return nil, fmt.Errorf("read month-to-date requests: %w", err)
 		}
-		out[p] = n
+		out[p] += n
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read month-to-date requests: %w", err)

@@ -53,7 +53,7 @@ func RetryStorms(ctx context.Context, rd *chquery.Reader, q RetryStormsQuery) ([
 		return nil, fmt.Errorf("find retry storms: %w", orderErr)
 	}
 	storms := an.Storms()
-	if err := fillStormKeys(ctx, rd, storms); err != nil {
+	if err := fillStormKeys(ctx, rd, storms, q.From, q.To); err != nil {
 		return nil, fmt.Errorf("find retry storms: %w", err)
 	}
 	retry.SortStorms(storms)
@@ -64,9 +64,9 @@ func RetryStorms(ctx context.Context, rd *chquery.Reader, q RetryStormsQuery) ([
 const keyLookupChunk = 1000
 
 // fillStormKeys sets each storm's Key from the access record of its first
-// attempt (the latest such row, as the sequence hash was taken from). The
-// look-ups go by request id, the table's primary key.
-func fillStormKeys(ctx context.Context, rd *chquery.Reader, storms []retry.Storm) error {
+// attempt (the latest such row in [from, to), as the sequence hash was
+// taken from). The look-ups go by request id, the table's primary key.
+func fillStormKeys(ctx context.Context, rd *chquery.Reader, storms []retry.Storm, from, to time.Time) error {
 	byID := make(map[string][]int, len(storms))
 	ids := make([]string, 0, len(storms))
 	for i := range storms {
@@ -78,7 +78,7 @@ func fillStormKeys(ctx context.Context, rd *chquery.Reader, storms []retry.Storm
 	}
 	for lo := 0; lo < len(ids); lo += keyLookupChunk {
 		chunk := ids[lo:min(lo+keyLookupChunk, len(ids))]
-		rows, err := rd.Query(ctx, rd.Tables().StormKeys(chunk))
+		rows, err := rd.Query(ctx, rd.Tables().StormKeys(chunk, from, to))
 		if err != nil {
 			return fmt.Errorf("read storm keys: %w", err)
 		}

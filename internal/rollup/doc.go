@@ -37,4 +37,20 @@
 // records the others as checked. Readers (CoverOf) decide the same way
 // without writing: a report is exact whether or not a pass ran since the
 // last load — stale days are read from the requests table.
+//
+// # What a check also records
+//
+// Beside each rollup_builds record, a rollup_links row (schema 0006, same
+// day, checked_at, recorded_at and rows) keeps the day's facts: the other
+// days holding rows of its request ids (links), those holding access
+// records of its access records' ids, and its distinct requests by access
+// record per partner as logged. A reader believes them only beside the
+// record it believes, and only for a clean day: a change that could make
+// them wrong (a body filed on another day for one of the day's requests)
+// makes the day stale first. CoverOf uses the links so that the rest of
+// a window is read from its days and their links only (Cover.Near);
+// AccessCounts sums the per-partner counts of whole days where no request
+// id meets another day or two partners, for the month before a
+// rate-limits window. A pass computes the facts of every day it rebuilds,
+// and of every clean day without them (a database upgraded to 0006).
 package rollup

@@ -64,6 +64,15 @@ func Refresh(ctx context.Context, db *chstore.DB) (Result, error) {
 	for _, d := range slices.Sorted(maps.Keys(days)) {
 		if st.isClean(d) {
 			clean = append(clean, d)
+			if st.facts[d] == nil {
+				// Recorded before schema 0006, or beside an older
+				// record: read now, once.
+				f, err := dayFacts(ctx, rd, d)
+				if err != nil {
+					return res, err
+				}
+				st.facts[d] = f
+			}
 			continue
 		}
 		n, err := build(ctx, db, rd, d, st.now, st.rows[d])
@@ -83,8 +92,24 @@ func Refresh(ctx context.Context, db *chstore.DB) (Result, error) {
 
 // check is a day's last check.
 type check struct {
-	at   time.Time
-	rows uint64
+	at       time.Time
+	rows     uint64
+	recorded time.Time
+}
+
+// facts are what rollup_links records of a day beside a check
+// (schema/0006).
+type facts struct {
+	// linked are the other days holding rows of the day's request ids,
+	// accessLinked those holding access records of its access records'.
+	linked, accessLinked []uint32
+	// partners (as logged) and, beside each, its distinct requests by
+	// access record on the day.
+	partners []string
+	requests []uint64
+	// idsUnique: no request id of the day's access records is under two
+	// partners.
+	idsUnique bool
 }
 
 // state is what a pass or a reader knows about the rollups.
@@ -93,6 +118,18 @@ type state struct {
 	rows   map[uint32]uint64 // rows per day
 	checks map[uint32]check  // last check of each day with a rollup
 	stale  map[uint32]bool   // days whose rollup is not complete
+	// facts of the days whose latest check recorded them (factsOf)
+	facts map[uint32]*facts
+}
+
+// factsOf returns what is recorded of day d (see facts), or nil when it
+// is not known: d is not clean, or no facts were recorded beside its
+// latest check.
+func (s *state) factsOf(d uint32) *facts {
+	if !s.isClean(d) {
+		return nil
+	}
+	return s.facts[d]
 }
 
 // isClean reports whether day d's rollup is complete.
@@ -107,7 +144,7 @@ func (s *state) isClean(d uint32) bool {
 // one of these ingested since its day's check (less Margin).
 func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
 	t := rd.Tables()
-	st := &state{checks: map[uint32]check{}, rows: map[uint32]uint64{}, stale: map[uint32]bool{}}
+	st := &state{checks: map[uint32]check{}, rows: map[uint32]uint64{}, stale: map[uint32]bool{}, facts: map[uint32]*facts{}}
 	if err := rd.QueryRow(ctx, t.ServerNow()).Scan(&st.now); err != nil {
 		return nil, fmt.Errorf("read the server's clock: %w", err)
 	}
@@ -118,7 +155,7 @@ func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
 	for rows.Next() {
 		var d uint32
 		var c check
-		if err := rows.Scan(&d, &c.at, &c.rows); err != nil {
+		if err := rows.Scan(&d, &c.at, &c.rows, &c.recorded); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read rollup checks: %w", err)
 		}
@@ -127,6 +164,9 @@ func readState(ctx context.Context, rd *chquery.Reader) (*state, error) {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read rollup checks: %w", err)
+	}
+	if err := readFacts(ctx, rd, st); err != nil {
+		return nil, err
 	}
 	if err := scanCounts(ctx, rd, t.RollupDays(), func(d uint32, n uint64) { st.rows[d] = n }); err != nil {
 		return nil, fmt.Errorf("count rows per day: %w", err)
@@ -185,7 +225,17 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 		defer cancel()
 		_ = db.Conn.Exec(dctx, "DROP TABLE IF EXISTS "+scratch)
 	}()
-	s := t.RollupBuild(from, from.AddDate(0, 0, 1))
+	// The day's facts are read first: its links tell the build which
+	// days hold the other rows of its requests (error bodies filed after
+	// midnight), so it reads those partitions only. Rows that come after
+	// the pass read the state make the day stale at the next pass (its
+	// count changes, or a linked day's does: readState), so neither a
+	// link nor a row the build misses is ever read as complete.
+	f, err := dayFacts(ctx, rd, d)
+	if err != nil {
+		return 0, err
+	}
+	s := t.RollupBuild(from, from.AddDate(0, 0, 1), append([]uint32{d}, f.linked...))
 	if err := db.Conn.Exec(ctx, "INSERT INTO "+scratch+" ("+chquery.RollupColumns+") "+s.SQL, s.Args...); err != nil {
 		return 0, fmt.Errorf("rollup %d: build: %w", d, err)
 	}
@@ -203,10 +253,85 @@ func build(ctx context.Context, db *chstore.DB, rd *chquery.Reader, d uint32, no
 	if err := db.Conn.Exec(ctx, swap); err != nil {
 		return 0, fmt.Errorf("rollup %d: swap in: %w", d, err)
 	}
-	if err := record(ctx, db, []uint32{d}, map[uint32]uint64{d: rows}, now, now, n); err != nil {
+	if err := record(ctx, db, []uint32{d}, map[uint32]uint64{d: rows}, map[uint32]*facts{d: f}, now, now, n); err != nil {
 		return 0, fmt.Errorf("rollup %d: %w", d, err)
 	}
 	return n, nil
+}
+
+// dayFacts reads what rollup_links records of day d (see facts).
+func dayFacts(ctx context.Context, rd *chquery.Reader, d uint32) (*facts, error) {
+	from, err := dayStart(d)
+	if err != nil {
+		return nil, err
+	}
+	t := rd.Tables()
+	f := &facts{linked: []uint32{}, accessLinked: []uint32{}, partners: []string{}, requests: []uint64{}}
+	rows, err := rd.Query(ctx, t.RollupDayLinks(from))
+	if err != nil {
+		return nil, fmt.Errorf("rollup %d: read linked days: %w", d, err)
+	}
+	for rows.Next() {
+		var (
+			e      uint32
+			access uint8
+		)
+		if err := rows.Scan(&e, &access); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("rollup %d: read linked days: %w", d, err)
+		}
+		f.linked = append(f.linked, e)
+		if access != 0 {
+			f.accessLinked = append(f.accessLinked, e)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rollup %d: read linked days: %w", d, err)
+	}
+	var all uint64
+	if err := rd.QueryRow(ctx, t.RollupDayPartners(from)).Scan(&f.partners, &f.requests, &all); err != nil {
+		return nil, fmt.Errorf("rollup %d: count requests per partner: %w", d, err)
+	}
+	if len(f.partners) != len(f.requests) {
+		return nil, fmt.Errorf("rollup %d: count requests per partner: %d partners, %d counts", d, len(f.partners), len(f.requests))
+	}
+	var sum uint64
+	for _, n := range f.requests {
+		sum += n
+	}
+	f.idsUnique = all == sum
+	return f, nil
+}
+
+// readFacts reads into st the facts recorded beside each day's latest
+// check (st.checks, read first): a day whose latest rollup_links row is
+// of another record has none.
+func readFacts(ctx context.Context, rd *chquery.Reader, st *state) error {
+	rows, err := rd.Query(ctx, rd.Tables().RollupLinks())
+	if err != nil {
+		return fmt.Errorf("read rollup links: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			d      uint32
+			c      check
+			f      facts
+			unique uint8
+		)
+		if err := rows.Scan(&d, &c.at, &c.rows, &c.recorded, &f.linked, &f.accessLinked, &f.partners, &f.requests, &unique); err != nil {
+			return fmt.Errorf("read rollup links: %w", err)
+		}
+		f.idsUnique = unique != 0
+		if have, ok := st.checks[d]; ok && have.at.Equal(c.at) && have.rows == c.rows && have.recorded.Equal(c.recorded) && len(f.partners) == len(f.requests) {
+			st.facts[d] = &f
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read rollup links: %w", err)
+	}
+	return nil
 }
 
 // createScratch creates scratch, a plain MergeTree table with the rollup
@@ -232,15 +357,19 @@ func recordChecks(ctx context.Context, db *chstore.DB, days []uint32, st *state)
 	if len(days) == 0 {
 		return nil
 	}
-	if err := record(ctx, db, days, st.rows, st.now, time.Unix(0, 0), 0); err != nil {
+	if err := record(ctx, db, days, st.rows, st.facts, st.now, time.Unix(0, 0), 0); err != nil {
 		return fmt.Errorf("rollup checks: %w", err)
 	}
 	return nil
 }
 
 // record inserts a rollup_builds row for each day, stamped with the
-// server's clock now: after the day's rollup was swapped in.
-func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]uint64, checked, built time.Time, n uint64) error {
+// server's clock now: after the day's rollup was swapped in; then the
+// day's rollup_links row beside it (the same day, checked_at,
+// recorded_at and rows), when its facts are in fs. Readers believe
+// links only beside the record they believe, so a record whose links row
+// is missing (a pass killed between the two inserts) has none.
+func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]uint64, fs map[uint32]*facts, checked, built time.Time, n uint64) error {
 	var recorded time.Time
 	rd := chquery.New(db)
 	if err := rd.QueryRow(ctx, rd.Tables().ServerNow()).Scan(&recorded); err != nil {
@@ -257,6 +386,26 @@ func record(ctx context.Context, db *chstore.DB, days []uint32, rows map[uint32]
 	}
 	if err := b.Send(); err != nil {
 		return fmt.Errorf("record: %w", err)
+	}
+	lb, err := db.Conn.PrepareBatch(ctx, "INSERT INTO "+rd.Tables().RollupLinksTable()+" ("+chquery.RollupLinksColumns+")")
+	if err != nil {
+		return fmt.Errorf("record links: %w", err)
+	}
+	for _, d := range days {
+		f := fs[d]
+		if f == nil {
+			continue
+		}
+		var unique uint8
+		if f.idsUnique {
+			unique = 1
+		}
+		if err := lb.Append(d, checked.UTC(), rows[d], recorded.UTC(), f.linked, f.accessLinked, f.partners, f.requests, unique); err != nil {
+			return errors.Join(fmt.Errorf("record links: %w", err), lb.Abort())
+		}
+	}
+	if err := lb.Send(); err != nil {
+		return fmt.Errorf("record links: %w", err)
 	}
 	return nil
 }

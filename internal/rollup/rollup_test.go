@@ -59,6 +59,12 @@ func windows(m *loggen.Manifest) [][2]time.Time {
 		{m.Start.Add(-time.Hour), m.End.Add(time.Hour)},
 		{m.Start.Add(13*time.Hour + 17*time.Second + 250*time.Millisecond), m.End.Add(-5*time.Hour - 31*time.Second)},
 		{sampleEnd.Truncate(24 * time.Hour).Add(-24 * time.Hour), sampleEnd.Truncate(24 * time.Hour)},
+		// Edges read from the rows beside midnight, where a request's
+		// access record and its error body lie on different days
+		// (TestLateBodiesRebuildTheirDay): the access record's side, and
+		// the body's.
+		{sampleEnd.Truncate(24 * time.Hour).Add(-30*time.Minute + 250*time.Millisecond), sampleEnd.Truncate(24 * time.Hour).Add(2 * time.Hour)},
+		{sampleEnd.Truncate(24 * time.Hour).Add(time.Minute), sampleEnd.Truncate(24 * time.Hour).Add(2*time.Hour + 10*time.Second)},
 	}
 }
 
@@ -340,4 +346,59 @@ func TestCleanScratchLeftovers(t *testing.T) {
 	if dropped, err = rollup.CleanScratch(ctx, db, 0); err != nil || !slices.Equal(dropped, []string{busy}) || exists(busy) {
 		t.Fatalf("once unused: dropped %v (%v), want %s", dropped, err, busy)
 	}
+}
+
+// TestLinksOfDaysCheckedBeforeTheirTable: a database upgraded to schema
+// 0006 holds checks without links (emptied rollup_links stands for it).
+// Its reports read every partition for the edges of a window, and are
+// exact; the next pass records the links of every complete day without
+// rebuilding any, and the edges are then read from the linked days only —
+// a request at 23:59:58 whose body came at 00:03 links the two days — and
+// stay exact.
+func TestLinksOfDaysCheckedBeforeTheirTable(t *testing.T) {
+	ctx := context.Background()
+	paths, m := sample(t)
+	midnight := sampleEnd.Truncate(24 * time.Hour)
+	dir := t.TempDir()
+	late := filepath.Join(dir, "late.jsonl")
+	writeFile(t, late, `{"time":"`+midnight.Add(-2*time.Second).Format(time.RFC3339)+`","request_id":"late-1","method":"POST","path":"/v1/bookings","status":422,"partner":"k-late"}`+"\n"+
+		`{"time":"`+midnight.Add(3*time.Minute).Format(time.RFC3339)+`","request_id":"late-1","status":422,"body":{"error":{"code":"late_code","message":"too late"}}}`)
+	db := chtest.MigratedDB(t)
+	load(t, db, append(paths, late)...)
+	refresh(t, db)
+	if err := db.Conn.Exec(ctx, "TRUNCATE TABLE "+db.Table("rollup_links")); err != nil {
+		t.Fatal(err)
+	}
+	rd := chquery.New(db)
+	w := windows(m)[3] // the edge before midnight
+	c, err := rollup.CoverOf(ctx, rd, w[0], w[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Empty() || c.NearKnown {
+		t.Fatalf("without links: cover %v, near known %v; want a cover and the near days unknown", c.Days, c.NearKnown)
+	}
+	assertExact(t, db, m, true)
+
+	res := refresh(t, db)
+	if len(res.Rebuilt) != 0 || res.Checked < 3 {
+		t.Fatalf("the pass after the upgrade rebuilt %v and checked %d days, want none rebuilt and the sample's days checked", res.Rebuilt, res.Checked)
+	}
+	if c, err = rollup.CoverOf(ctx, rd, w[0], w[1]); err != nil {
+		t.Fatal(err)
+	}
+	day := func(t time.Time) uint32 { return uint32(t.Year()*10000 + int(t.Month())*100 + t.Day()) }
+	if before, after := day(midnight.Add(-time.Hour)), day(midnight); !c.NearKnown || !slices.Contains(c.Near, before) || !slices.Contains(c.Near, after) {
+		t.Errorf("with links: near days %v (known %v), want %d and %d among them: the edge's day and the day its late body lies on", c.Near, c.NearKnown, before, after)
+	}
+	// A window inside one day that shares no request with another reads
+	// that day only.
+	noon := midnight.Add(-12 * time.Hour)
+	if c, err = rollup.CoverOf(ctx, rd, noon.Add(10*time.Second), noon.Add(30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if !c.NearKnown || len(c.Near) == 0 || c.Near[0] != day(noon) {
+		t.Errorf("a window at noon: near days %v (known %v), want %d first", c.Near, c.NearKnown, day(noon))
+	}
+	assertExact(t, db, m, true)
 }
