@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/ratescope/ratescope/schema"
 )
 
@@ -56,7 +58,19 @@ func (e *OutdatedSchemaError) Is(target error) bool { return target == ErrNoSche
 // re-run from its first statement next time, which is why migration
 // statements are idempotent. Two processes migrating at once apply the same
 // idempotent statements and may record a version twice, which is harmless.
+//
+// A database already at this binary's schema is left alone: no DDL runs,
+// only the partner map is read. On a cluster this matters: every ON CLUSTER
+// statement waits for every server (distributed_ddl_task_timeout, 180 s by
+// default), so a load started while one server is down would otherwise
+// wait that long on statements with nothing to do.
 func (db *DB) Migrate(ctx context.Context) error {
+	if err := db.CheckSchema(ctx); err == nil {
+		if err := db.loadPartners(ctx); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return nil
+	}
 	migs, err := schema.Migrations(db.schemaOptions())
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -88,7 +102,7 @@ func (db *DB) migrate(ctx context.Context, migs []schema.Migration) error {
 	}
 	for _, stmt := range boot {
 		if err := db.Conn.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("migrate: create database %s: %w", db.Name, err)
+			return fmt.Errorf("migrate: create database %s: %w", db.Name, db.clusterHint(err))
 		}
 	}
 	have, _, err := db.schemaVersion(ctx)
@@ -105,7 +119,7 @@ func (db *DB) migrate(ctx context.Context, migs []schema.Migration) error {
 		}
 		for i, stmt := range m.Statements {
 			if err := db.Conn.Exec(ctx, stmt); err != nil {
-				return fmt.Errorf("migrate: apply %04d_%s statement %d: %w", m.Version, m.Name, i+1, err)
+				return fmt.Errorf("migrate: apply %04d_%s statement %d: %w", m.Version, m.Name, i+1, db.clusterHint(err))
 			}
 		}
 		if err := db.recordMigration(ctx, m); err != nil {
@@ -191,3 +205,18 @@ func lastVersion(migs []schema.Migration) int {
 	}
 	return migs[len(migs)-1].Version
 }
+
+// clusterHint adds, to an ON CLUSTER statement's timeout, what it most
+// likely means: a server of the cluster is down, and ON CLUSTER DDL waits
+// for all of them. Other errors are returned as they are.
+func (db *DB) clusterHint(err error) error {
+	var ex *clickhouse.Exception
+	if db.Cluster == "" || !errors.As(err, &ex) || ex.Code != codeTimeoutExceeded {
+		return err
+	}
+	return fmt.Errorf("%w (ON CLUSTER %s waits for every server of the cluster: is one down? the statement has run on those that answered; run 'ingest migrate' again once all are up)", err, db.Cluster)
+}
+
+// codeTimeoutExceeded is ClickHouse's TIMEOUT_EXCEEDED: an ON CLUSTER
+// statement some server did not run within distributed_ddl_task_timeout.
+const codeTimeoutExceeded = 159
