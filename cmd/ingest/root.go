@@ -23,6 +23,7 @@ type loadOptions struct {
 	Format      string
 	BatchRows   int
 	Workers     int
+	Inserters   int
 	HashKeyFile string
 	Quiet       bool
 	PlansFile   string
@@ -128,6 +129,7 @@ stderr.`,
 	cli.AddConfigFlag(cmd, f)
 	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto (detected per file; a file no format fits is read line by line), apigw, nginx, nginx-json, envoy, alb, jsonl or mixed")
 	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
+	cmd.Flags().IntVar(&opts.Inserters, "inserters", ingest.DefaultInserters, "batches inserted at once by a one-shot load, each on its own connection (the daemon inserts one at a time, in order)")
 	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "goroutines parsing lines, in chunks put back in file order (0 = GOMAXPROCS, the cores Go may use)")
 	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE` for the rate-limit findings (default: the configuration's; retry storms are kept without any)")
 	cmd.Flags().StringVar(&opts.HashKeyFile, "hash-key-file", secret.DefaultKeyPath(), "key for hashing credentials into caller ids (created if missing; $"+secret.EnvKey+" overrides)")
@@ -148,6 +150,9 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	}
 	if opts.Workers < 0 {
 		return cli.UsageErrorf("--workers must not be negative")
+	}
+	if opts.Inserters <= 0 {
+		return cli.UsageErrorf("--inserters must be positive")
 	}
 	if opts.Output != "text" && opts.Output != "json" {
 		return cli.UsageErrorf("--output %q: want text or json", opts.Output)
@@ -185,13 +190,14 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err := syncPartners(ctx, db, cfg); err != nil {
 		return err
 	}
-	setMemoryLimit(memoryLimit(2 * opts.BatchRows)) // one batch filling, one being inserted
+	setMemoryLimit(memoryLimit((opts.Inserters + 1) * opts.BatchRows)) // one batch filling, the others being inserted
 	start := time.Now()
 	bar := newProgress(f.IOStreams, opts.Paths, opts.Quiet || opts.Output == "json")
 	stats, err := ingest.Load(ctx, db, opts.Paths, ingest.Config{
 		Format:    format,
 		BatchRows: opts.BatchRows,
 		Workers:   opts.Workers,
+		Inserters: opts.Inserters,
 		HashKey:   key,
 		Stdin:     f.IOStreams.In,
 		Routes:    cfg.Routes,

@@ -86,9 +86,21 @@ type Exchange[P any] struct {
 // with room for room rows (rows: filled at full speed, a load; less,
 // SmallBatchRows: the daemon, often quiet) and grow as they fill.
 func NewExchange[P any](rows, room int) *Exchange[P] {
+	return NewExchangeN[P](rows, room, 1)
+}
+
+// NewExchangeN is NewExchange for inserters inserters ranging over
+// Batches at once (each batch once; the order they are stored in is
+// then not the order they were handed off): inserters+1 batches, so
+// the reader fills one while the others are inserted. The daemon has one
+// inserter, as its checkpoints follow the order of its batches.
+func NewExchangeN[P any](rows, room, inserters int) *Exchange[P] {
 	room = min(rows, room)
-	e := &Exchange[P]{Cur: newBatch[P](room), rows: rows, room: room, full: make(chan *Batch[P]), free: make(chan *Batch[P], 1)}
-	e.free <- newBatch[P](room)
+	inserters = max(inserters, 1)
+	e := &Exchange[P]{Cur: newBatch[P](room), rows: rows, room: room, full: make(chan *Batch[P]), free: make(chan *Batch[P], inserters)}
+	for range inserters {
+		e.free <- newBatch[P](room)
+	}
 	return e
 }
 

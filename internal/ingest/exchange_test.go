@@ -110,6 +110,43 @@ func TestExchangeHandoff(t *testing.T) {
 	}
 }
 
+// With two inserters, two batches are stored at once and the reader still
+// fills a third; a third handoff waits for one of them.
+func TestExchangeTwoInserters(t *testing.T) {
+	ctx := context.Background()
+	e := NewExchangeN[int](10, 10, 2)
+	got := make(chan *Batch[int], 2)
+	take := func() { got <- <-e.Batches() }
+	seen := map[*Batch[int]]bool{}
+	for i := range 2 {
+		fillBatch(e.Cur, i+1)
+		go take()
+		b := e.Cur
+		if !e.Handoff(ctx, time.Second) {
+			t.Fatalf("handoff %d: the waiting inserter did not take the batch", i+1)
+		}
+		if seen[e.Cur] || e.Cur == b || e.Cur.Rows() != 0 {
+			t.Fatalf("handoff %d: the reader got a batch in use", i+1)
+		}
+		seen[b] = true
+	}
+	a, b := <-got, <-got
+	if a == b || !seen[a] || !seen[b] {
+		t.Fatal("the two inserters did not get the two batches")
+	}
+	fillBatch(e.Cur, 3)
+	if e.Handoff(ctx, 20*time.Millisecond) {
+		t.Fatal("handed off with both inserters busy")
+	}
+	e.Release(a)
+	go take()
+	if !e.Handoff(ctx, time.Second) || e.Cur != a {
+		t.Fatal("the batch released by the first inserter did not come back to the reader")
+	}
+	e.Release(b)
+	e.Release(<-got)
+}
+
 // TestExchangeReleaseGivesBackABigBatch: a batch that grew past twice the
 // exchange's size (an outage's) is replaced, so its memory goes back.
 func TestExchangeReleaseGivesBackABigBatch(t *testing.T) {

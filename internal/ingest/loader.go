@@ -51,6 +51,10 @@ type Config struct {
 	// Workers is how many goroutines parse and normalise (Parallel);
 	// 0: GOMAXPROCS.
 	Workers int
+	// Inserters is how many batches are inserted at once, each on a
+	// connection of its own; default DefaultInserters. Rows read and not
+	// yet stored are at most Inserters+1 batches.
+	Inserters int
 	// chunkLines, when set, replaces ChunkLines (tests: many chunks
 	// from a few lines).
 	chunkLines int
@@ -64,6 +68,12 @@ const (
 	// being inserted); below ~30,000 the per-insert cost shows.
 	DefaultBatchRows    = 50_000
 	DefaultMaxLineBytes = 1 << 20
+	// DefaultInserters is chosen by measurement (make bench, issue 12):
+	// with one insert at a time the server's share of an insert (sorting
+	// and writing the part) and the ingester's (encoding and sending the
+	// next) took turns, so a load's wall time was about their sum; with
+	// two, one is encoded while the server writes the other.
+	DefaultInserters = 2
 )
 
 func (c *Config) fill() {
@@ -72,6 +82,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxLineBytes <= 0 {
 		c.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if c.Inserters <= 0 {
+		c.Inserters = DefaultInserters
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -181,8 +194,10 @@ func Load(ctx context.Context, sink Sink, paths []string, cfg Config) (Stats, er
 	defer l.par.Close()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	done := make(chan error, 1)
-	go func() { done <- l.insertLoop(ctx, cancel) }()
+	done := make(chan error, cfg.Inserters)
+	for range cfg.Inserters {
+		go func() { done <- l.insertLoop(ctx, cancel) }()
+	}
 
 	var fileErrs []error
 	for _, p := range paths {
@@ -204,7 +219,12 @@ func Load(ctx context.Context, sink Sink, paths []string, cfg Config) (Stats, er
 		l.flush(ctx)
 	}
 	l.ex.Close()
-	insertErr := <-done
+	var insertErr error
+	for range cfg.Inserters {
+		if err := <-done; err != nil && insertErr == nil {
+			insertErr = err
+		}
+	}
 	if insertErr != nil {
 		return stats, insertErr
 	}
@@ -223,7 +243,7 @@ type loader struct {
 }
 
 func newLoader(sink Sink, cfg Config) *loader {
-	l := &loader{cfg: cfg, sink: sink, ex: NewExchange[struct{}](cfg.BatchRows, cfg.BatchRows)}
+	l := &loader{cfg: cfg, sink: sink, ex: NewExchangeN[struct{}](cfg.BatchRows, cfg.BatchRows, cfg.Inserters)}
 	l.par = NewParallel(cfg.Workers, func() *Core { return newCoreWith(cfg) }, func() (*chstore.RequestBatch, *chstore.RejectBatch) {
 		return l.ex.Cur.Reqs, l.ex.Cur.Rejs
 	})
@@ -240,8 +260,9 @@ func newCoreWith(cfg Config) *Core {
 	return c
 }
 
-// insertLoop stores the batches handed off until the exchange is closed.
-// On failure it cancels the load and drains the rest.
+// insertLoop stores the batches handed off until the exchange is closed;
+// Config.Inserters of them run at once. On failure it cancels the load and
+// drains the rest.
 func (l *loader) insertLoop(ctx context.Context, cancel context.CancelCauseFunc) error {
 	var firstErr error
 	for b := range l.ex.Batches() {

@@ -166,9 +166,9 @@ func TestLoadWorkersStoreWhatOneStores(t *testing.T) {
 		stats     FileStats
 		req, rejs []string
 	}
-	run := func(workers, chunk int) result {
+	run := func(workers, chunk, inserters, batch int) result {
 		db := chtest.MigratedDB(t)
-		st := load(t, db, Config{Format: accesslog.FormatJSONL, Workers: workers, chunkLines: chunk, BatchRows: 10_000, MaxLineBytes: 2048}, path)
+		st := load(t, db, Config{Format: accesslog.FormatJSONL, Workers: workers, chunkLines: chunk, Inserters: inserters, BatchRows: batch, MaxLineBytes: 2048}, path)
 		return result{st.Total, dumpTable(t, db, "requests", "source, offset, kind",
 			"request_id", "kind", "synthetic", "time_ms", "method", "path", "route", "status", "partner",
 			"client_ip", "latency_ms", "bytes_sent", "user_agent", "idempotency_key", "retry_after",
@@ -177,24 +177,28 @@ func TestLoadWorkersStoreWhatOneStores(t *testing.T) {
 			"err_retry_after", "err_status", "err_raw", "format", "source", "offset"),
 			dumpTable(t, db, "rejected", "source, offset", "time", "source", "offset", "line", "format", "reason", "raw")}
 	}
-	want := run(1, 0)
+	want := run(1, 0, 1, 10_000)
 	if want.stats.Rejected == 0 || want.stats.Access == 0 || want.stats.ErrorBodies == 0 {
 		t.Fatalf("the mixed file lacks a kind of line: %+v", want.stats)
 	}
-	got := run(4, 5)
-	if fmt.Sprint(got.stats) != fmt.Sprint(want.stats) {
-		t.Errorf("stats with 4 workers:\n%+v\nwant\n%+v", got.stats, want.stats)
-	}
-	for name, pair := range map[string][2][]string{"requests": {got.req, want.req}, "rejected": {got.rejs, want.rejs}} {
-		g, w := pair[0], pair[1]
-		if len(g) != len(w) {
-			t.Errorf("%s: %d rows, want %d", name, len(g), len(w))
-			continue
+	// 4 workers in 5-line chunks; then 3 inserts at once of 700-row
+	// batches, stored in whatever order they finish.
+	for _, c := range []struct{ workers, chunk, inserters, batch int }{{4, 5, 1, 10_000}, {2, 64, 3, 700}} {
+		got := run(c.workers, c.chunk, c.inserters, c.batch)
+		if fmt.Sprint(got.stats) != fmt.Sprint(want.stats) {
+			t.Errorf("stats with %+v:\n%+v\nwant\n%+v", c, got.stats, want.stats)
 		}
-		for i := range w {
-			if g[i] != w[i] {
-				t.Errorf("%s row %d:\n%s\nwant\n%s", name, i, g[i], w[i])
-				break
+		for name, pair := range map[string][2][]string{"requests": {got.req, want.req}, "rejected": {got.rejs, want.rejs}} {
+			g, w := pair[0], pair[1]
+			if len(g) != len(w) {
+				t.Errorf("%+v: %s: %d rows, want %d", c, name, len(g), len(w))
+				continue
+			}
+			for i := range w {
+				if g[i] != w[i] {
+					t.Errorf("%+v: %s row %d:\n%s\nwant\n%s", c, name, i, g[i], w[i])
+					break
+				}
 			}
 		}
 	}
