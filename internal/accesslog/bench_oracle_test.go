@@ -2,29 +2,17 @@ package accesslog_test
 
 import (
 	"testing"
-	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/accesslog/internal/oracle"
 	"github.com/ratescope/ratescope/internal/benchlines"
+	"github.com/ratescope/ratescope/internal/cputime"
 )
 
 // benchFormat maps the benchmark line formats to the parsers' formats.
 var benchFormat = map[string]accesslog.Format{
 	"nginx-json": accesslog.FormatNginxJSON, "apigw": accesslog.FormatAPIGW,
 	"envoy": accesslog.FormatEnvoy, "combined": accesslog.FormatNginx,
-}
-
-// processCPU returns the CPU time the process has used: on a machine
-// shared with other work, CPU time per line varies less than wall time.
-func processCPU(b *testing.B) time.Duration {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkParseVsOracle measures Parse per format on the lines `make
@@ -54,12 +42,12 @@ func BenchmarkParseVsOracle(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(size / len(lines)))
 			i := 0
-			cpu0 := processCPU(b)
+			cpu0 := cputime.Process(b)
 			for b.Loop() {
 				_ = parse(lines[i%len(lines)])
 				i++
 			}
-			cpu := processCPU(b) - cpu0
+			cpu := cputime.Process(b) - cpu0
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
+	"github.com/ratescope/ratescope/internal/cputime"
 	"github.com/ratescope/ratescope/internal/errbody"
 )
 
@@ -51,15 +51,6 @@ func benchBatch(rows int) (*chstore.RequestBatch, int64) {
 	return batch, textBytes
 }
 
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkInsertRequests measures inserts of 100k-row batches into the
 // real server, with each block compression (the URL's compress=) and
 // block size. Run it with a small -benchtime (e.g. 5x): every iteration
@@ -88,14 +79,14 @@ func BenchmarkInsertRequests(b *testing.B) {
 				db.SetInsertBlockRows(blockRows)
 				b.SetBytes(textBytes)
 				b.ReportAllocs()
-				cpu0 := cpuTime(b)
+				cpu0 := cputime.Process(b)
 				for b.Loop() {
 					if err := db.InsertRequests(ctx, batch, time.Now()); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
-				b.ReportMetric(float64(rows*b.N)/(cpuTime(b)-cpu0).Seconds(), "rows/cpu-s")
+				b.ReportMetric(float64(rows*b.N)/(cputime.Process(b)-cpu0).Seconds(), "rows/cpu-s")
 			})
 		}
 	}

@@ -6,24 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/benchlines"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/chtest"
+	"github.com/ratescope/ratescope/internal/cputime"
 )
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkLoad loads a file of 200,000 nginx-json lines end to end into
 // ClickHouse: read, parse, normalise, batch, insert. One op is one load.
@@ -57,7 +47,7 @@ func BenchmarkLoad(b *testing.B) {
 			cfg := Config{Format: accesslog.FormatNginxJSON, HashKey: []byte("k"), BatchRows: rows}
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
-			cpu0 := cpuTime(b)
+			cpu0 := cputime.Process(b)
 			b.ResetTimer()
 			for range b.N {
 				st, err := Load(context.Background(), db, []string{path}, cfg)
@@ -66,7 +56,7 @@ func BenchmarkLoad(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			cpu := cpuTime(b) - cpu0
+			cpu := cputime.Process(b) - cpu0
 			b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "lines/s")
 			b.ReportMetric(float64(b.N*lines)/cpu.Seconds(), "lines/cpu-s")
 		})
@@ -88,7 +78,7 @@ func BenchmarkParallel(b *testing.B) {
 			emit := func(Result) {}
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
-			cpu0 := cpuTime(b)
+			cpu0 := cputime.Process(b)
 			b.ResetTimer()
 			var off int64
 			for i := range b.N {
@@ -102,7 +92,7 @@ func BenchmarkParallel(b *testing.B) {
 			}
 			p.Drain()
 			b.StopTimer()
-			cpu := cpuTime(b) - cpu0
+			cpu := cputime.Process(b) - cpu0
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 			b.ReportMetric(float64(b.N)/cpu.Seconds(), "lines/cpu-s")
 		})

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/benchlines"
+	"github.com/ratescope/ratescope/internal/cputime"
 	"github.com/ratescope/ratescope/internal/errbody"
 	"github.com/ratescope/ratescope/internal/secret"
 )
@@ -187,9 +186,9 @@ func BenchmarkRedactRecord(b *testing.B) {
 			b.Run(format+"/"+path, func(b *testing.B) {
 				n := newNormalizer([]byte("k"))
 				b.ReportAllocs()
-				runtime.LockOSThread() // threadCPU counts this goroutine's thread
+				runtime.LockOSThread() // cputime.Thread counts this goroutine's thread
 				defer runtime.UnlockOSThread()
-				cpu0 := threadCPU(b)
+				cpu0 := cputime.Thread(b)
 				i := 0
 				for b.Loop() {
 					r := recs[i%len(recs)] // a copy: redaction rewrites the fields
@@ -201,21 +200,8 @@ func BenchmarkRedactRecord(b *testing.B) {
 					}
 					i++
 				}
-				b.ReportMetric(float64(threadCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(cputime.Thread(b)-cpu0)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
 }
-
-// threadCPU is the calling thread's user+system CPU time so far: unlike
-// wall time, it does not grow while other processes hold the CPU.
-func threadCPU(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// rusageThread is Linux's RUSAGE_THREAD.
-const rusageThread = 1
