@@ -6,7 +6,7 @@ BIN     := bin
 PKGS    := ./...
 GOFLAGS ?=
 
-.PHONY: all build test test-cluster demo bench bench-all lint fuzz clean dashboards
+.PHONY: all build test test-cluster demo bench bench-all lint fuzz clean dashboards oracle
 
 all: build
 
@@ -28,13 +28,18 @@ build:
 # verifies it once into .cache/chdb, and the suite is built with -tags chdb.
 # `make test CHDB=off` leaves the suite out.
 CHDB ?= on
-test: build
+test: build oracle
 ifeq ($(CHDB),off)
-	scripts/with-clickhouse.sh $(GO) test -count=1 -timeout 15m $(PKGS)
+	scripts/with-clickhouse.sh $(GO) test -tags oracle -count=1 -timeout 15m $(PKGS)
 else
 	lib=$$(scripts/chdb-fetch.sh) && \
-	CHDB_LIB_PATH=$$lib scripts/with-clickhouse.sh $(GO) test -tags chdb -count=1 -timeout 15m $(PKGS)
+	CHDB_LIB_PATH=$$lib scripts/with-clickhouse.sh $(GO) test -tags chdb,oracle -count=1 -timeout 15m $(PKGS)
 endif
+
+# The accesslog parser as of d0caf1e, from the history, for the
+# differential tests (build tag oracle; scripts/accesslog-oracle.sh).
+oracle:
+	scripts/accesslog-oracle.sh
 
 # The cluster tests (e2e/cluster, build tag cluster): a throw-away
 # ZooKeeper and four ClickHouse 18.16 servers (2 shards x 2 replicas) on free
@@ -71,21 +76,23 @@ bench-all:
 	scripts/with-clickhouse.sh $(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m $(PKGS) | tee bench.txt
 	scripts/bench-table.sh bench.txt
 
-lint:
+lint: oracle
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags chdb ./internal/chconform/
+	$(GO) vet -tags oracle ./internal/accesslog/
 	$(GO) vet -tags cluster ./e2e/cluster/
 	$(GO) tool staticcheck $(PKGS)
 	$(GO) tool staticcheck -tags chdb ./internal/chconform/
+	$(GO) tool staticcheck -tags oracle ./internal/accesslog/
 	$(GO) tool staticcheck -tags cluster ./e2e/cluster/
 
 # Short fuzzing pass over every parser (the corpora live in testdata/fuzz).
 FUZZTIME ?= 15s
-fuzz:
+fuzz: oracle
 	@for pkg in $$($(GO) list ./internal/...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  for f in $$($(GO) test -tags oracle -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -tags oracle -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
 
