@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/accesslog/internal/oracle"
 	"github.com/ratescope/ratescope/internal/benchlines"
-	"github.com/ratescope/ratescope/internal/chtest"
 )
 
 // The differential tests hold the parsers to the behaviour of the frozen
@@ -284,16 +282,7 @@ func TestParseDiffMutations(t *testing.T) {
 // the real-world corpus (read in place) and the repository's own access
 // logs, whole and, for the JSON lines, with each byte deleted.
 func TestParseDiffReal(t *testing.T) {
-	shared := chtest.RealTestdata(t)
-	own := filepath.Join(chtest.RepoRoot(t), "testdata", "access")
-	var files []string
-	for _, pattern := range []string{filepath.Join(shared, "*", "*.log"), filepath.Join(own, "*", "*.log")} {
-		m, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
+	files := realLogFiles(t)
 	if len(files) == 0 {
 		t.Fatal("no real log files found")
 	}

@@ -28,16 +28,8 @@ var updateGolden = flag.Bool("update", false, "rewrite testdata/real_corpus.gold
 // by hand against the source line. It logs, per format, how many lines are
 // tested and how many are stored.
 func TestRealCorpusGolden(t *testing.T) {
-	shared := chtest.RealTestdata(t)
+	files := realLogFiles(t)
 	own := filepath.Join(chtest.RepoRoot(t), "testdata", "access")
-	var files []string
-	for _, pattern := range []string{filepath.Join(shared, "*", "*.log"), filepath.Join(own, "*", "*.log")} {
-		m, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
 	type tally struct{ lines, stored int }
 	byFormat := map[string]*tally{}
 	var got []string
@@ -204,4 +196,22 @@ func TestRealCombinedOracle(t *testing.T) {
 	if checked < 1000 {
 		t.Errorf("only %d lines checked", checked)
 	}
+}
+
+// realLogFiles lists the real-world corpus's access logs
+// (../shared/testdata/real, read in place) and the repository's own
+// (testdata/access).
+func realLogFiles(t *testing.T) []string {
+	t.Helper()
+	shared := chtest.RealTestdata(t)
+	own := filepath.Join(chtest.RepoRoot(t), "testdata", "access")
+	var files []string
+	for _, pattern := range []string{filepath.Join(shared, "*", "*.log"), filepath.Join(own, "*", "*.log")} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	return files
 }
