@@ -113,7 +113,9 @@ start_node() {
   . "$dir/env"
   local tcp http inter
   tcp=$(eval echo "\$CLUSTER_PORT_$n"); http=$(eval echo "\$CLUSTER_HTTP_$n"); inter=$(eval echo "\$CLUSTER_INTER_$n")
-  CH_TCP_PORT=$tcp CH_HTTP_PORT=$http CH_INTERSERVER_PORT=$inter "$here/clickhouse-local.sh" start "$dir/ch$n"
+  # A restarted replica re-registers in ZooKeeper, which may hold its
+  # killed session until it times out: give it longer than a fresh start.
+  CH_START_WAIT=${CH_START_WAIT:-120} CH_TCP_PORT=$tcp CH_HTTP_PORT=$http CH_INTERSERVER_PORT=$inter "$here/clickhouse-local.sh" start "$dir/ch$n"
 }
 
 start() {

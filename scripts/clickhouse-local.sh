@@ -62,7 +62,10 @@ start() {
   # shellcheck disable=SC2046
   $(server_bin) --config-file="$dir/config.xml" --pid-file="$dir/clickhouse.pid" >"$dir/log/stdout.log" 2>&1 &
   echo $! > "$dir/server.pid"
-  for _ in $(seq 1 60); do
+  # CH_START_WAIT: seconds to wait for it to answer (a restarted replica
+  # of a cluster may wait for its old ZooKeeper session to expire).
+  local wait=${CH_START_WAIT:-30}
+  for _ in $(seq 1 $((wait * 2))); do
     if answers; then return 0; fi
     if ! kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
       echo "clickhouse-server exited; see $dir/log" >&2
@@ -71,7 +74,7 @@ start() {
     fi
     sleep 0.5
   done
-  echo "clickhouse-server did not answer on 127.0.0.1:$tcp_port within 30s" >&2
+  echo "clickhouse-server did not answer on 127.0.0.1:$tcp_port within ${wait}s" >&2
   return 1
 }
 

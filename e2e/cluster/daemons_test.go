@@ -180,8 +180,8 @@ func TestClusterDaemonsServerDies(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) > 0 && lines[0] != "" {
 		t.Logf("the daemon logged %d warning(s), the first: %s", len(lines), lines[0])
 	}
+	restarted = true // one start only: a second would fight the first for the port
 	cl.script(t, "restart", os.Getenv("RATESCOPE_TEST_CLUSTER_DIR"), "1")
-	restarted = true
 	for n := 1; n <= 4; n++ {
 		syncReplica(t, cl.node(t, n), name, "requests_local")
 	}
