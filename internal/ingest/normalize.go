@@ -1,10 +1,6 @@
 package ingest
 
 import (
-	"encoding/hex"
-	"hash"
-	"hash/fnv"
-
 	"github.com/ratescope/ratescope/internal/accesslog"
 	"github.com/ratescope/ratescope/internal/chstore"
 	"github.com/ratescope/ratescope/internal/errbody"
@@ -94,37 +90,6 @@ func (n *normalizer) normalize(r *accesslog.Record, format accesslog.Format, lin
 // shape. It runs only for lines about to be rejected.
 func (n *normalizer) isErrorBody(line []byte) bool {
 	return n.bodies.Normalize(line).Shape != errbody.ShapeUnknown
-}
-
-// synthChain gives lines without a request id a stable synthetic one: the
-// 128-bit FNV-1a hash of the previous synthetic id's hash (the source's
-// ChainState) and the line. Reloading the same file (or a rotated or
-// gzipped copy of it) yields the same ids, so the load stays idempotent,
-// while two identical lines in one file get different ids because their
-// predecessors differ. The hasher is shared; the state is per source.
-type synthChain struct {
-	h   hash.Hash
-	sum []byte
-}
-
-func newSynthChain() synthChain {
-	return synthChain{h: fnv.New128a(), sum: make([]byte, 0, 16)}
-}
-
-// appendID appends the next id of the chain at state to dst and advances
-// state. A nil state is a chain not known yet (a chunk parsed ahead,
-// Parallel): a placeholder of an id's length is appended, replaced later.
-func (c *synthChain) appendID(dst []byte, state *ChainState, line []byte) []byte {
-	if state == nil {
-		return append(dst, "s-00000000000000000000000000000000"...)
-	}
-	c.h.Reset()
-	c.h.Write(state[:])
-	c.h.Write(line)
-	c.sum = c.h.Sum(c.sum[:0])
-	copy(state[:], c.sum)
-	dst = append(dst, "s-"...)
-	return hex.AppendEncode(dst, c.sum)
 }
 
 // redactRecord keeps credentials out of every free-text field of r and
