@@ -11,7 +11,8 @@
 #   scripts/bench.sh                   # 400,000 lines, results in bench/results.json
 #   BENCH_LINES=20000 scripts/bench.sh # CI's reduced run: no targets asserted
 #
-# Environment: BENCH_LINES (default 400000), BENCH_DB (default
+# Environment: BENCH_LINES (default 400000), BENCH_REPS (rounds of the
+# side-by-side loads, default 3: each figure is its median round's), BENCH_DB (default
 # ratescope_bench: dropped and created again), BENCH_OUT (default
 # bench/results.json), RATESCOPE_BENCH_CLICKHOUSE (server URL without a
 # database; default $RATESCOPE_TEST_CLICKHOUSE, else clickhouse://127.0.0.1:9000). Needs a ClickHouse
@@ -31,6 +32,7 @@ hostport=${hostport##*@}
 chhost=${hostport%%:*}
 chport=${hostport##*:}
 DB=${BENCH_DB:-ratescope_bench} # a database of its own: dropped and created again
+REPS=${BENCH_REPS:-3}            # rounds of the side-by-side loads; each figure is its median round's
 export RATESCOPE_HASH_KEY=${RATESCOPE_HASH_KEY:-ratescope-bench-key}
 export RATESCOPE_CONFIG=/dev/null
 
@@ -77,38 +79,70 @@ measure() {
 fresh() { chc -q "DROP DATABASE IF EXISTS $DB" && chc -q "CREATE DATABASE $DB"; }
 load_seconds() { sed -n 's/.*"seconds": *\([0-9.e+-]*\).*/\1/p' "$work/out.$1" | head -1; }
 
-echo "== ratescope: one-shot load of the nginx-json lines (GOMAXPROCS=1, then 2)"
-for procs in 1 2; do
+# rep NAME KEY [EXTRA]: keeps this round's figures of NAME (from measure,
+# and EXTRA), to be taken by the median of KEY (pick).
+rep() {
+  local w c r
+  eval "w=\$wall_$1 c=\$cpu_$1 r=\$rss_$1"
+  echo "$2 ${3:--} $w $c $r" >>"$work/reps.$1"
+}
+# pick NAME: sets key_NAME, extra_NAME, wall_NAME, cpu_NAME and rss_NAME
+# to the figures of NAME's median round (by its KEY): all from one run.
+pick() {
+  local k x w c r
+  read -r k x w c r < <(sort -g "$work/reps.$1" | sed -n "$((($(wc -l <"$work/reps.$1") + 1) / 2))p")
+  printf -v "key_$1" '%s' "$k"
+  printf -v "extra_$1" '%s' "$x"
+  printf -v "wall_$1" '%s' "$w"
+  printf -v "cpu_$1" '%s' "$c"
+  printf -v "rss_$1" '%s' "$r"
+}
+echo "== $REPS rounds, each: ratescope's loads (nginx-json at GOMAXPROCS 1 and 2, combined + report errors), clickhouse-client's JSONEachRow load, lnav"
+for round in $(seq "$REPS"); do
+  echo "   round $round"
+  for procs in 1 2; do
+    fresh
+    "$work/ingest" migrate --clickhouse "$CH/$DB" >/dev/null
+    measure "rs$procs" env GOMAXPROCS=$procs "$work/ingest" -o json --format nginx-json --clickhouse "$CH/$DB" "$work/nginx-json.log"
+    rep "rs$procs" "$(load_seconds "rs$procs")"
+  done
+  stored=$(chc -q "SELECT count() FROM $DB.requests")
+  [ "$stored" -ge "$N" ] || { echo "bench: ratescope stored $stored of $N rows" >&2; exit 1; }
+
+  # clickhouse-client INSERT … FORMAT JSONEachRow of the same lines (10 String columns, MergeTree)
+  fresh
+  chc -q "CREATE TABLE $DB.json_each_row (time_iso8601 String, request_id String, remote_addr String,
+    request_method String, request_uri String, status String, body_bytes_sent String, request_time String,
+    http_user_agent String, api_key_id String) ENGINE = MergeTree ORDER BY request_id"
+  measure chjson clickhouse-client --host "$chhost" --port "$chport" -q "INSERT INTO $DB.json_each_row FORMAT JSONEachRow" <"$work/nginx-json.log"
+  rep chjson "$wall_chjson"
+  [ "$(chc -q "SELECT count() FROM $DB.json_each_row")" = "$N" ] || { echo "bench: clickhouse-client stored a different count" >&2; exit 1; }
+
+  # ratescope: load of the combined lines, then 'report errors' (vs GoAccess and lnav)
   fresh
   "$work/ingest" migrate --clickhouse "$CH/$DB" >/dev/null
-  measure "rs$procs" env GOMAXPROCS=$procs "$work/ingest" -o json --format nginx-json --clickhouse "$CH/$DB" "$work/nginx-json.log"
-  printf -v "load_rs$procs" '%s' "$(load_seconds "rs$procs")"
+  measure rscomb "$work/ingest" -o json --format nginx --clickhouse "$CH/$DB" "$work/combined.log"
+  measure rsreport "$work/report" errors --clickhouse "$CH/$DB" --from 2026-11-19 --to 2026-11-21 --by status -o csv
+  # by the load and the report together, as lnav's one query does both
+  rep rscomb "$(calc "$(load_seconds rscomb) + $wall_rsreport")" "$wall_rsreport,$cpu_rsreport,$rss_rsreport"
+  if command -v lnav >/dev/null; then
+    measure lnav lnav -n -c ';SELECT sc_status, count(*) FROM access_log WHERE sc_status >= 400 GROUP BY sc_status' "$work/combined.log"
+    rep lnav "$wall_lnav"
+  fi
 done
-stored=$(chc -q "SELECT count() FROM $DB.requests")
-[ "$stored" -ge "$N" ] || { echo "bench: ratescope stored $stored of $N rows" >&2; exit 1; }
-
-echo "== clickhouse-client INSERT … FORMAT JSONEachRow of the same lines (10 String columns, MergeTree)"
-fresh
-chc -q "CREATE TABLE $DB.json_each_row (time_iso8601 String, request_id String, remote_addr String,
-  request_method String, request_uri String, status String, body_bytes_sent String, request_time String,
-  http_user_agent String, api_key_id String) ENGINE = MergeTree ORDER BY request_id"
-measure chjson clickhouse-client --host "$chhost" --port "$chport" -q "INSERT INTO $DB.json_each_row FORMAT JSONEachRow" <"$work/nginx-json.log"
-[ "$(chc -q "SELECT count() FROM $DB.json_each_row")" = "$N" ] || { echo "bench: clickhouse-client stored a different count" >&2; exit 1; }
-
-echo "== ratescope: load of the combined lines, then 'report errors' (vs GoAccess and lnav)"
-fresh
-"$work/ingest" migrate --clickhouse "$CH/$DB" >/dev/null
-measure rscomb "$work/ingest" -o json --format nginx --clickhouse "$CH/$DB" "$work/combined.log"
-load_rscomb=$(load_seconds rscomb)
-measure rsreport "$work/report" errors --clickhouse "$CH/$DB" --from 2026-11-19 --to 2026-11-21 --by status -o csv
+for name in rs1 rs2 chjson rscomb; do pick "$name"; done
+load_rs1=$key_rs1 load_rs2=$key_rs2
+IFS=, read -r wall_rsreport cpu_rsreport rss_rsreport <<<"$extra_rscomb" # the report of that round
+comb_plus_report=$key_rscomb
+load_rscomb=$(calc "$key_rscomb - $wall_rsreport")
 goaccess_wall=- goaccess_rss=- lnav_wall=- lnav_rss=-
-if command -v goaccess >/dev/null; then
+if command -v lnav >/dev/null; then
+  pick lnav
+  lnav_wall=$wall_lnav lnav_rss=$rss_lnav
+fi
+if command -v goaccess >/dev/null; then # once: it takes ~6 s, 5x the others
   measure goaccess goaccess "$work/combined.log" --log-format=COMBINED --no-global-config --no-progress -o "$work/goaccess.json"
   goaccess_wall=$wall_goaccess goaccess_rss=$rss_goaccess
-fi
-if command -v lnav >/dev/null; then
-  measure lnav lnav -n -c ';SELECT sc_status, count(*) FROM access_log WHERE sc_status >= 400 GROUP BY sc_status' "$work/combined.log"
-  lnav_wall=$wall_lnav lnav_rss=$rss_lnav
 fi
 
 echo "== the daemon (ingest --follow) on the nginx-json lines"
@@ -191,7 +225,6 @@ rs_cpu=$cpu_rs2
 rs_lpc=$(rate "$N" "$rs_cpu")
 ch_lps=$(rate "$N" "$wall_chjson")
 rs1_lps=$(rate "$N" "$load_rs1")
-comb_plus_report=$(calc "$load_rscomb + $wall_rsreport")
 daemon_lps=$(rate "$N" "$daemon_wall")
 printf '\n%-58s %12s %10s %9s %8s\n' "what ($N lines, $(nproc) cores)" "lines/s" "wall s" "CPU s" "RSS MiB"
 row() {
