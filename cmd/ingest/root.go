@@ -128,7 +128,7 @@ stderr.`,
 	cli.AddVersion(cmd, "ingest")
 	cli.AddConfigFlag(cmd, f)
 	cmd.Flags().StringVar(&opts.Format, "format", "auto", "log format: auto (detected per file; a file no format fits is read line by line), apigw, nginx, nginx-json, envoy, alb, jsonl or mixed")
-	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per insert")
+	cmd.Flags().IntVar(&opts.BatchRows, "batch-rows", ingest.DefaultBatchRows, "rows per INSERT: they are sent as they are parsed, so a bigger INSERT costs the server memory, not this process (fewer, bigger parts are cheaper for ClickHouse to write and merge)")
 	cmd.Flags().IntVar(&opts.Inserters, "inserters", ingest.DefaultInserters, "batches inserted at once by a one-shot load, each on its own connection (the daemon inserts one at a time, in order)")
 	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "goroutines parsing lines, in chunks put back in file order (0 = GOMAXPROCS, the cores Go may use)")
 	cmd.Flags().StringVar(&opts.PlansFile, "plans", "", "rate-limit plans `FILE` for the rate-limit findings (default: the configuration's; retry storms are kept without any)")
@@ -190,7 +190,7 @@ func runLoad(ctx context.Context, f *cli.Factory, opts *loadOptions) error {
 	if err := syncPartners(ctx, db, cfg); err != nil {
 		return err
 	}
-	setMemoryLimit(memoryLimit((opts.Inserters + 1) * opts.BatchRows)) // one batch filling, the others being inserted
+	setMemoryLimit(memoryLimit((opts.Inserters + 1) * min(opts.BatchRows, ingest.StreamBatchRows))) // one batch filling, the others being sent
 	start := time.Now()
 	bar := newProgress(f.IOStreams, opts.Paths, opts.Quiet || opts.Output == "json")
 	stats, err := ingest.Load(ctx, db, opts.Paths, ingest.Config{

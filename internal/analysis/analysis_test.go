@@ -112,7 +112,10 @@ func TestUpgradeFromVersion4BackfillsMinutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	paths, plans, m := sample(t, loggen.Config{Seed: 5, End: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
-	if _, err := ingest.Load(ctx, db, paths, ingest.Config{HashKey: []byte("k")}); err != nil {
+	// One inserter: a part a day, which no background merge changes
+	// between the passes below (a merge folding repeated rows changes a
+	// day's row count, and the check would rightly rebuild it).
+	if _, err := ingest.Load(ctx, db, paths, ingest.Config{HashKey: []byte("k"), Inserters: 1}); err != nil {
 		t.Fatal(err)
 	}
 	// The release's pass is this one without plans; this one's rollup

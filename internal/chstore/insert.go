@@ -206,9 +206,25 @@ func (db *DB) InsertRejects(ctx context.Context, b *RejectBatch, ingestedAt time
 	if n == 0 {
 		return nil
 	}
-	if err := checkDateTime(ingestedAt); err != nil {
+	names, values, err := b.columns(ingestedAt)
+	if err != nil {
 		return fmt.Errorf("insert rejects: %w", err)
 	}
+	column := func(i, lo, hi int) any { return sliceOf(values[i], lo, hi) }
+	if err := db.insertBlocks(ctx, "rejected", names, n, column); err != nil {
+		return fmt.Errorf("insert rejects: %w", err)
+	}
+	return nil
+}
+
+// columns fills the batch's time and ingested_at columns (a dead letter
+// without a usable time gets ingestedAt) and returns the rejected table's
+// column names and whole columns, in rejectColumns' order.
+func (b *RejectBatch) columns(ingestedAt time.Time) ([]string, []any, error) {
+	if err := checkDateTime(ingestedAt); err != nil {
+		return nil, nil, err
+	}
+	n := b.Len()
 	b.ingested = fill(b.ingested, n, ingestedAt)
 	b.timeCol = b.timeCol[:0]
 	for _, ms := range b.timeMs {
@@ -223,11 +239,12 @@ func (db *DB) InsertRejects(ctx context.Context, b *RejectBatch, ingestedAt time
 	for i, c := range rejectColumns {
 		names[i], values[i] = c.name, c.values(b)
 	}
-	column := func(i, lo, hi int) any { return reflect.ValueOf(values[i]).Slice(lo, hi).Interface() }
-	if err := db.insertBlocks(ctx, "rejected", names, n, column); err != nil {
-		return fmt.Errorf("insert rejects: %w", err)
-	}
-	return nil
+	return names, values, nil
+}
+
+// sliceOf returns rows lo to hi of the slice column.
+func sliceOf(column any, lo, hi int) any {
+	return reflect.ValueOf(column).Slice(lo, hi).Interface()
 }
 
 // resolveTimes fills the batch's time, time_ms, day and ingested_at
@@ -286,10 +303,7 @@ func (db *DB) insertBlocks(ctx context.Context, table string, names []string, n 
 			_ = batch.Abort()
 		}
 	}()
-	blockRows := db.blockRows
-	if blockRows <= 0 {
-		blockRows = insertBlockRows
-	}
+	blockRows := db.insertBlockRows()
 	for lo := 0; lo < n; lo += blockRows {
 		hi := min(lo+blockRows, n)
 		for i := range names {
@@ -304,6 +318,15 @@ func (db *DB) insertBlocks(ctx context.Context, table string, names []string, n 
 		}
 	}
 	return batch.Send()
+}
+
+// insertBlockRows is the rows of one block of an INSERT: insertBlockRows,
+// or db.blockRows when a test set it.
+func (db *DB) insertBlockRows() int {
+	if db.blockRows > 0 {
+		return db.blockRows
+	}
+	return insertBlockRows
 }
 
 // appendColumn appends a whole column. Array(String) columns go row by row:

@@ -1,0 +1,128 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ratescope/ratescope/internal/accesslog"
+	"github.com/ratescope/ratescope/internal/chstore"
+	"github.com/ratescope/ratescope/internal/chtest"
+)
+
+// jsonLines writes JSON access lines from..to-1 to w.
+func jsonLines(w io.Writer, from, to int) error {
+	for i := from; i < to; i++ {
+		if _, err := fmt.Fprintf(w, `{"time":"2026-11-20T10:%02d:%02dZ","request_id":"st-%d","method":"GET","path":"/v1/items/%d","status":200}`+"\n", i/60%60, i%60, i, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// requestParts counts the active parts of db's requests table.
+func requestParts(t *testing.T, db *chstore.DB) uint64 {
+	t.Helper()
+	return queryUint(t, db, "SELECT count() FROM system.parts WHERE database = ? AND table = 'requests' AND active", db.Name)
+}
+
+// TestLoadStreamsBatchRowsPerInsert: through ClickHouse a load hands its
+// inserters batches of StreamBatchRows and sends them to INSERTs of
+// BatchRows rows — one part per INSERT, however many batches went into it
+// — so the rows it holds do not grow with BatchRows. A sink that cannot
+// stream gets whole batches of BatchRows, as before.
+func TestLoadStreamsBatchRowsPerInsert(t *testing.T) {
+	const n = 3*StreamBatchRows + 100
+	path := t.TempDir() + "/a.log"
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jsonLines(f, 0, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := chtest.MigratedDB(t)
+	if l := newLoader(db, Config{BatchRows: DefaultBatchRows, Inserters: 1}); l.handed != StreamBatchRows {
+		t.Errorf("rows handed at a time through ClickHouse: %d, want %d", l.handed, StreamBatchRows)
+	}
+	if l := newLoader(&countingSink{}, Config{BatchRows: 1000, Inserters: 1}); l.handed != 1000 {
+		t.Errorf("rows handed at a time to a sink that cannot stream: %d, want 1000", l.handed)
+	}
+	st, err := Load(context.Background(), db, []string{path}, Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Inserters: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Total.Access != n {
+		t.Fatalf("stored %d access records, want %d", st.Total.Access, n)
+	}
+	if got := queryUint(t, db, "SELECT uniqExact(request_id) FROM "+db.Table("requests")); got != n {
+		t.Errorf("%d distinct request ids stored, want %d", got, n)
+	}
+	if p := requestParts(t, db); p != 1 {
+		t.Errorf("%d parts after a load of %d rows in %d batches into one INSERT, want 1", p, n, n/StreamBatchRows+1)
+	}
+	// INSERTs of 2 batches: the same rows in 2 parts (4 batches).
+	db2 := chtest.MigratedDB(t)
+	if _, err := Load(context.Background(), db2, []string{path}, Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Inserters: 1, BatchRows: 2 * StreamBatchRows}); err != nil {
+		t.Fatal(err)
+	}
+	if p := requestParts(t, db2); p != 2 {
+		t.Errorf("%d parts with INSERTs of %d rows, want 2", p, 2*StreamBatchRows)
+	}
+}
+
+// TestLoadStreamEndsInsertWhenSourcePauses: lines arriving on stdin in two
+// bursts, with a pause longer than streamIdle between them: the first
+// burst's INSERT is ended during the pause, so its rows are stored while
+// the load still runs (and the server is not left waiting on an open
+// INSERT), and the second burst's at the end.
+func TestLoadStreamEndsInsertWhenSourcePauses(t *testing.T) {
+	db := chtest.MigratedDB(t)
+	pr, pw := io.Pipe()
+	const first, total = StreamBatchRows + 10, StreamBatchRows + 500
+	type result struct {
+		st  Stats
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		st, err := Load(context.Background(), db, []string{"-"}, Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Stdin: pr, Inserters: 1})
+		done <- result{st, err}
+	}()
+	if err := jsonLines(pw, 0, first); err != nil {
+		t.Fatal(err)
+	}
+	// The first full batch went to the inserter; after streamIdle without
+	// another, its INSERT ends and its rows are stored.
+	chtest.Eventually(t, streamIdle+10*time.Second, "the first batch stored while stdin is still open", func() (bool, string) {
+		got := queryUint(t, db, "SELECT count() FROM "+db.Table("requests"))
+		return got >= StreamBatchRows, fmt.Sprintf("%d rows stored", got)
+	})
+	select {
+	case r := <-done:
+		t.Fatalf("the load ended before stdin closed: %+v", r)
+	default:
+	}
+	if err := jsonLines(pw, first, total); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.st.Total.Access != total {
+		t.Errorf("load counted %d access records, want %d", r.st.Total.Access, total)
+	}
+	if got := queryUint(t, db, "SELECT uniqExact(request_id) FROM "+db.Table("requests")); got != total {
+		t.Errorf("%d distinct request ids stored, want %d", got, total)
+	}
+}
