@@ -85,14 +85,17 @@ func TestLoadStreamsBatchRowsPerInsert(t *testing.T) {
 func TestLoadStreamEndsInsertWhenSourcePauses(t *testing.T) {
 	db := chtest.MigratedDB(t)
 	pr, pw := io.Pipe()
-	const first, total = StreamBatchRows + 10, StreamBatchRows + 500
+	// Enough lines for a full batch to be merged back from the workers
+	// while the first burst is read: with one worker, at most 2 chunks
+	// wait to be merged.
+	const first, total = StreamBatchRows + 4*ChunkLines, StreamBatchRows + 4*ChunkLines + 500
 	type result struct {
 		st  Stats
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		st, err := Load(context.Background(), db, []string{"-"}, Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Stdin: pr, Inserters: 1})
+		st, err := Load(context.Background(), db, []string{"-"}, Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Stdin: pr, Inserters: 1, Workers: 1})
 		done <- result{st, err}
 	}()
 	if err := jsonLines(pw, 0, first); err != nil {
