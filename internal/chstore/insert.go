@@ -202,19 +202,11 @@ func (db *DB) InsertRequests(ctx context.Context, b *RequestBatch, ingestedAt ti
 // InsertRejects writes the batch's rows to the rejected table, stamped with
 // ingestedAt. The batch is left unchanged; an empty one is not sent.
 func (db *DB) InsertRejects(ctx context.Context, b *RejectBatch, ingestedAt time.Time) error {
-	n := b.Len()
-	if n == 0 {
-		return nil
+	s := db.NewStream() // one INSERT, ended at once
+	if err := s.AppendRejects(ctx, b, ingestedAt); err != nil {
+		return err
 	}
-	names, values, err := b.columns(ingestedAt)
-	if err != nil {
-		return fmt.Errorf("insert rejects: %w", err)
-	}
-	column := func(i, lo, hi int) any { return sliceOf(values[i], lo, hi) }
-	if err := db.insertBlocks(ctx, "rejected", names, n, column); err != nil {
-		return fmt.Errorf("insert rejects: %w", err)
-	}
-	return nil
+	return s.Close()
 }
 
 // columns fills the batch's time and ingested_at columns (a dead letter
@@ -303,7 +295,16 @@ func (db *DB) insertBlocks(ctx context.Context, table string, names []string, n 
 			_ = batch.Abort()
 		}
 	}()
-	blockRows := db.insertBlockRows()
+	if err := sendBlocks(batch, names, n, db.insertBlockRows(), column); err != nil {
+		return err
+	}
+	return batch.Send()
+}
+
+// sendBlocks appends n rows of the columns names to batch, an open
+// INSERT, and sends them in blocks of blockRows rows: column(i, lo, hi)
+// gives column i's rows lo to hi, which the driver copies at once.
+func sendBlocks(batch driver.Batch, names []string, n, blockRows int, column func(i, lo, hi int) any) error {
 	for lo := 0; lo < n; lo += blockRows {
 		hi := min(lo+blockRows, n)
 		for i := range names {
@@ -311,13 +312,11 @@ func (db *DB) insertBlocks(ctx context.Context, table string, names []string, n 
 				return fmt.Errorf("column %s: %w", names[i], err)
 			}
 		}
-		if hi < n {
-			if err := batch.Flush(); err != nil {
-				return err
-			}
+		if err := batch.Flush(); err != nil {
+			return err
 		}
 	}
-	return batch.Send()
+	return nil
 }
 
 // insertBlockRows is the rows of one block of an INSERT: insertBlockRows,

@@ -87,17 +87,9 @@ func (s *Stream) AppendRequests(ctx context.Context, b *RequestBatch, ingestedAt
 	for _, d := range b.days {
 		s.days[d] = struct{}{}
 	}
-	blockRows := s.db.insertBlockRows()
-	for lo := 0; lo < n; lo += blockRows {
-		hi := min(lo+blockRows, n)
-		for i, c := range s.reqSent {
-			if err := appendColumn(s.reqs.Column(i), requestColumns[c].values(b, nil, lo, hi)); err != nil {
-				return s.fail("requests", fmt.Errorf("column %s: %w", s.reqNames[i], err))
-			}
-		}
-		if err := s.reqs.Flush(); err != nil {
-			return s.fail("requests", err)
-		}
+	column := func(i, lo, hi int) any { return requestColumns[s.reqSent[i]].values(b, nil, lo, hi) }
+	if err := sendBlocks(s.reqs, s.reqNames, n, s.db.insertBlockRows(), column); err != nil {
+		return s.fail("requests", err)
 	}
 	s.reqRows += n
 	return nil
@@ -144,17 +136,9 @@ func (s *Stream) AppendRejects(ctx context.Context, b *RejectBatch, ingestedAt t
 		}
 		s.rejs = batch
 	}
-	blockRows := s.db.insertBlockRows()
-	for lo := 0; lo < n; lo += blockRows {
-		hi := min(lo+blockRows, n)
-		for i := range names {
-			if err := appendColumn(s.rejs.Column(i), sliceOf(values[i], lo, hi)); err != nil {
-				return s.fail("rejects", fmt.Errorf("column %s: %w", names[i], err))
-			}
-		}
-		if err := s.rejs.Flush(); err != nil {
-			return s.fail("rejects", err)
-		}
+	column := func(i, lo, hi int) any { return sliceOf(values[i], lo, hi) }
+	if err := sendBlocks(s.rejs, names, n, s.db.insertBlockRows(), column); err != nil {
+		return s.fail("rejects", err)
 	}
 	s.rejRows += n
 	return nil
