@@ -84,8 +84,10 @@ func (s *Stream) AppendRequests(ctx context.Context, b *RequestBatch, ingestedAt
 		s.reqs, s.reqNames, s.reqSent, s.reqMask = batch, names, sent, mask
 		s.days = make(map[uint32]struct{})
 	}
-	for _, d := range b.days {
-		s.days[d] = struct{}{}
+	for i, d := range b.days {
+		if i == 0 || d != b.days[i-1] { // rows come in runs of one day
+			s.days[d] = struct{}{}
+		}
 	}
 	column := func(i, lo, hi int) any { return requestColumns[s.reqSent[i]].values(b, nil, lo, hi) }
 	if err := sendBlocks(s.reqs, s.reqNames, n, s.db.insertBlockRows(), column); err != nil {
@@ -98,7 +100,10 @@ func (s *Stream) AppendRequests(ctx context.Context, b *RequestBatch, ingestedAt
 // newDays counts the distinct days of days the open INSERT does not touch.
 func (s *Stream) newDays(days []uint32) int {
 	var seen []uint32
-	for _, d := range days {
+	for i, d := range days {
+		if i > 0 && d == days[i-1] {
+			continue
+		}
 		if _, ok := s.days[d]; !ok && !containsDay(seen, d) {
 			seen = append(seen, d)
 			if len(seen) > maxPartitionsPerInsert {
