@@ -2,6 +2,7 @@ package chstore_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,17 +22,19 @@ func activeParts(t *testing.T, db *chstore.DB, table string) (parts, rows uint64
 	return parts, rows
 }
 
-// TestStreamRoundTrip: rows sent through a stream, a batch at a time,
-// several blocks each, are stored exactly as InsertRequests stores them,
-// as one part per Close and day — the stream's point — and none of them
-// before Close.
+// TestStreamRoundTrip: rows sent through a stream, a batch at a time, a
+// block a row, with the INSERT widened three times, are stored exactly as
+// InsertRequests stores them; the rows of the open INSERT only at Close.
 func TestStreamRoundTrip(t *testing.T) {
 	db := chtest.MigratedDB(t)
 	db.SetInsertBlockRows(1) // a block per row: an INSERT of many blocks
 	ctx := testContext(t)
-	batches, want := sampleBatches(true) // a batch a row: widening columns too
+	batches, want := sampleBatches(true) // a batch a row
 	s := db.NewStream()
-	for _, b := range batches {
+	// Last to first, each row sends a column the ones before did not (the
+	// bare record a path, the full one a partner…): the INSERT is ended
+	// and opened again, wider, three times.
+	for _, b := range slices.Backward(batches) {
 		if err := s.AppendRequests(ctx, b, ingestedAt); err != nil {
 			t.Fatal(err)
 		}
@@ -39,8 +42,10 @@ func TestStreamRoundTrip(t *testing.T) {
 	if s.Rows() == 0 {
 		t.Fatal("Rows() = 0 after appends")
 	}
-	if n := queryUint(t, db, "SELECT count() FROM "+db.Table("requests")); n != 0 {
-		t.Errorf("%d rows stored before Close", n)
+	// The three INSERTs ended by widening are stored; the last one's row
+	// waits for Close.
+	if n := queryUint(t, db, "SELECT count() FROM "+db.Table("requests")); n != uint64(len(batches)-1) {
+		t.Errorf("%d rows stored before Close, want %d (the INSERTs ended to widen it)", n, len(batches)-1)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
