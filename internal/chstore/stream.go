@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ func (s *Stream) newDays(days []uint32) int {
 		if i > 0 && d == days[i-1] {
 			continue
 		}
-		if _, ok := s.days[d]; !ok && !containsDay(seen, d) {
+		if _, ok := s.days[d]; !ok && !slices.Contains(seen, d) {
 			seen = append(seen, d)
 			if len(seen) > maxPartitionsPerInsert {
 				break
@@ -112,15 +113,6 @@ func (s *Stream) newDays(days []uint32) int {
 		}
 	}
 	return len(seen)
-}
-
-func containsDay(days []uint32, d uint32) bool {
-	for _, x := range days {
-		if x == d {
-			return true
-		}
-	}
-	return false
 }
 
 // AppendRejects sends b's dead letters, stamped with ingestedAt, to the
