@@ -310,6 +310,13 @@ const (
 	streamMaxAge = 30 * time.Second
 )
 
+// sourceIdle is how long a read from stdin or a pipe waits before the
+// lines read so far are handed to an inserter: a writer that trickles
+// (kubectl logs -f … | ingest -) sees its rows stored about
+// sourceIdle+streamIdle after it pauses, not when a batch fills (8,192
+// rows) or the pipe closes.
+const sourceIdle = time.Second
+
 // streamLoop is insertLoop through a stream: each batch is sent to the
 // open INSERTs at once and given back, and the INSERTs are ended every
 // Config.BatchRows rows, when the source pauses, and at the end.
@@ -392,7 +399,13 @@ const maxRejectSamples = 20
 
 // loadFile reads one source into the current batches.
 func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
-	src, err := openSource(ctx, path, l.cfg.Stdin)
+	src, err := openSource(ctx, path, l.cfg.Stdin, sourceIdle, func() {
+		// The writer is silent: store what it sent. The lines read are
+		// merged from the workers and handed to an inserter, whose
+		// INSERT ends streamIdle later.
+		l.par.Drain()
+		l.flush(ctx)
+	})
 	if err != nil {
 		return FileStats{}, err
 	}
@@ -402,7 +415,19 @@ func (l *loader) loadFile(ctx context.Context, path string) (FileStats, error) {
 		fs.Given = src.name
 	}
 	tl := tail.NewStream(src.r, src.name, tail.Options{MaxLineBytes: l.cfg.MaxLineBytes, BufferBytes: readBufSize})
-	format, sampled, _, err := DetectFormat(tl)
+	var (
+		format  accesslog.Format
+		sampled int
+	)
+	if fs.Format == accesslog.FormatAuto {
+		format, sampled, _, err = DetectFormat(tl)
+	} else {
+		// The format is given: one line tells an empty input from one
+		// that is not (a pipe need not send DetectSampleLines first).
+		var sample [][]byte
+		sample, _, err = tl.Sample(1)
+		sampled = len(sample)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return fs, context.Cause(ctx)

@@ -66,10 +66,13 @@ func unwrapPathError(err error) error {
 // any of its lines is returned: a corrupt file loads nothing, rather than
 // rows with mangled ids that a load of the good file could never replace
 // (see verifyGzip). Opening a named pipe waits for a writer; ctx ends the
-// wait, and ends a read blocked on the pipe.
-func openSource(ctx context.Context, path string, stdin io.Reader) (*source, error) {
+// wait, and ends a read blocked on the pipe. A read from stdin or a pipe
+// that waits longer than idle calls onIdle first (nil: never), on the
+// caller's goroutine: the lines read so far are then stored while the
+// writer is silent.
+func openSource(ctx context.Context, path string, stdin io.Reader, idle time.Duration, onIdle func()) (*source, error) {
 	if path == "-" {
-		r, closeFn, err := spoolGzip(ctx, &ctxReader{ctx: ctx, r: stdin}, StdinName, func() error { return nil })
+		r, closeFn, err := spoolGzip(ctx, &ctxReader{ctx: ctx, r: stdin, idle: idle, onIdle: onIdle}, StdinName, func() error { return nil })
 		if err != nil {
 			_ = closeFn()
 			return nil, err
@@ -100,7 +103,7 @@ func openSource(ctx context.Context, path string, stdin io.Reader) (*source, err
 	if st.Mode().IsRegular() {
 		r, err = verifyGzipFile(f, name)
 	} else {
-		r, closeFn, err = spoolGzip(ctx, f, name, closeFn)
+		r, closeFn, err = spoolGzip(ctx, &ctxReader{ctx: ctx, r: f, idle: idle, onIdle: onIdle}, name, closeFn)
 	}
 	if err != nil {
 		_ = closeFn()
@@ -234,11 +237,19 @@ func spoolGzip(ctx context.Context, f io.Reader, name string, closeFn func() err
 // and Read returns ctx's error, so an interrupt is never stuck on it.
 // Reads go through its own buffer, reused only once the read that used it
 // has returned: an abandoned read never writes into the caller's slice.
+//
+// When idle > 0 and onIdle is set, a read that has waited idle calls
+// onIdle, once, and goes on waiting: a writer that pauses (a gateway's log
+// piped in, quiet at night) gets what it sent so far stored, rather than
+// held until it writes a batch more or closes.
 type ctxReader struct {
-	ctx  context.Context
-	r    io.Reader
-	buf  []byte
-	done chan readResult
+	ctx    context.Context
+	r      io.Reader
+	idle   time.Duration
+	onIdle func()
+	buf    []byte
+	done   chan readResult
+	timer  *time.Timer
 }
 
 type readResult struct {
@@ -261,10 +272,25 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 		n, err := c.r.Read(buf)
 		c.done <- readResult{n, err}
 	}()
-	select {
-	case res := <-c.done:
-		return copy(p, buf[:res.n]), res.err
-	case <-c.ctx.Done():
-		return 0, context.Cause(c.ctx)
+	var idle <-chan time.Time
+	if c.idle > 0 && c.onIdle != nil {
+		if c.timer == nil {
+			c.timer = time.NewTimer(c.idle)
+		} else {
+			c.timer.Reset(c.idle)
+		}
+		defer c.timer.Stop()
+		idle = c.timer.C
+	}
+	for {
+		select {
+		case res := <-c.done:
+			return copy(p, buf[:res.n]), res.err
+		case <-c.ctx.Done():
+			return 0, context.Cause(c.ctx)
+		case <-idle:
+			idle = nil
+			c.onIdle()
+		}
 	}
 }

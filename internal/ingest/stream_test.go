@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -127,5 +129,85 @@ func TestLoadStreamEndsInsertWhenSourcePauses(t *testing.T) {
 	}
 	if got := queryUint(t, db, "SELECT uniqExact(request_id) FROM "+db.Table("requests")); got != total {
 		t.Errorf("%d distinct request ids stored, want %d", got, total)
+	}
+}
+
+// TestLoadStoresWhatAPausedWriterSent: a writer that trickles lines into
+// stdin, or into a named pipe, far fewer than a batch, and then pauses:
+// the lines it sent are stored while it is silent and the input still
+// open — after sourceIdle the reader hands them over, after streamIdle
+// their INSERT ends — and so are the few it sends after, at the next
+// pause. Before, they waited for a batch more (8,192 rows) or the end,
+// and for DetectSampleLines lines even with the format given.
+func TestLoadStoresWhatAPausedWriterSent(t *testing.T) {
+	for _, input := range []string{"stdin", "fifo"} {
+		t.Run(input, func(t *testing.T) {
+			db := chtest.MigratedDB(t)
+			path, stdin := "-", io.Reader(nil)
+			var w io.WriteCloser
+			switch input {
+			case "stdin":
+				pr, pw := io.Pipe()
+				stdin, w = pr, pw
+			case "fifo":
+				path = filepath.Join(t.TempDir(), "access.fifo")
+				if err := syscall.Mkfifo(path, 0o600); err != nil {
+					t.Skipf("no named pipes here: %v", err)
+				}
+			}
+			type result struct {
+				st  Stats
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				// Two workers: the lines wait in the workers' queue, not only in the batch.
+				st, err := Load(context.Background(), db, []string{path}, Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Stdin: stdin, Workers: 2})
+				done <- result{st, err}
+			}()
+			if input == "fifo" {
+				f, err := os.OpenFile(path, os.O_WRONLY, 0) // waits for the load to open it
+				if err != nil {
+					t.Fatal(err)
+				}
+				w = f
+			}
+			stored := func(want uint64, what string) {
+				t.Helper()
+				chtest.Eventually(t, sourceIdle+streamIdle+10*time.Second, what, func() (bool, string) {
+					got := queryUint(t, db, "SELECT count() FROM "+db.Table("requests"))
+					return got == want, fmt.Sprintf("%d rows stored, want %d", got, want)
+				})
+				select {
+				case r := <-done:
+					t.Fatalf("the load ended before its input closed: %+v", r)
+				default:
+				}
+			}
+			// Fewer than DetectSampleLines: with the format given, the
+			// first line is all the reader waits for before it stores.
+			const first, second = 3, 3 + 7
+			if err := jsonLines(w, 0, first); err != nil {
+				t.Fatal(err)
+			}
+			stored(first, "the first lines stored while the writer pauses")
+			if err := jsonLines(w, first, second); err != nil {
+				t.Fatal(err)
+			}
+			stored(second, "the next lines stored at the next pause")
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			r := <-done
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			if r.st.Total.Access != second {
+				t.Errorf("load counted %d access records, want %d", r.st.Total.Access, second)
+			}
+			if got := queryUint(t, db, "SELECT uniqExact(request_id) FROM "+db.Table("requests")); got != second {
+				t.Errorf("%d distinct request ids stored, want %d", got, second)
+			}
+		})
 	}
 }
