@@ -97,6 +97,9 @@ stderr.`,
   # from a pipe, into another ClickHouse
   zcat archive/*.gz | ingest --clickhouse clickhouse://ch.internal:9000/ratescope -
 
+  # a live stream: what it sent is stored about 3 s after it pauses
+  kubectl logs -f deploy/gateway | ingest --format nginx-json -
+
   # daemon: follow the live logs and their first rotated copies
   ingest --follow '/var/log/gateway/*.log' '/var/log/gateway/*.log.1' \
       --state-dir /var/lib/ratescope-ingest --metrics-addr 127.0.0.1:9464
