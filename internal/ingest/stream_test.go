@@ -25,6 +25,42 @@ func jsonLines(w io.Writer, from, to int) error {
 	return nil
 }
 
+// loadResult is what a Load run by startLoad returned.
+type loadResult struct {
+	st  Stats
+	err error
+}
+
+// startLoad runs Load of path into db in a goroutine; the channel gets
+// what it returned.
+func startLoad(db *chstore.DB, path string, cfg Config) <-chan loadResult {
+	done := make(chan loadResult, 1)
+	go func() {
+		st, err := Load(context.Background(), db, []string{path}, cfg)
+		done <- loadResult{st, err}
+	}()
+	return done
+}
+
+// finishLoad closes the load's input w, waits for the load and checks
+// that it counted and stored want access records, each once.
+func finishLoad(t *testing.T, db *chstore.DB, w io.Closer, done <-chan loadResult, want uint64) {
+	t.Helper()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.st.Total.Access != want {
+		t.Errorf("load counted %d access records, want %d", r.st.Total.Access, want)
+	}
+	if got := queryUint(t, db, "SELECT uniqExact(request_id) FROM "+db.Table("requests")); got != want {
+		t.Errorf("%d distinct request ids stored, want %d", got, want)
+	}
+}
+
 // requestParts counts the active parts of db's requests table.
 func requestParts(t *testing.T, db *chstore.DB) uint64 {
 	t.Helper()
@@ -91,15 +127,7 @@ func TestLoadStreamEndsInsertWhenSourcePauses(t *testing.T) {
 	// while the first burst is read: with one worker, at most 2 chunks
 	// wait to be merged.
 	const first, total = StreamBatchRows + 4*ChunkLines, StreamBatchRows + 4*ChunkLines + 500
-	type result struct {
-		st  Stats
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		st, err := Load(context.Background(), db, []string{"-"}, Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Stdin: pr, Inserters: 1, Workers: 1})
-		done <- result{st, err}
-	}()
+	done := startLoad(db, "-", Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Stdin: pr, Inserters: 1, Workers: 1})
 	if err := jsonLines(pw, 0, first); err != nil {
 		t.Fatal(err)
 	}
@@ -117,19 +145,7 @@ func TestLoadStreamEndsInsertWhenSourcePauses(t *testing.T) {
 	if err := jsonLines(pw, first, total); err != nil {
 		t.Fatal(err)
 	}
-	if err := pw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r := <-done
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	if r.st.Total.Access != total {
-		t.Errorf("load counted %d access records, want %d", r.st.Total.Access, total)
-	}
-	if got := queryUint(t, db, "SELECT uniqExact(request_id) FROM "+db.Table("requests")); got != total {
-		t.Errorf("%d distinct request ids stored, want %d", got, total)
-	}
+	finishLoad(t, db, pw, done, total)
 }
 
 // TestLoadStoresWhatAPausedWriterSent: a writer that trickles lines into
@@ -155,16 +171,8 @@ func TestLoadStoresWhatAPausedWriterSent(t *testing.T) {
 					t.Skipf("no named pipes here: %v", err)
 				}
 			}
-			type result struct {
-				st  Stats
-				err error
-			}
-			done := make(chan result, 1)
-			go func() {
-				// Two workers: the lines wait in the workers' queue, not only in the batch.
-				st, err := Load(context.Background(), db, []string{path}, Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Stdin: stdin, Workers: 2})
-				done <- result{st, err}
-			}()
+			// Two workers: the lines wait in the workers' queue, not only in the batch.
+			done := startLoad(db, path, Config{HashKey: []byte("k"), Format: accesslog.FormatJSONL, Stdin: stdin, Workers: 2})
 			if input == "fifo" {
 				f, err := os.OpenFile(path, os.O_WRONLY, 0) // waits for the load to open it
 				if err != nil {
@@ -195,19 +203,7 @@ func TestLoadStoresWhatAPausedWriterSent(t *testing.T) {
 				t.Fatal(err)
 			}
 			stored(second, "the next lines stored at the next pause")
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			r := <-done
-			if r.err != nil {
-				t.Fatal(r.err)
-			}
-			if r.st.Total.Access != second {
-				t.Errorf("load counted %d access records, want %d", r.st.Total.Access, second)
-			}
-			if got := queryUint(t, db, "SELECT uniqExact(request_id) FROM "+db.Table("requests")); got != second {
-				t.Errorf("%d distinct request ids stored, want %d", got, second)
-			}
+			finishLoad(t, db, w, done, second)
 		})
 	}
 }
