@@ -30,7 +30,8 @@
 // never wait for. Every statement therefore counts requests by distinct
 // request id: it folds rows by rid, the stored 64-bit hash of request_id —
 // GROUP BY rid when a request's fields are needed (argMaxIf by time_ms
-// picks each kind's latest row), uniqExact(rid) when only counts are. No
+// picks each kind's latest row; a request of one row is read from it, see
+// foldColumns), uniqExact(rid) when only counts are. No
 // statement uses FINAL. (The retry statements group by request_id itself,
 // as their results carry it; the request look-up reads one id's rows.)
 //
