@@ -12,8 +12,8 @@ import (
 	"github.com/ratescope/ratescope/internal/chtest"
 )
 
-// TestSingleRowRequestsReadAsFolded: assembled reads a request of one row
-// from the row and folds only the requests of several; the columns, their
+// TestSingleRowRequestsReadAsFolded: assembled with split reads a request
+// of one row from the row and folds only the requests of several; the columns, their
 // types and every value must be what folding all of them gives, on
 // requests of each make-up — access records with and without their own
 // body, orphan bodies, bodies logged apart, disagreeing and identical
@@ -49,10 +49,12 @@ func TestSingleRowRequestsReadAsFolded(t *testing.T) {
 	where.SQL("time >= ").Arg(chstore.QueryTime(at)).SQL(" AND time < ").Arg(chstore.QueryTime(at.Add(time.Hour)))
 	var split Builder
 	split.SQL("SELECT * FROM (")
-	tables.assembled(&split, &where, nil)
+	tables.assembled(&split, &where, nil, true)
 	split.SQL(") ORDER BY request_id")
 	var folded Builder
-	folded.SQL("SELECT * FROM (SELECT", tables.rules(), "\nFROM\n(", tables.fold(), "\n    WHERE ").Append(&where).SQL("\n    GROUP BY rid\n)) ORDER BY request_id")
+	folded.SQL("SELECT * FROM (")
+	tables.assembled(&folded, &where, nil, false)
+	folded.SQL(") ORDER BY request_id")
 
 	gotTypes, got := queryAll(t, db, split.Statement("split"))
 	wantTypes, want := queryAll(t, db, folded.Statement("folded"))

@@ -114,7 +114,7 @@ FROM
         FROM (SELECT argMax(status, time_ms) AS s FROM `, t.Requests(), ` WHERE `).Append(&access).SQL(` GROUP BY rid)
         UNION ALL
         SELECT count(), countIf(r_status >= 400), countIf(r_status = 429) FROM (`)
-	t.assembled(&b, &orphans, &having)
+	t.assembled(&b, &orphans, &having, false)
 	return b.SQL(`)
     )
 )`).Statement("panel.summary")

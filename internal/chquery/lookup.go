@@ -50,6 +50,6 @@ func (t Tables) SequenceAttempts(k *Sequence, from, to time.Time) Statement {
 	having.SQL("a_rows > 0")
 	var b Builder
 	b.SQL("SELECT request_id, r_time_ms, r_status, r_flags, r_retry_after, r_code FROM (")
-	t.assembled(&b, &where, &having)
+	t.assembled(&b, &where, &having, false)
 	return b.SQL(")\nORDER BY r_time_ms, request_id").Statement("request.attempts")
 }

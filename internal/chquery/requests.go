@@ -175,13 +175,20 @@ const timeRule = "if(a_rows > 0, a_time, b_time)"
 
 // assembled appends the subquery of assembled requests (see fold) over the
 // rows that where selects, keeping those that having selects (nil: all).
-// The requests with several of those rows are folded, the others read
-// from their one row (see foldColumns).
-func (t Tables) assembled(b *Builder, where, having *Builder) *Builder {
-	var several Builder
-	several.SQL("\n        (SELECT rid FROM ", t.Requests(), " WHERE ").Append(where).SQL(" GROUP BY rid HAVING count() > 1)")
-	b.SQL("SELECT", t.rules(), "\nFROM\n(", t.fold(), "\n    WHERE (").Append(where).SQL(")\n      AND rid ", t.In()).Append(&several).
-		SQL("\n    GROUP BY rid\n    UNION ALL", t.single(), "\n    WHERE (").Append(where).SQL(")\n      AND rid ", t.NotIn()).Append(&several).SQL("\n)")
+// With split, the requests with several of those rows are folded and the
+// others read from their one row (see foldColumns): where is then read
+// three times, so split pays where it selects many rows (a window's), not
+// a few (one sequence's, the orphan bodies), nor none.
+func (t Tables) assembled(b *Builder, where, having *Builder, split bool) *Builder {
+	b.SQL("SELECT", t.rules(), "\nFROM\n(", t.fold(), "\n    WHERE ")
+	if !split {
+		b.Append(where).SQL("\n    GROUP BY rid\n)")
+	} else {
+		var several Builder
+		several.SQL("\n        (SELECT rid FROM ", t.Requests(), " WHERE ").Append(where).SQL(" GROUP BY rid HAVING count() > 1)")
+		b.SQL("(").Append(where).SQL(")\n      AND rid ", t.In()).Append(&several).
+			SQL("\n    GROUP BY rid\n    UNION ALL", t.single(), "\n    WHERE (").Append(where).SQL(")\n      AND rid ", t.NotIn()).Append(&several).SQL("\n)")
+	}
 	if having != nil {
 		b.SQL("\nWHERE ").Append(having)
 	}
@@ -248,7 +255,11 @@ func (t Tables) requests(b *Builder, from, to time.Time, errorsOnly bool, cover 
 	window(&having, "a_time", from, to)
 	having.SQL("))")
 	cover.outside(&having, "r_time")
-	return t.assembled(b, &where, &having)
+	// Without a cover the whole window is read from the rows (a rollup
+	// build, a report on days not rolled up yet): split. With one, the
+	// rows read are the window's edges, too few to pay for reading where
+	// three times (+20 ms on a 24 h errors report whose edges hold no row).
+	return t.assembled(b, &where, &having, cover.Empty())
 }
 
 // RequestList lists the requests of the window [from, to) (see requests),

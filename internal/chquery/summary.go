@@ -39,7 +39,7 @@ func (t Tables) SummaryOrphans(from, to time.Time, cover Cover) Statement {
 	b.SQL(`SELECT count(), countIf(r_status >= 400), countIf(r_status >= 400 AND r_status < 500),
     countIf(r_status >= 500), countIf(r_status = 429), arraySort(groupUniqArrayIf(r_partner, r_partner != ''))
 FROM (`)
-	t.assembled(&b, &where, nil)
+	t.assembled(&b, &where, nil, false)
 	return b.SQL(")").Statement("summary.orphans")
 }
 
