@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// The columns of the assembled requests (see fold) the errors report
+// The columns of the assembled requests (see foldColumns) the errors report
 // groups by.
 const (
 	ColCode    = "r_code"

@@ -9,7 +9,7 @@ import "time"
 // rl_remaining, rl_reset, error_type, response_flags, err_shape, err_code,
 // err_message, err_details, err_field_names, err_field_messages,
 // err_retry_after, err_status, err_raw, synthetic, format, source, offset.
-// The caller applies the body precedence of fold to them.
+// The caller applies the body precedence of foldColumns to them.
 func (t Tables) RequestRows(id string) Statement {
 	var b Builder
 	b.SQL("SELECT kind, toUInt8(err_shape != '') AS has_body, time_ms, method, path, route, status, ", t.Partner(), " AS r_partner, client_ip,",
@@ -37,7 +37,7 @@ func (t Tables) sequence(b *Builder, k *Sequence, from, to time.Time) *Builder {
 }
 
 // SequenceAttempts lists the requests of the sequence k whose access
-// records lie in [from, to), assembled (see fold), in time order:
+// records lie in [from, to), assembled (see foldColumns), in time order:
 // request_id, r_time_ms, r_status, r_flags, r_retry_after, r_code.
 func (t Tables) SequenceAttempts(k *Sequence, from, to time.Time) Statement {
 	var where Builder

@@ -40,18 +40,14 @@ import (
 //
 // Most requests have one row (an access record without a body logged
 // apart, loaded once): where a whole window is read (assembled with
-// split), layer 1 of such a request is its row's fields, read straight,
-// and only the requests with several rows are folded. The aggregate states of the fold — 27 per request, most
-// of them strings — were most of a rollup build's and a report's time:
+// split), layer 1 of such a request is its row's fields, read straight
+// (foldColumn.expr), and only the requests with several rows are folded.
+// The aggregate states of the fold — 27 per request, most of them
+// strings — were most of a rollup build's and a report's time:
 // 0.54–0.58 s for a day of 400k requests, 0.22–0.29 s split (make bench's
 // machine; every request with two rows, as after loading a file twice
 // before the copies are merged, 0.74–0.82 s against 1.11–1.17).
-var foldColumns = []struct {
-	name string
-	agg  string // any, countIf, maxIf or argMaxIf
-	col  string // the column; "" for countIf
-	cond string // the rows it reads
-}{
+var foldColumns = []foldColumn{
 	{"request_id", "any", "request_id", ""},
 	{"a_rows", "countIf", "", "kind = 1"},
 	{"a_time", "argMaxIf", "time", "kind = 1"},
@@ -80,46 +76,44 @@ var foldColumns = []struct {
 	{"b_err_retry_after", "argMaxIf", "err_retry_after", "kind = 2"},
 }
 
-// fold is layer 1 over a request's rows, GROUP BY rid: argMaxIf by time_ms
-// picks each kind's latest row, and a kind without rows gives its
-// columns' defaults (empty strings, zeros).
-func (t Tables) fold() string {
-	var b strings.Builder
-	b.WriteString("\n    SELECT\n        rid")
-	for _, c := range foldColumns {
-		b.WriteString(",\n        ")
-		switch c.agg {
-		case "any":
-			b.WriteString("any(" + c.col + ")")
-		case "countIf":
-			b.WriteString("countIf(" + c.cond + ")")
-		case "maxIf":
-			b.WriteString("maxIf(" + c.col + ", " + c.cond + ")")
-		default:
-			b.WriteString("argMaxIf(" + c.col + ", time_ms, " + c.cond + ")")
-		}
-		b.WriteString(" AS " + c.name)
-	}
-	b.WriteString("\n    FROM " + t.Requests())
-	return b.String()
+// foldColumn is a column of layer 1: how the fold computes it.
+type foldColumn struct {
+	name string
+	agg  string // any, countIf, maxIf or argMaxIf
+	col  string // the column; "" for countIf
+	cond string // the rows it reads
 }
 
-// single is layer 1 of a request of one row, read from the row: what the
-// fold gives for it, in the same columns and types.
-func (t Tables) single() string {
+// expr is c's expression over a request's rows (GROUP BY rid), or over its
+// one row (oneRow): the same value, in the same type.
+func (c foldColumn) expr(oneRow bool) string {
+	switch {
+	case c.agg == "any" && oneRow:
+		return c.col
+	case c.agg == "any":
+		return "any(" + c.col + ")"
+	case c.agg == "countIf" && oneRow:
+		return "toUInt64(" + c.cond + ")"
+	case c.agg == "countIf":
+		return "countIf(" + c.cond + ")"
+	case oneRow: // maxIf, argMaxIf: the row's value, else the type's default
+		return "if(" + c.cond + ", " + c.col + ", defaultValueOfArgumentType(" + c.col + "))"
+	case c.agg == "maxIf":
+		return "maxIf(" + c.col + ", " + c.cond + ")"
+	default:
+		return "argMaxIf(" + c.col + ", time_ms, " + c.cond + ")"
+	}
+}
+
+// layer1 selects layer 1 from the requests table: over a request's rows,
+// to be grouped by rid (argMaxIf by time_ms picks each kind's latest row,
+// and a kind without rows gives its columns' defaults: empty strings,
+// zeros), or from a request's one row (oneRow).
+func (t Tables) layer1(oneRow bool) string {
 	var b strings.Builder
 	b.WriteString("\n    SELECT\n        rid")
 	for _, c := range foldColumns {
-		b.WriteString(",\n        ")
-		switch c.agg {
-		case "any":
-			b.WriteString(c.col)
-		case "countIf":
-			b.WriteString("toUInt64(" + c.cond + ")")
-		default:
-			b.WriteString("if(" + c.cond + ", " + c.col + ", defaultValueOfArgumentType(" + c.col + "))")
-		}
-		b.WriteString(" AS " + c.name)
+		b.WriteString(",\n        " + c.expr(oneRow) + " AS " + c.name)
 	}
 	b.WriteString("\n    FROM " + t.Requests())
 	return b.String()
@@ -145,7 +139,7 @@ func codeRule(bodyCode, errorType, flags string) string {
 // one), -1 without either.
 const retryAfterRule = "toInt32(greatest(a_retry_after, if(a_bodies > 0, a_err_retry_after, if(b_rows > 0, b_err_retry_after, -1))))"
 
-// rules is layer 2 of the assembly (see fold). The partner is mapped to
+// rules is layer 2 of the assembly (see foldColumns). The partner is mapped to
 // its name (Tables.PartnerOf) once per request, after the fold; the
 // logged partner is kept as r_logged_partner (the rollups store it, so a
 // later partner map applies to them too).
@@ -173,21 +167,21 @@ func (t Tables) rules() string {
 // its access record's, for an orphan body the body's.
 const timeRule = "if(a_rows > 0, a_time, b_time)"
 
-// assembled appends the subquery of assembled requests (see fold) over the
+// assembled appends the subquery of assembled requests (see foldColumns) over the
 // rows that where selects, keeping those that having selects (nil: all).
 // With split, the requests with several of those rows are folded and the
 // others read from their one row (see foldColumns): where is then read
 // three times, so split pays where it selects many rows (a window's), not
 // a few (one sequence's, the orphan bodies), nor none.
 func (t Tables) assembled(b *Builder, where, having *Builder, split bool) *Builder {
-	b.SQL("SELECT", t.rules(), "\nFROM\n(", t.fold(), "\n    WHERE ")
+	b.SQL("SELECT", t.rules(), "\nFROM\n(", t.layer1(false), "\n    WHERE ")
 	if !split {
 		b.Append(where).SQL("\n    GROUP BY rid\n)")
 	} else {
 		var several Builder
 		several.SQL("\n        (SELECT rid FROM ", t.Requests(), " WHERE ").Append(where).SQL(" GROUP BY rid HAVING count() > 1)")
 		b.SQL("(").Append(where).SQL(")\n      AND rid ", t.In()).Append(&several).
-			SQL("\n    GROUP BY rid\n    UNION ALL", t.single(), "\n    WHERE (").Append(where).SQL(")\n      AND rid ", t.NotIn()).Append(&several).SQL("\n)")
+			SQL("\n    GROUP BY rid\n    UNION ALL", t.layer1(true), "\n    WHERE (").Append(where).SQL(")\n      AND rid ", t.NotIn()).Append(&several).SQL("\n)")
 	}
 	if having != nil {
 		b.SQL("\nWHERE ").Append(having)
@@ -202,7 +196,7 @@ func window(b *Builder, col string, from, to time.Time) *Builder {
 }
 
 // requests appends the subquery of the requests in the window [from, to):
-// the assembled columns (see fold) of every request whose access record's
+// the assembled columns (see foldColumns) of every request whose access record's
 // time lies in the window (an orphan body: its own time). Error bodies
 // logged outside the window attach to access records inside it; a body
 // inside the window whose access record lies outside it does not count.

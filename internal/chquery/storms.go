@@ -41,7 +41,7 @@ func (t Tables) sequenceHash() string {
 // id. (A hash collision can only keep a row too many, which changes no
 // chain either.)
 //
-// Rows are folded by request id with fold's layer-1 names and rules, so
+// Rows are folded by request id with foldColumns' layer-1 names and rules, so
 // copies never count twice; where rows of one request disagree the latest
 // of each kind by time_ms wins. Unlike fold, this statement reads only the
 // few columns the retry analysis needs, and reads the separately logged
